@@ -1,0 +1,64 @@
+"""FastAPI factory. Domain errors map to HTTP status codes here, once."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from api.routers import health, layers
+from gis.errors import CcgridError, DatabaseUnavailable
+from gis.settings import get_settings
+
+
+def _error(status: int, message: str, field: str | None = None, **extra) -> JSONResponse:
+    body = {"detail": message, **({"field": field} if field else {}), **extra}
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="ccgrid 创城网格",
+        version="0.1.0",
+        description="GIS service for the civilized-city campaign: grid, street chiefs, problems, maps.",
+    )
+
+    @app.exception_handler(CcgridError)
+    async def _domain(_: Request, exc: CcgridError) -> JSONResponse:
+        extra = {}
+        rejections = getattr(exc, "rejections", None)
+        if rejections:
+            extra["rejected"] = [{"row": r.row, "field": r.field, "reason": r.reason} for r in rejections[:100]]
+        return _error(exc.status, str(exc), exc.field, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or None
+        return _error(422, f"{field or 'request'}: {first.get('msg', 'invalid')}", field,
+                      errors=[{k: e.get(k) for k in ("loc", "msg", "type")} for e in exc.errors()])
+
+    @app.exception_handler(OperationalError)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
+        return _error(503, DatabaseUnavailable("the database is unavailable; retry shortly").message)
+
+    @app.exception_handler(DBAPIError)
+    async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
+        if "statement timeout" in str(exc.orig):
+            return _error(503, "the query took too long and was cancelled; narrow the request (bbox, filters)")
+        raise exc
+
+    @app.middleware("http")
+    async def _body_limit(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return _error(413, f"request body over {settings.max_body_bytes} bytes")
+        return await call_next(request)
+
+    app.include_router(health.router)
+    app.include_router(layers.router)
+    return app

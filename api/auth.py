@@ -1,0 +1,132 @@
+"""Tokens, roles and region scope: one dependency decides access for every router.
+
+A token carries a role and optionally a region code. The region code is a prefix: a token for 411421001 sees
+and changes only what lies in that 街道. Only the SHA-256 of a token is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.db import transaction
+from gis.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from gis.settings import get_settings
+
+# What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
+PERMISSIONS: dict[str, set[str]] = {
+    "admin": {"read", "edit_layers", "manage_tokens"},
+    "city_office": {"read", "edit_layers"},
+    "district_staff": {"read", "edit_layers"},
+    "subdistrict_staff": {"read", "edit_layers"},
+    "street_chief": {"read"},
+    "grid_worker": {"read"},
+    "inspector": {"read"},
+    "viewer": {"read"},
+    "public": set(),
+}
+# Roles that only make sense for one area must be given one.
+SCOPED_ROLES = {"district_staff", "subdistrict_staff", "street_chief", "grid_worker"}
+
+
+@dataclass(frozen=True)
+class Principal:
+    role: str
+    region_code: str | None
+    token_id: int | None
+    label: str = ""
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.token_id}" + (f" ({self.label})" if self.label else "")
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, set())
+
+
+ANONYMOUS = Principal(role="public", region_code=None, token_id=None, label="anonymous")
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(session: Session, *, role: str, region_code: str | None = None, label: str = "",
+                 days: int | None = None) -> str:
+    if role not in PERMISSIONS:
+        raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(PERMISSIONS)}", field="role")
+    if role in SCOPED_ROLES and not region_code:
+        raise InvalidInput(f"role {role} needs a region (--region CODE)", field="region")
+    if region_code:
+        found = session.execute(text("SELECT 1 FROM regions WHERE code = :c"), {"c": region_code}).scalar()
+        if not found:
+            raise InvalidInput(f"region {region_code} not found", field="region")
+    token = "ccg_" + secrets.token_urlsafe(32)
+    ttl = days if days is not None else get_settings().token_ttl_days
+    session.execute(
+        text("INSERT INTO api_tokens (token_hash, role, region_code, label, expires_at) "
+             "VALUES (:h, :role, :region, :label, now() + make_interval(days => :days))"),
+        {"h": _hash(token), "role": role, "region": region_code, "label": label, "days": ttl},
+    )
+    return token
+
+
+def list_tokens(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(text(
+        "SELECT id, role, region_code, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id"))
+    return [dict(r) for r in rows.mappings()]
+
+
+def revoke_token(session: Session, token_id: int) -> None:
+    done = session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"),
+                           {"id": token_id}).rowcount
+    if not done:
+        raise NotFound(f"no active token with id {token_id}", field="token_id")
+
+
+def principal_for(session: Session, token: str) -> Principal:
+    row = session.execute(
+        text("SELECT id, role, region_code, label, expires_at, revoked_at FROM api_tokens WHERE token_hash = :h"),
+        {"h": _hash(token)},
+    ).one_or_none()
+    if row is None or row.revoked_at is not None:
+        raise Unauthorized("invalid or revoked token")
+    if row.expires_at is not None and row.expires_at < datetime.now(UTC):
+        raise Unauthorized("token expired")
+    return Principal(role=row.role, region_code=row.region_code, token_id=row.id, label=row.label)
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return None
+
+
+def current_principal(request: Request) -> Principal:
+    token = _bearer(request)
+    if token is None:
+        return ANONYMOUS
+    with transaction() as s:
+        return principal_for(s, token)
+
+
+def require(permission: str):
+    """Dependency: the caller must hold `permission`; anonymous callers get 401, others 403."""
+
+    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.can(permission):
+            return principal
+        if principal is ANONYMOUS:
+            raise Unauthorized("authentication required: send 'Authorization: Bearer <token>'")
+        raise Forbidden(f"role {principal.role} may not {permission.replace('_', ' ')}")
+
+    return dependency
+

@@ -1,0 +1,311 @@
+"""The `ccgrid` command line. Thin: parse, call one service function, print. Errors end in one readable line."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gis.cluster import Cluster
+from gis.crs import CoordSys
+from gis.db import get_engine, transaction
+from gis.errors import CcgridError
+from gis.settings import get_settings
+
+app = typer.Typer(help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The database: embedded PostGIS cluster or CCGRID_DATABASE_URL.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+grid_app = typer.Typer(help="Unit grid cells (单元网格).", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo city (民权县 outline, synthetic subdivision).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(grid_app, name="grid")
+app.add_typer(demo_app, name="demo")
+
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True)
+
+
+def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Domain errors become one line on stderr and exit code 1, not a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except CcgridError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=err, transient=False, disable=not sys.stderr.isatty())
+
+
+def _reporter(progress: Progress) -> Callable[[str, int, int], None]:
+    tasks: dict[str, Any] = {}
+
+    def report(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return report
+
+
+# --- db -------------------------------------------------------------------------------------------------
+@db_app.command("up")
+@friendly
+def db_up() -> None:
+    """Initialise (first time), start and migrate the database."""
+    from layers.schema import migrate
+
+    engine = get_engine()
+    rev = migrate(engine)
+    console.print(f"database ready, schema revision {rev}")
+
+
+@db_app.command("down")
+@friendly
+def db_down() -> None:
+    """Stop the embedded cluster."""
+    settings = get_settings()
+    if settings.database_url:
+        raise CcgridError("CCGRID_DATABASE_URL is set: that server is not ours to stop")
+    Cluster(settings.data_dir).stop()
+    console.print("embedded PostGIS stopped")
+
+
+@db_app.command("status")
+@friendly
+def db_status() -> None:
+    """Where the database is and whether it runs."""
+    settings = get_settings()
+    if settings.database_url:
+        console.print(f"external database (CCGRID_DATABASE_URL): {settings.database_url.split('@')[-1]}")
+        return
+    st = Cluster(settings.data_dir).status()
+    console.print(f"embedded PostGIS: {'running' if st.running else 'stopped'}"
+                  f"{'' if st.initialised else ' (not initialised)'}; port {st.port}; data {st.pgdata}")
+    if not st.running:
+        raise typer.Exit(3)
+
+
+@db_app.command("url")
+@friendly
+def db_url(libpq: bool = typer.Option(False, help="print a libpq URL for psql/QGIS")) -> None:
+    """Print the database URL (starts the embedded cluster if needed)."""
+    from gis.db import database_url
+
+    url = database_url()
+    console.print(url.replace("postgresql+psycopg://", "postgresql://") if libpq else url, highlight=False,
+                  soft_wrap=True)
+
+
+@db_app.command("migrate")
+@friendly
+def db_migrate() -> None:
+    """Upgrade the schema to the latest revision."""
+    db_up()
+
+
+# --- tokens ----------------------------------------------------------------------------------------------
+@token_app.command("create")
+@friendly
+def token_create(
+    role: str = typer.Option(..., help="admin, city_office, district_staff, subdistrict_staff, street_chief, "
+                                       "grid_worker, inspector, viewer, public"),
+    region: str | None = typer.Option(None, help="region code the token is limited to"),
+    label: str = typer.Option("", help="who or what the token is for"),
+    days: int | None = typer.Option(None, help="lifetime in days (default CCGRID_TOKEN_TTL_DAYS)"),
+) -> None:
+    """Create a bearer token and print it once (only its hash is stored)."""
+    from api.auth import create_token
+
+    with transaction() as s:
+        token = create_token(s, role=role, region_code=region, label=label, days=days)
+    console.print(token, highlight=False)
+
+
+@token_app.command("list")
+@friendly
+def token_list() -> None:
+    from api.auth import list_tokens
+
+    with transaction() as s:
+        rows = list_tokens(s)
+    table = Table("id", "role", "region", "label", "created", "expires", "revoked")
+    for r in rows:
+        table.add_row(str(r["id"]), r["role"], r["region_code"] or "", r["label"], str(r["created_at"])[:16],
+                      str(r["expires_at"] or "")[:16], str(r["revoked_at"] or "")[:16])
+    console.print(table)
+
+
+@token_app.command("revoke")
+@friendly
+def token_revoke(token_id: int) -> None:
+    from api.auth import revoke_token
+
+    with transaction() as s:
+        revoke_token(s, token_id)
+    console.print(f"token {token_id} revoked")
+
+
+# --- import / export --------------------------------------------------------------------------------------
+@app.command("import")
+@friendly
+def import_(
+    layer: str = typer.Argument(..., help="regions, grid_cells, streets or assessment_points"),
+    path: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV, Excel or .osm.pbf"),
+    crs: str | None = typer.Option(None, help="source CRS when the file has none (e.g. EPSG:4547)"),
+    gcj02: bool = typer.Option(False, "--gcj02", help="coordinates are GCJ-02 (高德/腾讯)"),
+    bd09: bool = typer.Option(False, "--bd09", help="coordinates are BD-09 (百度)"),
+    skip_invalid: bool = typer.Option(False, help="import the good rows and report the rest"),
+    report: Path | None = typer.Option(None, help="write rejected rows to this CSV"),
+) -> None:
+    """Import a file into a layer: one transaction, re-import updates instead of duplicating."""
+    from layers.catalog import layer as get_layer
+    from layers.io import import_file
+    from layers.writer import RowsRejected
+
+    spec = get_layer(layer)
+    coord = CoordSys.gcj02 if gcj02 else CoordSys.bd09 if bd09 else CoordSys.standard
+    try:
+        with _progress() as progress, transaction() as s:
+            result = import_file(s, spec, path, actor="cli", crs=crs, coord_sys=coord, skip_invalid=skip_invalid,
+                                 progress=_reporter(progress))
+    except RowsRejected as exc:
+        _print_rejections(exc.rejections, report)
+        err.print(f"[red]error:[/red] {len(exc.rejections)} rows rejected, nothing imported "
+                  f"(first: {exc.rejections[0]}); fix them or use --skip-invalid", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_rejections(result.rejected, report)
+    console.print(f"{spec.name}: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
+                  f"{len(result.rejected)} rejected")
+
+
+def _print_rejections(rejections: list[Any], report: Path | None) -> None:
+    if not rejections:
+        return
+    if report:
+        import csv
+
+        with report.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["row", "field", "reason"])
+            w.writerows([(r.row, r.field, r.reason) for r in rejections])
+    for r in rejections[:20]:
+        err.print(f"  {r}", highlight=False, soft_wrap=True)
+    if len(rejections) > 20:
+        err.print(f"  … and {len(rejections) - 20} more" + (f" (all in {report})" if report else ""))
+
+
+@app.command("export")
+@friendly
+def export(layer: str, path: Path, region: str | None = typer.Option(None, help="only inside this region code")) -> None:
+    """Write a layer to GeoJSON, GeoPackage or CSV (WKT) that QGIS opens."""
+    from layers.catalog import layer as get_layer
+    from layers.io import export_layer
+
+    with transaction() as s:
+        n = export_layer(s, get_layer(layer), path, scope=region)
+    console.print(f"wrote {n} features to {path}")
+
+
+# --- grid -------------------------------------------------------------------------------------------------
+@grid_app.command("generate")
+@friendly
+def grid_generate(
+    community: str = typer.Argument(..., help="12-digit community code"),
+    method: str = typer.Option("blocks", help="blocks (from streets), hex or square"),
+    size: float = typer.Option(100.0, help="nominal cell side in metres (100 m ≈ 10,000 m²)"),
+    replace: bool = typer.Option(False, help="replace the community's existing cells"),
+) -> None:
+    """Create the unit grid cells of a community."""
+    from layers import grid
+
+    with transaction() as s:
+        n = grid.generate(s, community, method=method, size_m=size, replace=replace)  # type: ignore[arg-type]
+    console.print(f"{n} grid cells created in community {community}")
+
+
+@grid_app.command("check")
+@friendly
+def grid_check(
+    region: str | None = typer.Option(None, help="only communities under this region code"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    min_area: float = typer.Option(1.0, help="ignore gaps and overlaps smaller than this (m²)"),
+) -> None:
+    """Report gaps and overlaps of grid cells in each community; exit 2 when any are found."""
+    from layers import grid
+
+    with transaction() as s:
+        rows = grid.check(s, region, min_area_m2=min_area)
+    bad = [r for r in rows if r["gaps"] or r["overlaps"] or r["outside_m2"] >= min_area]
+    if as_json:
+        console.print_json(json.dumps(rows, ensure_ascii=False))
+    else:
+        table = Table("社区编码", "名称", "网格数", "覆盖率%", "空隙 m²", "空隙数", "重叠对", "重叠 m²")
+        for r in rows:
+            table.add_row(r["code"], r["name"], str(r["cells"]), f"{r['covered_pct']:.2f}", f"{r['gap_m2']:.0f}",
+                          str(len(r["gaps"])), str(len(r["overlaps"])),
+                          f"{sum(o['area_m2'] for o in r['overlaps']):.0f}",
+                          style="red" if r in bad else None)
+        console.print(table)
+        console.print(f"{len(rows)} communities, {len(bad)} with gaps or overlaps")
+    if bad:
+        raise typer.Exit(2)
+
+
+# --- demo -------------------------------------------------------------------------------------------------
+@demo_app.command("load")
+@friendly
+def demo_load(
+    scale: str = typer.Option("small", help="small (seconds, for tests) or city (benchmark scale)"),
+    seed: int = typer.Option(2021, help="random seed; the same seed gives the same city"),
+    force: bool = typer.Option(False, help="reload even if this scale and seed are loaded"),
+) -> None:
+    """Load the demo city. Running it again with the same scale and seed does nothing."""
+    from layers import demo
+    from layers.schema import migrate
+
+    migrate(get_engine())
+    with _progress() as progress, transaction() as s:
+        counts = demo.load(s, scale=scale, seed=seed, force=force, progress=_reporter(progress))
+    console.print("demo city loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+# --- serve ------------------------------------------------------------------------------------------------
+@app.command("serve")
+@friendly
+def serve(
+    host: str | None = typer.Option(None, help="default CCGRID_HOST (127.0.0.1)"),
+    port: int | None = typer.Option(None, help="default CCGRID_PORT (8000)"),
+    workers: int = typer.Option(1, help="uvicorn worker processes"),
+) -> None:
+    """Serve the HTTP API and map pages."""
+    import uvicorn
+
+    from layers.schema import migrate
+
+    settings = get_settings()
+    migrate(get_engine())
+    h, p = host or settings.host, port or settings.port
+    console.print(f"ccgrid on http://{h}:{p}  —  API docs http://{h}:{p}/docs  —  maps http://{h}:{p}/maps/")
+    uvicorn.run("api.app:create_app", factory=True, host=h, port=p, workers=workers, log_level="info")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from gis.db import postgis_version, transaction
+from layers.schema import current_revision
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Database and PostGIS versions")
+def healthz() -> dict:
+    with transaction() as s:
+        versions = postgis_version(s)
+        revision = current_revision(s.get_bind())
+    return {"status": "ok", **versions, "schema_revision": revision}

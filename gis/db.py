@@ -1,0 +1,88 @@
+"""Engine, sessions and the transaction helper. One engine per database URL, created lazily."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import lru_cache
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from gis.cluster import Cluster
+from gis.errors import DatabaseUnavailable
+from gis.settings import Settings, get_settings
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """CCGRID_DATABASE_URL when set, else the embedded cluster (started on demand)."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        url = settings.database_url
+        # Accept plain libpq-style URLs too; we always talk through psycopg 3.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                url = "postgresql+psycopg://" + url[len(prefix):]
+        return url
+    return Cluster(settings.data_dir).up()
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str, statement_timeout_ms: int, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={
+            "options": f"-c statement_timeout={statement_timeout_ms} -c timezone=Asia/Shanghai",
+            "application_name": "ccgrid",
+            "connect_timeout": 5,
+        },
+    )
+
+    @event.listens_for(engine, "connect")
+    def _no_prepare(dbapi_conn, _record):  # pragma: no cover - trivial
+        dbapi_conn.prepare_threshold = None
+
+    return engine
+
+
+def get_engine(settings: Settings | None = None) -> Engine:
+    settings = settings or get_settings()
+    return _engine_for(database_url(settings), settings.statement_timeout_ms, settings.pool_size)
+
+
+def reset_engines() -> None:
+    """Forget cached engines (tests switch databases; a forked server must not share sockets)."""
+    _engine_for.cache_clear()
+    _session_factory.cache_clear()
+
+
+@lru_cache(maxsize=8)
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+@contextlib.contextmanager
+def transaction(engine: Engine | None = None) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on any error, so nothing is half-written."""
+    engine = engine or get_engine()
+    session = _session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except OperationalError as exc:
+        session.rollback()
+        raise DatabaseUnavailable("the database is unavailable; retry shortly") from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def postgis_version(session: Session) -> dict[str, str]:
+    row = session.execute(text("SELECT version(), postgis_full_version()")).one()
+    return {"postgres": row[0].split(",")[0], "postgis": row[1].split('"')[1] if '"' in row[1] else row[1]}

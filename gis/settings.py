@@ -1,0 +1,40 @@
+"""The one settings object. Every knob is a `CCGRID_` environment variable."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CCGRID_", env_file=".env", extra="ignore")
+
+    # Unset: use the embedded PostGIS cluster under data_dir.
+    database_url: str | None = None
+    data_dir: Path = Path(".ccgrid")
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    # Every SQL statement is cut off after this, so one heavy query cannot stall the service.
+    statement_timeout_ms: int = 30_000
+    pool_size: int = 10
+
+    # Limits on what one request may ask for or send.
+    max_page_size: int = 10_000
+    default_page_size: int = 100
+    max_body_bytes: int = 10 * 1024 * 1024
+
+    # How far (metres) a feature may stick out of its parent region before it is rejected.
+    containment_tolerance_m: float = 50.0
+    # Nearest-street search radius for /locate (metres).
+    locate_street_radius_m: float = 200.0
+
+    token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

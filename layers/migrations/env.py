@@ -1,0 +1,34 @@
+"""Alembic environment: the URL comes from ccgrid's settings (or the caller's config), never from a file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from layers.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _include_object(obj, name, type_, reflected, compare_to):
+    # PostGIS owns these; autogenerate must not try to drop them.
+    return not (type_ == "table" and name in {"spatial_ref_sys"})
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        context.configure(connection=connection, target_metadata=target_metadata,
+                          include_object=_include_object)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    with engine.connect() as conn:
+        context.configure(connection=conn, target_metadata=target_metadata, include_object=_include_object)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+run_migrations_online()
