@@ -287,6 +287,30 @@ def demo_load(
     console.print("demo city loaded: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+@demo_app.command("token")
+@friendly
+def demo_token() -> None:
+    """Print the demo's admin and viewer tokens (created once, kept in the data dir with mode 0600)."""
+    from api.auth import create_token, principal_for
+
+    path = get_settings().data_dir / "demo-tokens.json"
+    tokens: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    with transaction() as s:
+        for role in ("admin", "viewer"):
+            try:
+                principal_for(s, tokens.get(role, "-"))
+            except CcgridError:
+                tokens[role] = create_token(s, role=role, label=f"demo {role}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(tokens))
+    path.chmod(0o600)
+    for role, token in tokens.items():
+        console.print(f"demo {role} token: {token}", highlight=False)
+    console.print(f"try: curl -H 'Authorization: Bearer {tokens['viewer']}' "
+                  f"'http://{get_settings().host}:{get_settings().port}/api/v1/layers/streets/features"
+                  "?bbox=115.13,34.64,115.16,34.66&limit=5'", highlight=False, soft_wrap=True)
+
+
 # --- serve ------------------------------------------------------------------------------------------------
 @app.command("serve")
 @friendly

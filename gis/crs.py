@@ -45,7 +45,7 @@ def to_standard(geom: BaseGeometry | np.ndarray, coord_sys: CoordSys | str):
     coord_sys = CoordSys(coord_sys)
     if coord_sys is CoordSys.standard:
         return geom
-    fn = prcoords.gcj_wgs_bored if coord_sys is CoordSys.gcj02 else prcoords.bd_wgs
+    fn = prcoords.gcj_wgs_bored if coord_sys is CoordSys.gcj02 else prcoords.bd_wgs_bored
     return shapely.transform(geom, lambda c: _convert_xy(c, fn))
 
 
@@ -53,7 +53,7 @@ def point_to_standard(lon: float, lat: float, coord_sys: CoordSys | str) -> tupl
     coord_sys = CoordSys(coord_sys)
     if coord_sys is CoordSys.standard:
         return lon, lat
-    fn = prcoords.gcj_wgs_bored if coord_sys is CoordSys.gcj02 else prcoords.bd_wgs
+    fn = prcoords.gcj_wgs_bored if coord_sys is CoordSys.gcj02 else prcoords.bd_wgs_bored
     lat2, lon2 = fn((lat, lon))
     return lon2, lat2
 

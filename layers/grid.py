@@ -30,8 +30,11 @@ _TILES = {
                 SELECT ST_Node(ST_Collect(l)) AS lines FROM (
                     SELECT ST_Boundary(c.geom_m) AS l FROM c
                     UNION ALL
-                    SELECT ST_Intersection(s.geom_m, c.geom_m) FROM streets s, c
-                    WHERE ST_Intersects(s.geom_m, c.geom_m)) parts) noded)
+                    -- Street pieces lengthened by 1 m so ends on the outline cross it instead of dangling.
+                    SELECT ccgrid_extend_line(d.geom, 1.0)
+                    FROM streets s, c,
+                         ST_Dump(ST_CollectionExtract(ST_Intersection(s.geom_m, ST_Buffer(c.geom_m, 1)), 2)) d
+                    WHERE ST_Intersects(s.geom_m, c.geom_m) AND ST_NPoints(d.geom) >= 2) parts) noded)
         SELECT g FROM faces WHERE ST_Area(g) <= 4 * :nominal
         UNION ALL
         SELECT ST_Intersection(f.g, sq.geom) FROM faces f
@@ -46,12 +49,21 @@ tiles AS ({tiles}),
 pieces AS (
     SELECT ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(t.g, c.geom_m)), 3)) AS g
     FROM tiles t, c WHERE ST_Intersects(t.g, c.geom_m)),
-kept AS (SELECT g FROM pieces WHERE NOT ST_IsEmpty(g) AND ST_Area(g) > 0.01),
+big AS (SELECT row_number() OVER () AS id, g FROM pieces WHERE ST_Area(g) >= 1),
+-- Slivers under 1 m² (where streets nearly meet) join the neighbour they share most edge with.
+small AS (
+    SELECT (SELECT b.id FROM big b WHERE ST_DWithin(b.g, p.g, 0.01)
+            ORDER BY ST_Length(ST_Intersection(ST_Boundary(b.g), ST_Buffer(p.g, 0.01))) DESC LIMIT 1) AS id, p.g
+    FROM pieces p WHERE ST_Area(p.g) < 1 AND NOT ST_IsEmpty(p.g)),
+kept AS (
+    SELECT ST_Multi(ST_CollectionExtract(ST_UnaryUnion(ST_Collect(b.g, ST_Collect(s.g)), 0.001), 3)) AS g
+    FROM big b LEFT JOIN small s ON s.id = b.id GROUP BY b.id, b.g),
 numbered AS (
     SELECT g, row_number() OVER (ORDER BY -floor(ST_Y(ST_Centroid(g)) / :row_height), ST_X(ST_Centroid(g))) AS serial
     FROM kept)
 INSERT INTO grid_cells (code, community_id, geom)
-SELECT c.code || lpad(serial::text, 3, '0'), c.id, ST_Multi(ST_Transform(n.g, 4490))
+SELECT c.code || lpad(serial::text, 3, '0'), c.id,
+       ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Transform(n.g, 4490), 1e-9), 3))
 FROM numbered n, c
 """
 
@@ -111,13 +123,14 @@ def check(session: Session, region_code: str | None = None, *, min_area_m2: floa
     communities = session.execute(text("""
         WITH c AS (SELECT id, code, name, geom_m FROM regions
                    WHERE level = 'community' AND code LIKE :scope || '%'),
-        u AS (SELECT c.id, count(g.id) AS n, ST_Union(g.geom_m) AS cells
+        u AS (SELECT c.id, count(g.id) AS n, ST_Union(g.geom_m, 0.001) AS cells
               FROM c LEFT JOIN grid_cells g ON g.community_id = c.id GROUP BY c.id)
         SELECT c.id, c.code, c.name, u.n AS cells, ST_Area(c.geom_m) AS area_m2,
-               coalesce(ST_Area(ST_Intersection(c.geom_m, u.cells)), 0) AS covered_m2,
-               coalesce(ST_Area(ST_Difference(u.cells, c.geom_m)), 0) AS outside_m2,
+               coalesce(ST_Area(ST_Intersection(c.geom_m, u.cells, 0.001)), 0) AS covered_m2,
+               (SELECT coalesce(sum(ST_Area(d.geom)), 0)
+                FROM ST_Dump(ST_Difference(u.cells, c.geom_m, 0.001)) d WHERE ST_Area(d.geom) >= :min) AS outside_m2,
                ARRAY(SELECT round(ST_Area(d.geom)::numeric, 1)
-                     FROM ST_Dump(ST_Difference(c.geom_m, coalesce(u.cells, 'POLYGON EMPTY'::geometry))) d
+                     FROM ST_Dump(ST_Difference(c.geom_m, coalesce(u.cells, 'POLYGON EMPTY'::geometry), 0.001)) d
                      WHERE ST_Area(d.geom) >= :min ORDER BY ST_Area(d.geom) DESC) AS gaps
         FROM c JOIN u USING (id) ORDER BY c.code
     """), params).mappings().all()

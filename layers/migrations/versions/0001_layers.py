@@ -148,6 +148,12 @@ def upgrade() -> None:
     # Triggers keep the derived columns right whoever writes (ORM, bulk SQL, psql).
     op.execute(
         """
+        -- A valid polygon can turn invalid by a hair when transformed; repair so unions and overlays never fail.
+        CREATE FUNCTION ccgrid_metric_polygon(g geometry) RETURNS geometry LANGUAGE sql STABLE AS $$
+            SELECT CASE WHEN ST_IsValid(t) THEN t ELSE ST_Multi(ST_CollectionExtract(ST_MakeValid(t), 3)) END
+            FROM (SELECT ST_Transform(g, ccgrid_metric_srid()) AS t) x
+        $$;
+
         CREATE FUNCTION ccgrid_regions_derive() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF ccgrid_metric_srid() IS NULL THEN
@@ -156,7 +162,7 @@ def upgrade() -> None:
                 ON CONFLICT DO NOTHING;
             END IF;
             NEW.district_code := left(NEW.code, 6);
-            NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
+            NEW.geom_m := ccgrid_metric_polygon(NEW.geom);
             NEW.updated_at := now();
             RETURN NEW;
         END $$;
@@ -167,13 +173,26 @@ def upgrade() -> None:
         BEGIN
             NEW.region_code := (SELECT code FROM regions WHERE id = NEW.community_id);
             NEW.district_code := left(NEW.region_code, 6);
-            NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
+            NEW.geom_m := ccgrid_metric_polygon(NEW.geom);
             NEW.area_m2 := ST_Area(NEW.geom_m);
             NEW.updated_at := now();
             RETURN NEW;
         END $$;
         CREATE TRIGGER grid_cells_derive BEFORE INSERT OR UPDATE ON grid_cells
             FOR EACH ROW EXECUTE FUNCTION ccgrid_grid_cells_derive();
+
+        -- `line` lengthened by `metres` at both ends along its first/last segment: street ends that stop
+        -- exactly on (or a hair short of) an outline then cross it, so noding splits the outline there.
+        CREATE FUNCTION ccgrid_extend_line(line geometry, metres double precision) RETURNS geometry
+        LANGUAGE sql IMMUTABLE AS $$
+            SELECT ST_SetPoint(ST_SetPoint(line,
+                0, ST_Translate(ST_StartPoint(line),
+                    metres * (ST_X(ST_StartPoint(line)) - ST_X(ST_PointN(line, 2))) / nullif(ST_Distance(ST_StartPoint(line), ST_PointN(line, 2)), 0),
+                    metres * (ST_Y(ST_StartPoint(line)) - ST_Y(ST_PointN(line, 2))) / nullif(ST_Distance(ST_StartPoint(line), ST_PointN(line, 2)), 0))),
+                ST_NPoints(line) - 1, ST_Translate(ST_EndPoint(line),
+                    metres * (ST_X(ST_EndPoint(line)) - ST_X(ST_PointN(line, -2))) / nullif(ST_Distance(ST_EndPoint(line), ST_PointN(line, -2)), 0),
+                    metres * (ST_Y(ST_EndPoint(line)) - ST_Y(ST_PointN(line, -2))) / nullif(ST_Distance(ST_EndPoint(line), ST_PointN(line, -2)), 0)))
+        $$;
 
         -- The smallest region that contains `g`: a community if there is one, else a sub-district or district.
         CREATE FUNCTION ccgrid_region_at(g geometry) RETURNS varchar LANGUAGE sql STABLE AS $$
@@ -230,7 +249,7 @@ def downgrade() -> None:
         """
         DROP TABLE IF EXISTS audit_log, api_tokens, assessment_points, point_types, streets, grid_cells,
             regions, city_settings CASCADE;
-        DROP FUNCTION IF EXISTS ccgrid_points_derive, ccgrid_streets_derive, ccgrid_region_at,
+        DROP FUNCTION IF EXISTS ccgrid_metric_polygon, ccgrid_extend_line, ccgrid_points_derive, ccgrid_streets_derive, ccgrid_region_at,
             ccgrid_grid_cells_derive, ccgrid_regions_derive, ccgrid_metric_srid, ccgrid_gk3_srid;
         """
     )

@@ -1,0 +1,91 @@
+"""A throwaway PostGIS database per test run, on the embedded cluster (or the server in CCGRID_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from gis.cluster import Cluster
+from gis.db import get_engine, reset_engines, transaction
+from gis.settings import Settings, get_settings
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[str]:
+    base = Settings()
+    server_url = base.database_url or Cluster(base.data_dir).up()
+    name = f"ccgrid_test_{os.getpid()}_{secrets.token_hex(3)}"
+    admin = _with_database(server_url, "postgres").replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    test_url = _with_database(server_url, name)
+    os.environ["CCGRID_DATABASE_URL"] = test_url
+    get_settings.cache_clear()
+    reset_engines()
+    from layers.schema import migrate
+
+    migrate(get_engine())
+    yield test_url
+    get_engine().dispose()
+    reset_engines()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def demo(database: str) -> dict[str, int]:
+    """The small demo city, loaded once for the run."""
+    from layers import demo as demo_city
+
+    with transaction() as s:
+        return demo_city.load(s, scale="small", seed=2021)
+
+
+@pytest.fixture(scope="session")
+def client(demo) -> Iterator[TestClient]:
+    from api.app import create_app
+
+    with TestClient(create_app()) as c:
+        yield c
+
+
+def _token(role: str, region: str | None = None) -> str:
+    from api.auth import create_token
+
+    with transaction() as s:
+        return create_token(s, role=role, region_code=region, label=f"test {role}")
+
+
+@pytest.fixture(scope="session")
+def admin(demo) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_token('admin')}"}
+
+
+@pytest.fixture(scope="session")
+def viewer(demo) -> dict[str, str]:
+    return {"Authorization": f"Bearer {_token('viewer')}"}
+
+
+@pytest.fixture
+def token_for():
+    def make(role: str, region: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {_token(role, region)}"}
+
+    return make
+
+
+def scalar(sql: str, **params):
+    with transaction() as s:
+        return s.execute(text(sql), params).scalar()
