@@ -39,8 +39,12 @@ def create_app() -> FastAPI:
         first = exc.errors()[0] if exc.errors() else {}
         loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path")]
         field = ".".join(loc) or None
-        return _error(422, f"{field or 'request'}: {first.get('msg', 'invalid')}", field,
-                      errors=[{k: e.get(k) for k in ("loc", "msg", "type")} for e in exc.errors()])
+        return _error(
+            422,
+            f"{field or 'request'}: {first.get('msg', 'invalid')}",
+            field,
+            errors=[{k: e.get(k) for k in ("loc", "msg", "type")} for e in exc.errors()],
+        )
 
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:

@@ -58,8 +58,9 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, role: str, region_code: str | None = None, label: str = "",
-                 days: int | None = None) -> str:
+def create_token(
+    session: Session, *, role: str, region_code: str | None = None, label: str = "", days: int | None = None
+) -> str:
     if role not in PERMISSIONS:
         raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(PERMISSIONS)}", field="role")
     if role in SCOPED_ROLES and not region_code:
@@ -71,22 +72,26 @@ def create_token(session: Session, *, role: str, region_code: str | None = None,
     token = "ccg_" + secrets.token_urlsafe(32)
     ttl = days if days is not None else get_settings().token_ttl_days
     session.execute(
-        text("INSERT INTO api_tokens (token_hash, role, region_code, label, expires_at) "
-             "VALUES (:h, :role, :region, :label, now() + make_interval(days => :days))"),
+        text(
+            "INSERT INTO api_tokens (token_hash, role, region_code, label, expires_at) "
+            "VALUES (:h, :role, :region, :label, now() + make_interval(days => :days))"
+        ),
         {"h": _hash(token), "role": role, "region": region_code, "label": label, "days": ttl},
     )
     return token
 
 
 def list_tokens(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(text(
-        "SELECT id, role, region_code, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id"))
+    rows = session.execute(
+        text("SELECT id, role, region_code, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id")
+    )
     return [dict(r) for r in rows.mappings()]
 
 
 def revoke_token(session: Session, token_id: int) -> None:
-    done = session.execute(text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"),
-                           {"id": token_id}).rowcount
+    done = session.execute(
+        text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"), {"id": token_id}
+    ).rowcount
     if not done:
         raise NotFound(f"no active token with id {token_id}", field="token_id")
 
@@ -129,4 +134,3 @@ def require(permission: str):
         raise Forbidden(f"role {principal.role} may not {permission.replace('_', ' ')}")
 
     return dependency
-

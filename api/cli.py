@@ -20,8 +20,11 @@ from gis.db import get_engine, transaction
 from gis.errors import CcgridError
 from gis.settings import get_settings
 
-app = typer.Typer(help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="The database: embedded PostGIS cluster or CCGRID_DATABASE_URL.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 grid_app = typer.Typer(help="Unit grid cells (单元网格).", no_args_is_help=True)
@@ -50,8 +53,15 @@ def friendly(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=err, transient=False, disable=not sys.stderr.isatty())
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+        disable=not sys.stderr.isatty(),
+    )
 
 
 def _reporter(progress: Progress) -> Callable[[str, int, int], None]:
@@ -97,8 +107,10 @@ def db_status() -> None:
         console.print(f"external database (CCGRID_DATABASE_URL): {settings.database_url.split('@')[-1]}")
         return
     st = Cluster(settings.data_dir).status()
-    console.print(f"embedded PostGIS: {'running' if st.running else 'stopped'}"
-                  f"{'' if st.initialised else ' (not initialised)'}; port {st.port}; data {st.pgdata}")
+    console.print(
+        f"embedded PostGIS: {'running' if st.running else 'stopped'}"
+        f"{'' if st.initialised else ' (not initialised)'}; port {st.port}; data {st.pgdata}"
+    )
     if not st.running:
         raise typer.Exit(3)
 
@@ -110,8 +122,9 @@ def db_url(libpq: bool = typer.Option(False, help="print a libpq URL for psql/QG
     from gis.db import database_url
 
     url = database_url()
-    console.print(url.replace("postgresql+psycopg://", "postgresql://") if libpq else url, highlight=False,
-                  soft_wrap=True)
+    console.print(
+        url.replace("postgresql+psycopg://", "postgresql://") if libpq else url, highlight=False, soft_wrap=True
+    )
 
 
 @db_app.command("migrate")
@@ -125,8 +138,11 @@ def db_migrate() -> None:
 @token_app.command("create")
 @friendly
 def token_create(
-    role: str = typer.Option(..., help="admin, city_office, district_staff, subdistrict_staff, street_chief, "
-                                       "grid_worker, inspector, viewer, public"),
+    role: str = typer.Option(
+        ...,
+        help="admin, city_office, district_staff, subdistrict_staff, street_chief, "
+        "grid_worker, inspector, viewer, public",
+    ),
     region: str | None = typer.Option(None, help="region code the token is limited to"),
     label: str = typer.Option("", help="who or what the token is for"),
     days: int | None = typer.Option(None, help="lifetime in days (default CCGRID_TOKEN_TTL_DAYS)"),
@@ -148,8 +164,15 @@ def token_list() -> None:
         rows = list_tokens(s)
     table = Table("id", "role", "region", "label", "created", "expires", "revoked")
     for r in rows:
-        table.add_row(str(r["id"]), r["role"], r["region_code"] or "", r["label"], str(r["created_at"])[:16],
-                      str(r["expires_at"] or "")[:16], str(r["revoked_at"] or "")[:16])
+        table.add_row(
+            str(r["id"]),
+            r["role"],
+            r["region_code"] or "",
+            r["label"],
+            str(r["created_at"])[:16],
+            str(r["expires_at"] or "")[:16],
+            str(r["revoked_at"] or "")[:16],
+        )
     console.print(table)
 
 
@@ -184,16 +207,30 @@ def import_(
     coord = CoordSys.gcj02 if gcj02 else CoordSys.bd09 if bd09 else CoordSys.standard
     try:
         with _progress() as progress, transaction() as s:
-            result = import_file(s, spec, path, actor="cli", crs=crs, coord_sys=coord, skip_invalid=skip_invalid,
-                                 progress=_reporter(progress))
+            result = import_file(
+                s,
+                spec,
+                path,
+                actor="cli",
+                crs=crs,
+                coord_sys=coord,
+                skip_invalid=skip_invalid,
+                progress=_reporter(progress),
+            )
     except RowsRejected as exc:
         _print_rejections(exc.rejections, report)
-        err.print(f"[red]error:[/red] {len(exc.rejections)} rows rejected, nothing imported "
-                  f"(first: {exc.rejections[0]}); fix them or use --skip-invalid", highlight=False, soft_wrap=True)
+        err.print(
+            f"[red]error:[/red] {len(exc.rejections)} rows rejected, nothing imported "
+            f"(first: {exc.rejections[0]}); fix them or use --skip-invalid",
+            highlight=False,
+            soft_wrap=True,
+        )
         raise typer.Exit(1) from None
     _print_rejections(result.rejected, report)
-    console.print(f"{spec.name}: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
-                  f"{len(result.rejected)} rejected")
+    console.print(
+        f"{spec.name}: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
+        f"{len(result.rejected)} rejected"
+    )
 
 
 def _print_rejections(rejections: list[Any], report: Path | None) -> None:
@@ -214,7 +251,9 @@ def _print_rejections(rejections: list[Any], report: Path | None) -> None:
 
 @app.command("export")
 @friendly
-def export(layer: str, path: Path, region: str | None = typer.Option(None, help="only inside this region code")) -> None:
+def export(
+    layer: str, path: Path, region: str | None = typer.Option(None, help="only inside this region code")
+) -> None:
     """Write a layer to GeoJSON, GeoPackage or CSV (WKT) that QGIS opens."""
     from layers.catalog import layer as get_layer
     from layers.io import export_layer
@@ -259,10 +298,17 @@ def grid_check(
     else:
         table = Table("社区编码", "名称", "网格数", "覆盖率%", "空隙 m²", "空隙数", "重叠对", "重叠 m²")
         for r in rows:
-            table.add_row(r["code"], r["name"], str(r["cells"]), f"{r['covered_pct']:.2f}", f"{r['gap_m2']:.0f}",
-                          str(len(r["gaps"])), str(len(r["overlaps"])),
-                          f"{sum(o['area_m2'] for o in r['overlaps']):.0f}",
-                          style="red" if r in bad else None)
+            table.add_row(
+                r["code"],
+                r["name"],
+                str(r["cells"]),
+                f"{r['covered_pct']:.2f}",
+                f"{r['gap_m2']:.0f}",
+                str(len(r["gaps"])),
+                str(len(r["overlaps"])),
+                f"{sum(o['area_m2'] for o in r['overlaps']):.0f}",
+                style="red" if r in bad else None,
+            )
         console.print(table)
         console.print(f"{len(rows)} communities, {len(bad)} with gaps or overlaps")
     if bad:
@@ -306,9 +352,13 @@ def demo_token() -> None:
     path.chmod(0o600)
     for role, token in tokens.items():
         console.print(f"demo {role} token: {token}", highlight=False)
-    console.print(f"try: curl -H 'Authorization: Bearer {tokens['viewer']}' "
-                  f"'http://{get_settings().host}:{get_settings().port}/api/v1/layers/streets/features"
-                  "?bbox=115.13,34.64,115.16,34.66&limit=5'", highlight=False, soft_wrap=True)
+    console.print(
+        f"try: curl -H 'Authorization: Bearer {tokens['viewer']}' "
+        f"'http://{get_settings().host}:{get_settings().port}/api/v1/layers/streets/features"
+        "?bbox=115.13,34.64,115.16,34.66&limit=5'",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 # --- serve ------------------------------------------------------------------------------------------------

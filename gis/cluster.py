@@ -36,9 +36,7 @@ class ClusterError(CcgridError):
 
 def _pg_bindir() -> Path:
     """Newest PostgreSQL server binaries on this machine."""
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
-    )
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if candidates:
         return candidates[-1].parent
     found = shutil.which("initdb")
@@ -75,9 +73,7 @@ class Cluster:
         self.root = Path(data_dir).absolute()
         self.portfile = self.root / "port"
         self.pwfile = self.root / "password"
-        self.sockdir = self.root / "run"
-        self.logfile = self.root / "postgres.log"
-        self.locationfile = self.root / "pgdata-location"
+        self.locationfile = self.root / "server-location"
 
     # --- who runs the server -------------------------------------------------------------------------
     @property
@@ -102,24 +98,37 @@ class Cluster:
         return self._run(["test", "-x", str(path)], check=False).returncode == 0
 
     @property
-    def pgdata(self) -> Path:
+    def server_dir(self) -> Path:
+        """Where the server's own files live (pgdata, socket, log): data_dir, unless moved at init."""
         if self.locationfile.exists():
             return Path(self.locationfile.read_text().strip())
-        return self.root / "pgdata"
+        return self.root
 
-    def _choose_pgdata(self) -> Path:
-        """pgdata inside data_dir when the postgres user can reach it; else a private dir keyed by data_dir.
+    @property
+    def pgdata(self) -> Path:
+        return self.server_dir / "pgdata"
+
+    @property
+    def sockdir(self) -> Path:
+        return self.server_dir / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.server_dir / "postgres.log"
+
+    def _choose_server_dir(self) -> None:
+        """Keep the server in data_dir when the postgres user can reach it; else in a private dir keyed by it.
 
         A checkout inside a 0700 temp dir is unreachable for the postgres user, and changing the
         permissions of someone's parent directories is not ours to do.
         """
         if self._postgres_can_reach(self.root):
-            return self.root / "pgdata"
+            return
         key = hashlib.sha1(str(self.root).encode()).hexdigest()[:12]
         path = Path("/var/lib/ccgrid/clusters") / key
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True)
+        path.chmod(0o755)
         self.locationfile.write_text(str(path))
-        return path
 
     # --- lifecycle ----------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -157,7 +166,8 @@ class Cluster:
         if not self.pwfile.exists():
             self.pwfile.write_text(secrets.token_urlsafe(24))
             self.pwfile.chmod(0o600)
-        pgdata = self._choose_pgdata()
+        self._choose_server_dir()
+        pgdata = self.pgdata
         self._give_to_owner(pgdata)
         self._give_to_owner(self.sockdir, 0o755)
         # initdb reads the password from a file the postgres user can read; it lives there only briefly.
@@ -167,10 +177,20 @@ class Cluster:
         os.chown(tmp_pw, owner.pw_uid, owner.pw_gid)
         tmp_pw.chmod(0o600)
         try:
-            self._run([
-                str(bindir / "initdb"), "-D", str(pgdata), "-U", SUPERUSER, "--pwfile", str(tmp_pw),
-                "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
-            ])
+            self._run(
+                [
+                    str(bindir / "initdb"),
+                    "-D",
+                    str(pgdata),
+                    "-U",
+                    SUPERUSER,
+                    "--pwfile",
+                    str(tmp_pw),
+                    "--auth=scram-sha-256",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                ]
+            )
         finally:
             tmp_pw.unlink(missing_ok=True)
         if self.port is None:
@@ -223,13 +243,30 @@ class Cluster:
             self.logfile.touch()
         owner = self._owner()
         os.chown(self.logfile, owner.pw_uid, owner.pw_gid)
-        self._run([
-            str(_pg_bindir() / "pg_ctl"), "-D", str(self.pgdata), "-l", str(self.logfile), "-w", "-t", "60", "start",
-        ])
+        self._run(
+            [
+                str(_pg_bindir() / "pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-l",
+                str(self.logfile),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ]
+        )
 
     def stop(self) -> None:
         if self.running():
             self._run([str(_pg_bindir() / "pg_ctl"), "-D", str(self.pgdata), "-m", "fast", "-w", "stop"])
+
+    def destroy(self) -> None:
+        """Stop and delete the cluster and its files (tests, `make clean`)."""
+        self.stop()
+        if self.server_dir != self.root:
+            shutil.rmtree(self.server_dir, ignore_errors=True)
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str = DB_NAME) -> str:
         return (

@@ -23,7 +23,7 @@ def database_url(settings: Settings | None = None) -> str:
         # Accept plain libpq-style URLs too; we always talk through psycopg 3.
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
-                url = "postgresql+psycopg://" + url[len(prefix):]
+                url = "postgresql+psycopg://" + url[len(prefix) :]
         return url
     return Cluster(settings.data_dir).up()
 

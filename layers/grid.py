@@ -79,8 +79,15 @@ def _community(session: Session, code: str) -> Any:
     return row
 
 
-def generate(session: Session, community_code: str, *, method: Method = "square", size_m: float = 100.0,
-             replace: bool = False, actor: str = "cli") -> int:
+def generate(
+    session: Session,
+    community_code: str,
+    *,
+    method: Method = "square",
+    size_m: float = 100.0,
+    replace: bool = False,
+    actor: str = "cli",
+) -> int:
     """Tile a community with cells; returns how many were made. `size_m` is the side of the nominal square."""
     if method not in _TILES:
         raise InvalidInput(f"method must be one of {', '.join(_TILES)}", field="method")
@@ -103,24 +110,30 @@ def generate(session: Session, community_code: str, *, method: Method = "square"
     # A hexagon with edge a has area 3√3/2·a²; pick a so it matches the nominal square.
     size = math.sqrt(2 * nominal / (3 * math.sqrt(3))) if method == "hex" else size_m
     sql = _GENERATE.format(tiles=_TILES[method])
-    made = session.execute(
-        text(sql), {"cid": com.id, "size": size, "nominal": nominal, "row_height": size_m}
-    ).rowcount
+    made = session.execute(text(sql), {"cid": com.id, "size": size, "nominal": nominal, "row_height": size_m}).rowcount
     if made > MAX_SERIAL:
         raise InvalidInput(
             f"community {community_code} would need {made} cells, more than the {MAX_SERIAL} a code allows; "
             "use a larger size",
             field="size_m",
         )
-    record(session, actor, "generate", "grid_cells", None,
-           {"community": community_code, "method": method, "size_m": size_m, "cells": made, "replaced": existing})
+    record(
+        session,
+        actor,
+        "generate",
+        "grid_cells",
+        None,
+        {"community": community_code, "method": method, "size_m": size_m, "cells": made, "replaced": existing},
+    )
     return made
 
 
 def check(session: Session, region_code: str | None = None, *, min_area_m2: float = 1.0) -> list[dict[str, Any]]:
     """Per community: cell count, uncovered area (gaps) and overlapping cell pairs, each with its area in m²."""
     params = {"scope": region_code or "", "min": min_area_m2}
-    communities = session.execute(text("""
+    communities = (
+        session.execute(
+            text("""
         WITH c AS (SELECT id, code, name, geom_m FROM regions
                    WHERE level = 'community' AND code LIKE :scope || '%'),
         u AS (SELECT c.id, count(g.id) AS n, ST_Union(g.geom_m, 0.001) AS cells
@@ -133,8 +146,15 @@ def check(session: Session, region_code: str | None = None, *, min_area_m2: floa
                      FROM ST_Dump(ST_Difference(c.geom_m, coalesce(u.cells, 'POLYGON EMPTY'::geometry), 0.001)) d
                      WHERE ST_Area(d.geom) >= :min ORDER BY ST_Area(d.geom) DESC) AS gaps
         FROM c JOIN u USING (id) ORDER BY c.code
-    """), params).mappings().all()
-    overlaps = session.execute(text("""
+    """),
+            params,
+        )
+        .mappings()
+        .all()
+    )
+    overlaps = (
+        session.execute(
+            text("""
         SELECT a.region_code AS community, a.code AS a, b.code AS b,
                round(ST_Area(ST_Intersection(a.geom_m, b.geom_m))::numeric, 1) AS area_m2
         FROM grid_cells a JOIN grid_cells b
@@ -142,23 +162,29 @@ def check(session: Session, region_code: str | None = None, *, min_area_m2: floa
         WHERE a.region_code LIKE :scope || '%'
           AND ST_Area(ST_Intersection(a.geom_m, b.geom_m)) >= :min
         ORDER BY 4 DESC
-    """), params).mappings().all()
+    """),
+            params,
+        )
+        .mappings()
+        .all()
+    )
     by_community: dict[str, list[dict[str, Any]]] = {}
     for o in overlaps:
-        by_community.setdefault(o["community"], []).append(
-            {"cells": [o["a"], o["b"]], "area_m2": float(o["area_m2"])})
+        by_community.setdefault(o["community"], []).append({"cells": [o["a"], o["b"]], "area_m2": float(o["area_m2"])})
     out = []
     for c in communities:
         gaps = [float(g) for g in c["gaps"]]
-        out.append({
-            "code": c["code"],
-            "name": c["name"],
-            "cells": c["cells"],
-            "area_m2": round(c["area_m2"], 1),
-            "covered_pct": round(100 * c["covered_m2"] / c["area_m2"], 2) if c["area_m2"] else 0.0,
-            "gap_m2": round(sum(gaps), 1),
-            "gaps": gaps,
-            "outside_m2": round(c["outside_m2"], 1),
-            "overlaps": by_community.get(c["code"], []),
-        })
+        out.append(
+            {
+                "code": c["code"],
+                "name": c["name"],
+                "cells": c["cells"],
+                "area_m2": round(c["area_m2"], 1),
+                "covered_pct": round(100 * c["covered_m2"] / c["area_m2"], 2) if c["area_m2"] else 0.0,
+                "gap_m2": round(sum(gaps), 1),
+                "gaps": gaps,
+                "outside_m2": round(c["outside_m2"], 1),
+                "overlaps": by_community.get(c["code"], []),
+            }
+        )
     return out

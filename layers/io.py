@@ -107,21 +107,37 @@ def records_from_frame(
 
 
 def import_file(
-    session: Session, spec: LayerSpec, path: Path, *, actor: str, crs: str | None = None,
-    coord_sys: CoordSys | str = CoordSys.standard, skip_invalid: bool = False, progress: Progress | None = None,
+    session: Session,
+    spec: LayerSpec,
+    path: Path,
+    *,
+    actor: str,
+    crs: str | None = None,
+    coord_sys: CoordSys | str = CoordSys.standard,
+    skip_invalid: bool = False,
+    progress: Progress | None = None,
 ) -> WriteResult:
     """One file, one transaction (the caller's): all rows or none, unless skip_invalid."""
     report = progress or (lambda *_: None)
     gdf, read_rejections = read_frame(spec, path)
     total = len(gdf)
     report("读取", total, total)
-    rows, rejected = prepare(spec, _counted(records_from_frame(gdf, crs, coord_sys), total, report),
-                             _ctx(session, spec))
+    rows, rejected = prepare(
+        spec, _counted(records_from_frame(gdf, crs, coord_sys), total, report), _ctx(session, spec)
+    )
     rejected_rows = {r.row for r in read_rejections}
     rejected = read_rejections + [r for r in rejected if r.row not in rejected_rows]
     report("写入", 0, len(rows))
-    result = write(session, spec, rows, mode="upsert", actor=actor, skip_invalid=skip_invalid,
-                   prior_rejections=rejected, audit_detail={"file": path.name, "rows": total})
+    result = write(
+        session,
+        spec,
+        rows,
+        mode="upsert",
+        actor=actor,
+        skip_invalid=skip_invalid,
+        prior_rejections=rejected,
+        audit_detail={"file": path.name, "rows": total},
+    )
     report("写入", len(rows), len(rows))
     return result
 
@@ -141,8 +157,9 @@ _EXPORT_DRIVERS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", "
 def export_layer(session: Session, spec: LayerSpec, path: Path, *, scope: str | None = None) -> int:
     suffix = path.suffix.lower()
     if suffix not in _EXPORT_DRIVERS:
-        raise InvalidInput(f"cannot export to {suffix or 'a file without suffix'}; use .geojson, .gpkg or .csv",
-                           field="path")
+        raise InvalidInput(
+            f"cannot export to {suffix or 'a file without suffix'}; use .geojson, .gpkg or .csv", field="path"
+        )
     cols = ", ".join(f"t.{c}" for c in ("id", "code", *spec.output))
     sql = f"SELECT {cols}, t.geom FROM {spec.table} t WHERE {scope_clause(spec, scope)} ORDER BY t.id"
     gdf = gpd.read_postgis(text(sql), session.connection(), geom_col="geom", params={"scope": scope})

@@ -17,39 +17,59 @@ _POINT_M = f"ST_Transform({_POINT}, ccgrid_metric_srid())"
 def locate(session: Session, lon: float, lat: float, *, point_radius_m: float = 100.0) -> dict[str, Any]:
     radius = get_settings().locate_street_radius_m
     params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m}
-    regions = session.execute(
-        text(f"SELECT id, code, name, level FROM regions WHERE ST_Intersects(geom, {_POINT}) ORDER BY length(code)"),
-        params,
-    ).mappings().all()
+    regions = (
+        session.execute(
+            text(
+                f"SELECT id, code, name, level FROM regions WHERE ST_Intersects(geom, {_POINT}) ORDER BY length(code)"
+            ),
+            params,
+        )
+        .mappings()
+        .all()
+    )
     if not regions:
         raise NotFound(f"({lon}, {lat}) is outside every region of the city", field="lon")
     by_level = {r["level"]: dict(r) for r in regions}
-    cell = session.execute(
-        text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) ORDER BY id LIMIT 1"),
-        params,
-    ).mappings().one_or_none()
-    street = session.execute(
-        text(f"""
+    cell = (
+        session.execute(
+            text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) ORDER BY id LIMIT 1"),
+            params,
+        )
+        .mappings()
+        .one_or_none()
+    )
+    street = (
+        session.execute(
+            text(f"""
             SELECT id, code, name, road_class, length_m, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
             FROM streets, (SELECT {_POINT_M} AS g) p
             WHERE ST_DWithin(geom_m, p.g, :radius)
             ORDER BY geom_m <-> p.g LIMIT 1"""),
-        params,
-    ).mappings().one_or_none()
-    point = session.execute(
-        text(f"""
+            params,
+        )
+        .mappings()
+        .one_or_none()
+    )
+    point = (
+        session.execute(
+            text(f"""
             SELECT id, code, name, point_type, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
             FROM assessment_points, (SELECT {_POINT_M} AS g) p
             WHERE ST_DWithin(geom_m, p.g, :pradius)
             ORDER BY ST_Distance(geom_m, p.g), id LIMIT 1"""),
-        params,
-    ).mappings().one_or_none()
+            params,
+        )
+        .mappings()
+        .one_or_none()
+    )
 
     def _num(d: Any) -> Any:
         if d is None:
             return None
-        return {k: (float(v) if k in ("distance_m", "length_m", "area_m2") and v is not None else v)
-                for k, v in dict(d).items()}
+        return {
+            k: (float(v) if k in ("distance_m", "length_m", "area_m2") and v is not None else v)
+            for k, v in dict(d).items()
+        }
 
     return {
         "lon": lon,
@@ -61,4 +81,3 @@ def locate(session: Session, lon: float, lat: float, *, point_radius_m: float = 
         "street": _num(street),
         "assessment_point": _num(point),
     }
-

@@ -115,10 +115,7 @@ def stable_code(spec: LayerSpec, attrs: dict[str, Any], geom: BaseGeometry) -> s
 def ensure_metric_srid(session: Session, geom: BaseGeometry) -> None:
     """The first geometry a city stores fixes its Gauss-Krüger zone."""
     session.execute(
-        text(
-            "INSERT INTO city_settings VALUES ('metric_srid', ccgrid_gk3_srid(:lon)::text) "
-            "ON CONFLICT DO NOTHING"
-        ),
+        text("INSERT INTO city_settings VALUES ('metric_srid', ccgrid_gk3_srid(:lon)::text) ON CONFLICT DO NOTHING"),
         {"lon": geom.centroid.x},
     )
 
@@ -239,14 +236,17 @@ def _stage(session: Session, spec: LayerSpec, rows: list[Row]) -> None:
     col_defs = ", ".join(f"{c} {t}" for c, t in spec.columns.items())
     # Several writes may share one transaction (the demo, a roster): each gets a fresh staging table.
     session.execute(text("DROP TABLE IF EXISTS pg_temp.stage"))
-    session.execute(text(
-        f"CREATE TEMP TABLE stage (row_no integer PRIMARY KEY, target_id integer, code text, "
-        f"geom geometry(Geometry, {STORAGE_SRID}), geom_m geometry, {col_defs}) ON COMMIT DROP"
-    ))
+    session.execute(
+        text(
+            f"CREATE TEMP TABLE stage (row_no integer PRIMARY KEY, target_id integer, code text, "
+            f"geom geometry(Geometry, {STORAGE_SRID}), geom_m geometry, {col_defs}) ON COMMIT DROP"
+        )
+    )
     dbapi = session.connection().connection.dbapi_connection
-    with dbapi.cursor() as cur, cur.copy(
-        f"COPY stage (row_no, target_id, code, geom, {', '.join(cols)}) FROM STDIN"
-    ) as copy:
+    with (
+        dbapi.cursor() as cur,
+        cur.copy(f"COPY stage (row_no, target_id, code, geom, {', '.join(cols)}) FROM STDIN") as copy,
+    ):
         for r in rows:
             ewkb = shapely.to_wkb(shapely.set_srid(r.geom, STORAGE_SRID), hex=True, include_srid=True)
             copy.write_row((r.row, r.target_id, r.attrs.get("code"), ewkb, *(r.attrs.get(c) for c in cols)))
@@ -271,15 +271,15 @@ def _sql_rejections(session: Session, spec: LayerSpec, mode: Mode) -> list[Rejec
     for sql in checks:
         out += [Rejection(*r) for r in session.execute(text(sql), {"tol": tol}).all()]
     if mode == "insert":
-        taken = session.execute(text(
-            f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code"
-        )).all()
+        taken = session.execute(
+            text(f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code")
+        ).all()
         if taken:
             raise Conflict(f"a {spec.name} feature with code {taken[0][1]} already exists", field="code")
     if mode == "update":
-        taken = session.execute(text(
-            f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code AND t.id <> s.target_id"
-        )).all()
+        taken = session.execute(
+            text(f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code AND t.id <> s.target_id")
+        ).all()
         if taken:
             raise Conflict(f"another {spec.name} feature already has code {taken[0][1]}", field="code")
     return sorted({(r.row, r.field): r for r in out}.values(), key=lambda r: r.row)
@@ -287,8 +287,12 @@ def _sql_rejections(session: Session, spec: LayerSpec, mode: Mode) -> list[Rejec
 
 def _write_sql(spec: LayerSpec, mode: Mode, where: str) -> str:
     attr_cols = [c for c in spec.columns if c not in _NOT_STORED.get(spec.name, set())]
-    exprs = {"code": "s.code", "geom": "s.geom", **{c: f"s.{c}" for c in attr_cols},
-             **_EXTRA_COLUMNS.get(spec.name, {})}
+    exprs = {
+        "code": "s.code",
+        "geom": "s.geom",
+        **{c: f"s.{c}" for c in attr_cols},
+        **_EXTRA_COLUMNS.get(spec.name, {}),
+    }
     names = list(exprs)
     changed = ", ".join(f"t.{c}" for c in names if c != "code")
     incoming = ", ".join(f"EXCLUDED.{c}" for c in names if c != "code")
@@ -355,10 +359,16 @@ def write(
     return result
 
 
-def _audit(session: Session, spec: LayerSpec, mode: Mode, actor: str, result: WriteResult,
-           detail: dict[str, Any] | None) -> None:
-    summary = {"inserted": result.inserted, "updated": result.updated, "unchanged": result.unchanged,
-               "rejected": len(result.rejected), **(detail or {})}
+def _audit(
+    session: Session, spec: LayerSpec, mode: Mode, actor: str, result: WriteResult, detail: dict[str, Any] | None
+) -> None:
+    summary = {
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": len(result.rejected),
+        **(detail or {}),
+    }
     if len(result.ids) <= 20:
         for fid in result.ids:
             record(session, actor, mode, spec.name, fid, summary)

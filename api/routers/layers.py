@@ -60,8 +60,9 @@ def list_features(
     if limit > max_page:
         raise InvalidInput(f"limit may be at most {max_page}", field="limit")
     with transaction() as s:
-        body = features.list_features(s, spec, bbox=bbox, limit=limit, offset=offset,
-                                      scope=principal.region_code, out_srid=crs)
+        body = features.list_features(
+            s, spec, bbox=bbox, limit=limit, offset=offset, scope=principal.region_code, out_srid=crs
+        )
     if offset + body["numberReturned"] < body["numberMatched"]:
         nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
         body["links"] = [{"rel": "next", "href": str(nxt), "type": GEOJSON}]
@@ -69,8 +70,9 @@ def list_features(
 
 
 @router.get("/layers/{layer}/features/{fid}", summary="One feature")
-def get_feature(layer: str, fid: int, crs: int = Query(WGS84),
-                principal: Principal = Depends(require("read"))) -> JSONResponse:
+def get_feature(
+    layer: str, fid: int, crs: int = Query(WGS84), principal: Principal = Depends(require("read"))
+) -> JSONResponse:
     spec = get_layer(layer)
     with transaction() as s:
         return _geojson(features.get_feature(s, spec, fid, scope=principal.region_code, out_srid=crs))
@@ -86,8 +88,9 @@ def create_feature(
 ) -> JSONResponse:
     spec = get_layer(layer)
     with transaction() as s:
-        fid = features.create_feature(s, spec, feature, actor=principal.actor, scope=principal.region_code,
-                                      crs=crs, coord_sys=coord_sys)
+        fid = features.create_feature(
+            s, spec, feature, actor=principal.actor, scope=principal.region_code, crs=crs, coord_sys=coord_sys
+        )
         return _geojson(features.get_feature(s, spec, fid), status=201)
 
 
@@ -102,8 +105,9 @@ def patch_feature(
 ) -> JSONResponse:
     spec = get_layer(layer)
     with transaction() as s:
-        features.patch_feature(s, spec, fid, patch, actor=principal.actor, scope=principal.region_code,
-                               crs=crs, coord_sys=coord_sys)
+        features.patch_feature(
+            s, spec, fid, patch, actor=principal.actor, scope=principal.region_code, crs=crs, coord_sys=coord_sys
+        )
         return _geojson(features.get_feature(s, spec, fid))
 
 

@@ -19,8 +19,7 @@ def _include_object(obj, name, type_, reflected, compare_to):
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata,
-                          include_object=_include_object)
+        context.configure(connection=connection, target_metadata=target_metadata, include_object=_include_object)
         with context.begin_transaction():
             context.run_migrations()
         return

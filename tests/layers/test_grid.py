@@ -38,9 +38,13 @@ def test_generated_cells_tile_the_community(place, method):
 def test_serials_run_west_to_east_then_north_to_south(place):
     with transaction() as s:
         grid.generate(s, place["community"], method="square", size_m=200, replace=True)
-        rows = s.execute(text(
-            "SELECT right(code, 3)::int, ST_X(ST_Centroid(geom_m)), ST_Y(ST_Centroid(geom_m)) FROM grid_cells "
-            "WHERE region_code = :c ORDER BY code"), {"c": place["community"]}).all()
+        rows = s.execute(
+            text(
+                "SELECT right(code, 3)::int, ST_X(ST_Centroid(geom_m)), ST_Y(ST_Centroid(geom_m)) FROM grid_cells "
+                "WHERE region_code = :c ORDER BY code"
+            ),
+            {"c": place["community"]},
+        ).all()
     assert rows[0][0] == 1 and [r[0] for r in rows] == list(range(1, len(rows) + 1))
     first_row = [r for r in rows if abs(r[2] - rows[0][2]) < 100]
     assert [r[1] for r in first_row] == sorted(r[1] for r in first_row)  # west → east
@@ -51,8 +55,13 @@ def test_blocks_follow_the_streets(place):
     c = place["community_geom"]
     x0, y0, x1, y1 = c.bounds
     xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-    put("streets", [({"code": "G-ns", "name": "纵路", "road_class": "arterial"}, LineString([(xm, y0), (xm, y1 + .001)])),
-                    ({"code": "G-ew", "name": "横路", "road_class": "arterial"}, LineString([(x0, ym), (x1, ym)]))])
+    put(
+        "streets",
+        [
+            ({"code": "G-ns", "name": "纵路", "road_class": "arterial"}, LineString([(xm, y0), (xm, y1 + 0.001)])),
+            ({"code": "G-ew", "name": "横路", "road_class": "arterial"}, LineString([(x0, ym), (x1, ym)])),
+        ],
+    )
     with transaction() as s:
         n = grid.generate(s, place["community"], method="blocks", size_m=500, replace=True)
     assert n == 4  # four blocks, each under 4× the nominal 250,000 m²
@@ -79,15 +88,21 @@ def test_check_finds_the_crafted_gap_and_overlap(database):
         s.execute(text("DELETE FROM grid_cells WHERE region_code = :c"), {"c": p["community"]})
     # West half and east half, but the east cell starts 0.0005° late (a gap strip) and
     # a third cell overlaps the west one.
-    put("grid_cells", [
-        ({"code": p["community"] + "001"}, box(x0, y0, xm, y1)),
-        ({"code": p["community"] + "002"}, box(xm + 0.0005, y0, x1, y1)),
-        ({"code": p["community"] + "003"}, box(xm - 0.001, y0, xm, y0 + 0.001)),
-    ])
+    put(
+        "grid_cells",
+        [
+            ({"code": p["community"] + "001"}, box(x0, y0, xm, y1)),
+            ({"code": p["community"] + "002"}, box(xm + 0.0005, y0, x1, y1)),
+            ({"code": p["community"] + "003"}, box(xm - 0.001, y0, xm, y0 + 0.001)),
+        ],
+    )
     row = _check(p["community"])
-    strip = scalar("SELECT ST_Area(ST_Transform(ST_MakeEnvelope(:a, :b, :c, :d, 4490), 4547))",
-                   a=xm, b=y0, c=xm + 0.0005, d=y1)
+    strip = scalar(
+        "SELECT ST_Area(ST_Transform(ST_MakeEnvelope(:a, :b, :c, :d, 4490), 4547))", a=xm, b=y0, c=xm + 0.0005, d=y1
+    )
     assert len(row["gaps"]) == 1 and row["gaps"][0] == pytest.approx(strip, rel=0.01)
     [ov] = row["overlaps"]
     assert ov["cells"] == [p["community"] + "001", p["community"] + "003"]
-    assert ov["area_m2"] == pytest.approx(scalar("SELECT area_m2 FROM grid_cells WHERE code = :c", c=p["community"] + "003"), rel=0.01)
+    assert ov["area_m2"] == pytest.approx(
+        scalar("SELECT area_m2 FROM grid_cells WHERE code = :c", c=p["community"] + "003"), rel=0.01
+    )

@@ -30,15 +30,28 @@ def _import(layer_name, path, **kw):
 
 
 def _geojson(path, features):
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": p, "geometry": g.__geo_interface__} for p, g in features]},
-        ensure_ascii=False))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {"type": "Feature", "properties": p, "geometry": g.__geo_interface__} for p, g in features
+                ],
+            },
+            ensure_ascii=False,
+        )
+    )
     return path
 
 
 def test_geojson_reimport_does_not_duplicate(place, tmp_path):
-    feats = [({"名称": f"路{i}", "道路等级": "主干道"},
-              LineString([(LON + 0.001 * i, LAT + 0.001), (LON + 0.001 * i, LAT + 0.005)])) for i in range(1, 6)]
+    feats = [
+        (
+            {"名称": f"路{i}", "道路等级": "主干道"},
+            LineString([(LON + 0.001 * i, LAT + 0.001), (LON + 0.001 * i, LAT + 0.005)]),
+        )
+        for i in range(1, 6)
+    ]
     path = _geojson(tmp_path / "streets.geojson", feats)
     first = _import("streets", path)
     assert (first.inserted, first.updated, first.unchanged) == (5, 0, 0)
@@ -65,9 +78,10 @@ def test_csv_wkt_with_bad_rows_writes_nothing(place, tmp_path):
     path = tmp_path / "cells.csv"
     path.write_text(
         "code,wkt\n"
-        f"419902001001901,\"POLYGON(({LON} {LAT},{LON + .001} {LAT},{LON + .001} {LAT + .001},{LON} {LAT + .001},{LON} {LAT}))\"\n"
+        f'419902001001901,"POLYGON(({LON} {LAT},{LON + 0.001} {LAT},{LON + 0.001} {LAT + 0.001},'
+        f'{LON} {LAT + 0.001},{LON} {LAT}))"\n'
         "419902001001902,POLYGON((broken\n"
-        f"41990200100190,\"POINT({LON} {LAT})\"\n"
+        f'41990200100190,"POINT({LON} {LAT})"\n'
     )
     with pytest.raises(RowsRejected) as info:
         _import("grid_cells", path)
@@ -76,8 +90,11 @@ def test_csv_wkt_with_bad_rows_writes_nothing(place, tmp_path):
 
 
 def test_projected_file_with_its_crs(place, tmp_path):
-    gdf = gpd.GeoDataFrame({"name": ["投影市场"], "point_type": ["农贸市场"], "code": ["MK-3857"]},
-                           geometry=[Point(LON + 0.004, LAT + 0.004)], crs=4490).to_crs(3857)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["投影市场"], "point_type": ["农贸市场"], "code": ["MK-3857"]},
+        geometry=[Point(LON + 0.004, LAT + 0.004)],
+        crs=4490,
+    ).to_crs(3857)
     path = tmp_path / "market.gpkg"
     gdf.to_file(path, engine="pyogrio")
     assert _import("assessment_points", path).inserted == 1
@@ -94,8 +111,11 @@ def test_projected_csv_without_crs_is_refused_then_accepted_with_crs(place, tmp_
 
 
 def test_zipped_shapefile(place, tmp_path):
-    gdf = gpd.GeoDataFrame({"name": ["形状路"], "road_class": ["branch"], "code": ["SHP-1"]},
-                           geometry=[LineString([(LON + .002, LAT + .001), (LON + .002, LAT + .004)])], crs=4490)
+    gdf = gpd.GeoDataFrame(
+        {"name": ["形状路"], "road_class": ["branch"], "code": ["SHP-1"]},
+        geometry=[LineString([(LON + 0.002, LAT + 0.001), (LON + 0.002, LAT + 0.004)])],
+        crs=4490,
+    )
     gdf.to_file(tmp_path / "roads.shp", engine="pyogrio", encoding="utf-8")
     with zipfile.ZipFile(tmp_path / "roads.zip", "w") as z:
         for part in tmp_path.glob("roads.*"):
@@ -108,9 +128,13 @@ def test_zipped_shapefile(place, tmp_path):
 def test_osm_pbf_streets(place, tmp_path):
     path = tmp_path / "town.osm.pbf"
     with osmium.SimpleWriter(str(path)) as w:
-        for i, (x, y) in enumerate([(LON + .001, LAT + .002), (LON + .006, LAT + .002), (LON + .006, LAT + .007)], 1):
+        for i, (x, y) in enumerate(
+            [(LON + 0.001, LAT + 0.002), (LON + 0.006, LAT + 0.002), (LON + 0.006, LAT + 0.007)], 1
+        ):
             w.add_node(osmium.osm.mutable.Node(id=i, location=osmium.osm.Location(x, y), version=1))
-        w.add_way(osmium.osm.mutable.Way(id=101, nodes=[1, 2], tags={"highway": "primary", "name": "人民路"}, version=1))
+        w.add_way(
+            osmium.osm.mutable.Way(id=101, nodes=[1, 2], tags={"highway": "primary", "name": "人民路"}, version=1)
+        )
         w.add_way(osmium.osm.mutable.Way(id=102, nodes=[2, 3], tags={"highway": "service"}, version=1))
         w.add_way(osmium.osm.mutable.Way(id=103, nodes=[1, 3], tags={"waterway": "river"}, version=1))
     first = _import("streets", path)

@@ -59,12 +59,14 @@ def test_unknown_road_class_lists_the_choices(place):
 
 
 def test_region_code_and_level_must_agree(place):
-    [r] = _rejected("regions", [({"code": "419901002", "name": "x", "level": "community"}, box(LON, LAT, LON + .001, LAT + .001))])
+    [r] = _rejected(
+        "regions", [({"code": "419901002", "name": "x", "level": "community"}, box(LON, LAT, LON + 0.001, LAT + 0.001))]
+    )
     assert r.field == "level"
 
 
 def test_orphan_region(place):
-    [r] = _rejected("regions", [({"code": "419999001", "name": "孤儿街道"}, box(LON, LAT, LON + .001, LAT + .001))])
+    [r] = _rejected("regions", [({"code": "419999001", "name": "孤儿街道"}, box(LON, LAT, LON + 0.001, LAT + 0.001))])
     assert "parent region 419999 not found" in r.reason
 
 
@@ -92,8 +94,15 @@ def test_skip_invalid_writes_the_good_rows(place):
 
 
 def test_derived_columns(place):
-    put("streets", [({"code": "T-len", "name": "测量路", "road_class": "支路"},
-                     LineString([(LON + 0.001, LAT + 0.001), (LON + 0.001, LAT + 0.010)]))])
+    put(
+        "streets",
+        [
+            (
+                {"code": "T-len", "name": "测量路", "road_class": "支路"},
+                LineString([(LON + 0.001, LAT + 0.001), (LON + 0.001, LAT + 0.010)]),
+            )
+        ],
+    )
     with transaction() as s:
         length, region, cls = s.execute(
             __import__("sqlalchemy").text("SELECT length_m, region_code, road_class FROM streets WHERE code = 'T-len'")

@@ -19,16 +19,35 @@ depends_on = None
 # The assessment point types of the national handbooks plus the seeds' weak points; data, extendable.
 POINT_TYPES = [
     # (name, category, geometry hint)
-    ("主次干道", "道路", "polygon"), ("商业大街", "道路", "polygon"), ("交通路口", "道路", "point"),
-    ("背街小巷", "道路", "polygon"), ("街道办", "机关", "point"), ("社区居委会", "机关", "point"),
-    ("小区", "居住", "polygon"), ("老旧小区", "居住", "polygon"), ("城中村", "居住", "polygon"),
-    ("城乡结合部", "居住", "polygon"), ("农贸市场", "市场", "polygon"), ("公园广场", "公共空间", "polygon"),
-    ("景区", "公共空间", "polygon"), ("文化场馆", "公共文化", "point"), ("爱国主义教育基地", "公共文化", "point"),
-    ("中小学校", "学校", "point"), ("学校周边", "学校", "polygon"), ("网吧", "经营场所", "point"),
-    ("车站", "交通", "point"), ("公交站台", "交通", "point"), ("医院", "公共服务", "point"),
-    ("宾馆饭店", "经营场所", "point"), ("商场超市", "经营场所", "point"), ("政务大厅", "公共服务", "point"),
-    ("营业厅银行", "公共服务", "point"), ("公共厕所", "环卫", "point"), ("建筑工地", "施工", "polygon"),
-    ("环卫中转站", "环卫", "point"), ("救助站", "公共服务", "point"),
+    ("主次干道", "道路", "polygon"),
+    ("商业大街", "道路", "polygon"),
+    ("交通路口", "道路", "point"),
+    ("背街小巷", "道路", "polygon"),
+    ("街道办", "机关", "point"),
+    ("社区居委会", "机关", "point"),
+    ("小区", "居住", "polygon"),
+    ("老旧小区", "居住", "polygon"),
+    ("城中村", "居住", "polygon"),
+    ("城乡结合部", "居住", "polygon"),
+    ("农贸市场", "市场", "polygon"),
+    ("公园广场", "公共空间", "polygon"),
+    ("景区", "公共空间", "polygon"),
+    ("文化场馆", "公共文化", "point"),
+    ("爱国主义教育基地", "公共文化", "point"),
+    ("中小学校", "学校", "point"),
+    ("学校周边", "学校", "polygon"),
+    ("网吧", "经营场所", "point"),
+    ("车站", "交通", "point"),
+    ("公交站台", "交通", "point"),
+    ("医院", "公共服务", "point"),
+    ("宾馆饭店", "经营场所", "point"),
+    ("商场超市", "经营场所", "point"),
+    ("政务大厅", "公共服务", "point"),
+    ("营业厅银行", "公共服务", "point"),
+    ("公共厕所", "环卫", "point"),
+    ("建筑工地", "施工", "polygon"),
+    ("环卫中转站", "环卫", "point"),
+    ("救助站", "公共服务", "point"),
 ]
 
 
@@ -183,15 +202,17 @@ def upgrade() -> None:
 
         -- `line` lengthened by `metres` at both ends along its first/last segment: street ends that stop
         -- exactly on (or a hair short of) an outline then cross it, so noding splits the outline there.
+        CREATE FUNCTION ccgrid_push(p geometry, away_from geometry, metres double precision) RETURNS geometry
+        LANGUAGE sql IMMUTABLE AS $$
+            SELECT CASE WHEN d = 0 THEN p ELSE ST_Translate(p, metres * (ST_X(p) - ST_X(away_from)) / d,
+                                                              metres * (ST_Y(p) - ST_Y(away_from)) / d) END
+            FROM (SELECT ST_Distance(p, away_from) AS d) x
+        $$;
         CREATE FUNCTION ccgrid_extend_line(line geometry, metres double precision) RETURNS geometry
         LANGUAGE sql IMMUTABLE AS $$
-            SELECT ST_SetPoint(ST_SetPoint(line,
-                0, ST_Translate(ST_StartPoint(line),
-                    metres * (ST_X(ST_StartPoint(line)) - ST_X(ST_PointN(line, 2))) / nullif(ST_Distance(ST_StartPoint(line), ST_PointN(line, 2)), 0),
-                    metres * (ST_Y(ST_StartPoint(line)) - ST_Y(ST_PointN(line, 2))) / nullif(ST_Distance(ST_StartPoint(line), ST_PointN(line, 2)), 0))),
-                ST_NPoints(line) - 1, ST_Translate(ST_EndPoint(line),
-                    metres * (ST_X(ST_EndPoint(line)) - ST_X(ST_PointN(line, -2))) / nullif(ST_Distance(ST_EndPoint(line), ST_PointN(line, -2)), 0),
-                    metres * (ST_Y(ST_EndPoint(line)) - ST_Y(ST_PointN(line, -2))) / nullif(ST_Distance(ST_EndPoint(line), ST_PointN(line, -2)), 0)))
+            SELECT ST_SetPoint(
+                ST_SetPoint(line, 0, ccgrid_push(ST_StartPoint(line), ST_PointN(line, 2), metres)),
+                ST_NPoints(line) - 1, ccgrid_push(ST_EndPoint(line), ST_PointN(line, -2), metres))
         $$;
 
         -- The smallest region that contains `g`: a community if there is one, else a sub-district or district.
@@ -249,7 +270,8 @@ def downgrade() -> None:
         """
         DROP TABLE IF EXISTS audit_log, api_tokens, assessment_points, point_types, streets, grid_cells,
             regions, city_settings CASCADE;
-        DROP FUNCTION IF EXISTS ccgrid_metric_polygon, ccgrid_extend_line, ccgrid_points_derive, ccgrid_streets_derive, ccgrid_region_at,
+        DROP FUNCTION IF EXISTS ccgrid_metric_polygon, ccgrid_extend_line, ccgrid_push, ccgrid_points_derive,
+            ccgrid_streets_derive, ccgrid_region_at,
             ccgrid_grid_cells_derive, ccgrid_regions_derive, ccgrid_metric_srid, ccgrid_gk3_srid;
         """
     )

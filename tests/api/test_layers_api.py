@@ -1,0 +1,177 @@
+"""The HTTP API on the demo city: reading, writing, access, scope and locate."""
+
+import pytest
+from sqlalchemy import text
+
+from gis.db import transaction
+from tests.conftest import scalar
+
+
+def test_healthz(client):
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["postgis"].startswith("3.") and body["schema_revision"] == "0001"
+
+
+def test_reads_need_a_token(client, viewer):
+    assert client.get("/api/v1/layers").status_code == 401
+    assert client.get("/api/v1/layers", headers={"Authorization": "Bearer nope"}).status_code == 401
+    layers = {layer["name"]: layer for layer in client.get("/api/v1/layers", headers=viewer).json()}
+    assert set(layers) == {"regions", "grid_cells", "streets", "assessment_points"}
+    assert layers["streets"]["count"] > 500
+
+
+def test_streets_in_a_bbox(client, viewer):
+    bbox = (115.13, 34.64, 115.16, 34.66)
+    r = client.get(
+        "/api/v1/layers/streets/features", params={"bbox": ",".join(map(str, bbox)), "limit": 50}, headers=viewer
+    )
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
+    body = r.json()
+    assert body["numberReturned"] == 50 and body["numberMatched"] > 50 and body["links"][0]["rel"] == "next"
+    for f in body["features"]:
+        xs = [c[0] for c in f["geometry"]["coordinates"]]
+        ys = [c[1] for c in f["geometry"]["coordinates"]]
+        assert max(xs) >= bbox[0] and min(xs) <= bbox[2] and max(ys) >= bbox[1] and min(ys) <= bbox[3]
+        assert {"id", "code", "name", "road_class", "length_m"} <= set(f["properties"])
+
+
+@pytest.mark.parametrize(
+    ("params", "field"), [({"bbox": "1,2,3"}, "bbox"), ({"limit": 10**6}, "limit"), ({"crs": 3857}, "crs")]
+)
+def test_bad_query_names_the_field(client, viewer, params, field):
+    r = client.get("/api/v1/layers/streets/features", params=params, headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == field
+
+
+def test_unknown_layer_is_404(client, viewer):
+    r = client.get("/api/v1/layers/roads/features", headers=viewer)
+    assert r.status_code == 404 and "unknown layer" in r.json()["detail"]
+
+
+def _market(lon=115.1485, lat=34.6485, **props):
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": "测试农贸市场", "point_type": "农贸市场", **props},
+    }
+
+
+def test_create_change_delete(client, admin, viewer):
+    assert client.post("/api/v1/layers/assessment_points/features", json=_market(), headers=viewer).status_code == 403
+    r = client.post("/api/v1/layers/assessment_points/features", json=_market(code="API-1"), headers=admin)
+    assert r.status_code == 201, r.text
+    fid = r.json()["id"]
+    assert r.json()["properties"]["region_code"].startswith("411421")
+    assert (
+        client.post("/api/v1/layers/assessment_points/features", json=_market(code="API-1"), headers=admin).status_code
+        == 409
+    )
+    r = client.patch(
+        f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": {"name": "新市场"}}, headers=admin
+    )
+    assert r.status_code == 200 and r.json()["properties"]["name"] == "新市场"
+    r = client.patch(
+        f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": {"region_code": "x"}}, headers=admin
+    )
+    assert r.status_code == 422 and r.json()["field"] == "region_code"
+    assert (
+        scalar("SELECT count(*) FROM audit_log WHERE entity = 'assessment_points' AND entity_id = :i", i=str(fid)) == 2
+    )
+    assert client.delete(f"/api/v1/layers/assessment_points/features/{fid}", headers=admin).status_code == 204
+    assert client.get(f"/api/v1/layers/assessment_points/features/{fid}", headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("feature", "field", "words"),
+    [
+        (
+            {
+                "type": "Feature",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [[115.14, 34.64], [115.15, 34.65], [115.15, 34.64], [115.14, 34.65], [115.14, 34.64]]
+                    ],
+                },
+                "properties": {"name": "x", "point_type": "小区"},
+            },
+            "geometry",
+            "Self-intersection",
+        ),
+        (_market(lon=116.5, lat=39.9), "geometry", "not inside any region"),
+        (_market(point_type="火星基地"), "point_type", "unknown assessment point type"),
+        (
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [115.1485, 34.6485]}, "properties": {}},
+            "point_type",
+            "required",
+        ),
+        (
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [float("nan"), 1]}, "properties": {}},
+            "geometry",
+            "",
+        ),
+        ({"type": "FeatureCollection"}, "type", "GeoJSON Feature"),
+    ],
+)
+def test_bad_features_are_422_and_write_nothing(client, admin, feature, field, words):
+    before = scalar("SELECT count(*) FROM assessment_points")
+    r = client.post(
+        "/api/v1/layers/assessment_points/features",
+        content=__import__("json").dumps(feature),
+        headers={**admin, "content-type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == field and words in r.json()["detail"]
+    assert scalar("SELECT count(*) FROM assessment_points") == before
+
+
+def test_region_scope(client, token_for):
+    chief = token_for("subdistrict_staff", "411421001")
+    inside = scalar("SELECT id FROM streets WHERE region_code LIKE '411421001%' LIMIT 1")
+    outside = scalar("SELECT id FROM streets WHERE region_code LIKE '411421002%' LIMIT 1")
+    assert client.get(f"/api/v1/layers/streets/features/{inside}", headers=chief).status_code == 200
+    assert client.get(f"/api/v1/layers/streets/features/{outside}", headers=chief).status_code == 404
+    listed = client.get("/api/v1/layers/streets/features", params={"limit": 10000}, headers=chief).json()
+    assert listed["numberMatched"] == scalar("SELECT count(*) FROM streets WHERE region_code LIKE '411421001%'")
+    lon, lat = (
+        scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM regions WHERE code = '411421002001'") for c in "XY"
+    )
+    r = client.post("/api/v1/layers/assessment_points/features", json=_market(lon=lon, lat=lat), headers=chief)
+    assert r.status_code == 403 and "outside your region" in r.json()["detail"]
+
+
+def test_locate_known_spot(client, viewer):
+    with transaction() as s:
+        cell = s.execute(
+            text(
+                "SELECT code, region_code, ST_X(p) AS x, ST_Y(p) AS y FROM "
+                "(SELECT code, region_code, ST_PointOnSurface(geom) AS p FROM grid_cells "
+                " WHERE region_code = '411421001002' ORDER BY code LIMIT 1) c"
+            )
+        ).one()
+        street = s.execute(
+            text(
+                "SELECT id, ST_X(p) AS x, ST_Y(p) AS y FROM (SELECT id, ST_Transform(ST_Translate("
+                "ST_LineInterpolatePoint(geom_m, 0.5), 0, 12), 4490) AS p FROM streets WHERE road_class = 'arterial' "
+                "AND region_code LIKE '411421001%' ORDER BY id LIMIT 1) s"
+            )
+        ).one()
+    body = client.get("/api/v1/locate", params={"lon": cell.x, "lat": cell.y}, headers=viewer).json()
+    assert body["grid_cell"]["code"] == cell.code
+    assert body["community"]["code"] == cell.region_code and body["subdistrict"]["code"] == "411421001"
+    assert body["district"]["name"] == "民权县"
+    body = client.get("/api/v1/locate", params={"lon": street.x, "lat": street.y}, headers=viewer).json()
+    assert body["street"]["id"] == street.id and body["street"]["distance_m"] == pytest.approx(12, abs=0.5)
+
+
+def test_locate_outside_and_gcj02(client, viewer):
+    r = client.get("/api/v1/locate", params={"lon": 116.4, "lat": 39.9}, headers=viewer)
+    assert r.status_code == 404 and "outside every region" in r.json()["detail"]
+    import prcoords
+
+    g = prcoords.wgs_gcj((34.648, 115.148))
+    plain = client.get("/api/v1/locate", params={"lon": 115.148, "lat": 34.648}, headers=viewer).json()
+    shifted = client.get(
+        "/api/v1/locate", params={"lon": g.lon, "lat": g.lat, "coord_sys": "gcj02"}, headers=viewer
+    ).json()
+    assert shifted["grid_cell"] == plain["grid_cell"]
