@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_VERSION ?= 15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup postgis demo test lint bench fuzz clean db-up db-down
+.PHONY: setup postgis demo test lint clean db-up db-down
 
 setup: postgis $(STAMP)
 
@@ -43,9 +43,6 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
-
-bench: db-up
-	$(BIN)/python -m bench.run
 
 clean:
 	-$(BIN)/ccgrid db down
