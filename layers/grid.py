@@ -63,7 +63,7 @@ numbered AS (
     FROM kept)
 INSERT INTO grid_cells (code, community_id, geom)
 SELECT c.code || lpad(serial::text, 3, '0'), c.id,
-       ST_Multi(ST_CollectionExtract(ST_ReducePrecision(ST_Transform(n.g, 4490), 1e-9), 3))
+       ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(n.g, 4490)), 3))
 FROM numbered n, c
 """
 
