@@ -270,18 +270,14 @@ def _sql_rejections(session: Session, spec: LayerSpec, mode: Mode) -> list[Rejec
     )
     for sql in checks:
         out += [Rejection(*r) for r in session.execute(text(sql), {"tol": tol}).all()]
-    if mode == "insert":
+    if mode in ("insert", "update"):
+        # A new feature needs a new code; a changed one may not take another feature's code.
+        other = " AND t.id <> s.target_id" if mode == "update" else ""
         taken = session.execute(
-            text(f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code")
-        ).all()
+            text(f"SELECT s.code FROM stage s JOIN {spec.table} t ON t.code = s.code{other} LIMIT 1")
+        ).scalar()
         if taken:
-            raise Conflict(f"a {spec.name} feature with code {taken[0][1]} already exists", field="code")
-    if mode == "update":
-        taken = session.execute(
-            text(f"SELECT s.row_no, s.code FROM stage s JOIN {spec.table} t ON t.code = s.code AND t.id <> s.target_id")
-        ).all()
-        if taken:
-            raise Conflict(f"another {spec.name} feature already has code {taken[0][1]}", field="code")
+            raise Conflict(f"a {spec.name} feature with code {taken} already exists", field="code")
     return sorted({(r.row, r.field): r for r in out}.values(), key=lambda r: r.row)
 
 
