@@ -382,7 +382,7 @@ def serve(
     settings = get_settings()
     migrate(get_engine())
     h, p = host or settings.host, port or settings.port
-    console.print(f"ccgrid on http://{h}:{p}  —  API docs http://{h}:{p}/docs  —  maps http://{h}:{p}/maps/")
+    console.print(f"ccgrid on http://{h}:{p}  —  API docs http://{h}:{p}/docs")
     uvicorn.run("api.app:create_app", factory=True, host=h, port=p, workers=workers, log_level="info")
 
 
