@@ -29,6 +29,7 @@ from gis.crs import CoordSys, gk3_zone_srid, to_standard
 from gis.errors import InvalidInput
 from layers import grid
 from layers.catalog import LAYERS
+from layers.features import write_context
 from layers.writer import prepare, write
 
 DISTRICT_CODE = "411421"
@@ -345,8 +346,9 @@ def load(
 
 def _write_rows(session: Session, layer: str, records: list[tuple[dict[str, Any], BaseGeometry]]) -> None:
     spec = LAYERS[layer]
-    ctx = {"point_types": set(session.execute(text("SELECT name FROM point_types")).scalars())}
-    rows, rejected = prepare(spec, [(i, a, g) for i, (a, g) in enumerate(records, start=1)], ctx)
+    rows, rejected = prepare(
+        spec, [(i, a, g) for i, (a, g) in enumerate(records, start=1)], write_context(session, spec)
+    )
     assert not rejected, rejected[:3]
     write(session, spec, rows, mode="upsert", actor="demo", skip_invalid=True)
 

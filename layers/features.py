@@ -136,7 +136,8 @@ def geometry_from_geojson(
     return to_standard(geom, coord_sys)
 
 
-def _ctx(session: Session, spec: LayerSpec) -> dict[str, Any]:
+def write_context(session: Session, spec: LayerSpec) -> dict[str, Any]:
+    """What normalising a layer's rows needs from the database (the known point types)."""
     if spec.name == "assessment_points":
         return {"point_types": set(session.execute(text("SELECT name FROM point_types")).scalars())}
     return {}
@@ -166,7 +167,7 @@ def _write_one(
     scope: str | None,
     target_id: int | None = None,
 ) -> int:
-    rows, rejected = prepare(spec, [(1, apply_aliases(raw), geom)], _ctx(session, spec))
+    rows, rejected = prepare(spec, [(1, apply_aliases(raw), geom)], write_context(session, spec))
     if rejected:
         raise RowsRejected(rejected)
     rows[0].target_id = target_id

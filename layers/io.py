@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.crs import STORAGE_SRID, CoordSys, to_standard
 from gis.errors import InvalidInput
 from layers.catalog import LayerSpec, apply_aliases, road_class_of
-from layers.features import _ctx, scope_clause
+from layers.features import scope_clause, write_context
 from layers.writer import Rejection, WriteResult, prepare, write
 
 Progress = Callable[[str, int, int], None]
@@ -123,7 +123,7 @@ def import_file(
     total = len(gdf)
     report("读取", total, total)
     rows, rejected = prepare(
-        spec, _counted(records_from_frame(gdf, crs, coord_sys), total, report), _ctx(session, spec)
+        spec, _counted(records_from_frame(gdf, crs, coord_sys), total, report), write_context(session, spec)
     )
     rejected_rows = {r.row for r in read_rejections}
     rejected = read_rejections + [r for r in rejected if r.row not in rejected_rows]

@@ -8,7 +8,6 @@ statement per pass. Any rejection aborts the whole write unless the caller asks 
 from __future__ import annotations
 
 import hashlib
-import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -370,9 +369,3 @@ def _audit(
             record(session, actor, mode, spec.name, fid, summary)
     else:
         record(session, actor, f"bulk_{mode}", spec.name, None, summary)
-
-
-def chunks(it: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    iterator = iter(it)
-    while batch := list(itertools.islice(iterator, size)):
-        yield batch
