@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api.routers import health, layers
+from api.routers import health, layers, owners
 from gis.errors import CcgridError, DatabaseUnavailable
 from gis.settings import get_settings
 
@@ -65,4 +65,5 @@ def create_app() -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(layers.router)
+    app.include_router(owners.router)
     return app

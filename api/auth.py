@@ -22,10 +22,10 @@ from gis.settings import get_settings
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {
-    "admin": {"read", "edit_layers", "manage_tokens"},
-    "city_office": {"read", "edit_layers"},
-    "district_staff": {"read", "edit_layers"},
-    "subdistrict_staff": {"read", "edit_layers"},
+    "admin": {"read", "edit_layers", "manage_people", "manage_tokens"},
+    "city_office": {"read", "edit_layers", "manage_people"},
+    "district_staff": {"read", "edit_layers", "manage_people"},
+    "subdistrict_staff": {"read", "edit_layers", "manage_people"},
     "street_chief": {"read"},
     "grid_worker": {"read"},
     "inspector": {"read"},
@@ -49,6 +49,19 @@ class Principal:
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, set())
+
+    @property
+    def sees_contacts(self) -> bool:
+        """Phone numbers are personal data: only roles that manage people read them."""
+        return self.can("manage_people")
+
+    def within(self, region: str | None) -> str | None:
+        """The region to work in: the one asked for, which must lie inside the caller's own scope."""
+        if not region:
+            return self.region_code
+        if self.region_code and not region.startswith(self.region_code):
+            raise Forbidden(f"region {region} is outside your region {self.region_code}", field="region")
+        return region
 
 
 ANONYMOUS = Principal(role="public", region_code=None, token_id=None, label="anonymous")

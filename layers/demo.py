@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import CoordSys, gk3_zone_srid, to_standard
 from gis.errors import InvalidInput
-from layers import grid
+from layers import demo_owners, grid
 from layers.catalog import LAYERS
 from layers.features import write_context
 from layers.writer import prepare, write
@@ -276,6 +276,7 @@ def loaded_marker(session: Session) -> str | None:
 
 def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
+    demo_owners.clear(session, DISTRICT_CODE)
     like = {"p": DISTRICT_CODE + "%"}
     session.execute(text("DELETE FROM grid_cells WHERE region_code LIKE :p"), like)
     session.execute(
@@ -337,6 +338,9 @@ def load(
 
     report("测评点位", 0, 1)
     _write_rows(session, "assessment_points", _points(regions, s, rng, m))
+    report("责任人", 0, 1)
+    demo_owners.load(session, rng, DISTRICT_CODE)
+    report("责任人", 1, 1)
     report("测评点位", 1, 1)
     session.execute(
         text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"), {"m": marker}

@@ -9,12 +9,15 @@ from sqlalchemy.orm import Session
 
 from gis.errors import NotFound
 from gis.settings import get_settings
+from layers.assignments import owners_of
 
 _POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)"
 _POINT_M = f"ST_Transform({_POINT}, ccgrid_metric_srid())"
 
 
-def locate(session: Session, lon: float, lat: float, *, point_radius_m: float = 100.0) -> dict[str, Any]:
+def locate(
+    session: Session, lon: float, lat: float, *, point_radius_m: float = 100.0, with_contact: bool = False
+) -> dict[str, Any]:
     radius = get_settings().locate_street_radius_m
     params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m}
     regions = (
@@ -71,7 +74,7 @@ def locate(session: Session, lon: float, lat: float, *, point_radius_m: float = 
             for k, v in dict(d).items()
         }
 
-    return {
+    found = {
         "lon": lon,
         "lat": lat,
         "district": by_level.get("district"),
@@ -81,3 +84,12 @@ def locate(session: Session, lon: float, lat: float, *, point_radius_m: float = 
         "street": _num(street),
         "assessment_point": _num(point),
     }
+    # Everyone responsible at this spot, place by place (定人、定点).
+    owners = []
+    for layer, key in (("regions", "district"), ("regions", "subdistrict"), ("regions", "community"),
+                       ("grid_cells", "grid_cell"), ("streets", "street"), ("assessment_points", "assessment_point")):
+        if found[key]:
+            for o in owners_of(session, layer, found[key]["id"], with_contact=with_contact):
+                owners.append({"place": key, "place_code": found[key]["code"], **o})
+    found["owners"] = owners
+    return found

@@ -42,3 +42,38 @@ def town(district: str, lon: float, lat: float, size: float = 0.02) -> dict[str,
         "district_geom": d,
         "community_geom": c,
     }
+
+
+def owner_town(district: str, lon: float, lat: float) -> dict[str, Any]:
+    """A town with a named arterial of three segments, a back lane, a branch road, a market, four toilets and
+    square grid cells in its community; returns the ids by name."""
+    from shapely.geometry import LineString, Point
+    from sqlalchemy import text
+
+    from layers import grid
+
+    t = town(district, lon, lat)
+    y = lat + 0.005
+    put("streets", [
+        ({"code": f"{district}-h{i}", "name": "和平路", "road_class": "arterial"},
+         LineString([(lon + 0.002 * i, y), (lon + 0.002 * (i + 1), y)])) for i in range(3)
+    ] + [
+        ({"code": f"{district}-lane", "name": "幸福巷", "road_class": "back_lane"},
+         LineString([(lon + 0.001, lat + 0.001), (lon + 0.001, lat + 0.004)])),
+        ({"code": f"{district}-br", "name": "支路一", "road_class": "branch"},
+         LineString([(lon + 0.008, lat + 0.001), (lon + 0.008, lat + 0.004)])),
+    ])
+    put("assessment_points", [
+        ({"code": f"{district}-M", "name": "和平市场", "point_type": "农贸市场"}, Point(lon + 0.003, lat + 0.003)),
+    ] + [
+        ({"code": f"{district}-T{i}", "name": f"公厕{i}", "point_type": "公共厕所"},
+         Point(lon + 0.001 * i + 0.0005, lat + 0.008)) for i in range(4)
+    ])
+    with transaction() as s:
+        grid.generate(s, t["community"], method="square", size_m=300, replace=True)
+        ids = {r.code: r.id for r in s.execute(text(
+            "SELECT code, id FROM streets WHERE code LIKE :d || '-%' UNION ALL "
+            "SELECT code, id FROM assessment_points WHERE code LIKE :d || '-%'"), {"d": district})}
+        cells = list(s.execute(text("SELECT id FROM grid_cells WHERE region_code = :c ORDER BY code"),
+                               {"c": t["community"]}).scalars())
+    return {**t, "ids": ids, "cells": cells}

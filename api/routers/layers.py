@@ -124,8 +124,8 @@ def locate(
     lon: float = Query(..., ge=-180, le=180),
     lat: float = Query(..., ge=-90, le=90),
     coord_sys: CoordSys = Query(CoordSys.standard, description="gcj02 / bd09 when the phone gives those"),
-    _: Principal = Depends(require("read")),
+    principal: Principal = Depends(require("read")),
 ) -> dict:
     x, y = point_to_standard(lon, lat, coord_sys)
     with transaction() as s:
-        return locate_at(s, x, y)
+        return locate_at(s, x, y, with_contact=principal.sees_contacts)

@@ -4,12 +4,13 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
+from layers.schema import head_revision
 from tests.conftest import scalar
 
 
 def test_healthz(client):
     body = client.get("/healthz").json()
-    assert body["status"] == "ok" and body["postgis"].startswith("3.") and body["schema_revision"] == "0001"
+    assert body["status"] == "ok" and body["postgis"].startswith("3.") and body["schema_revision"] == head_revision()
 
 
 def test_reads_need_a_token(client, viewer):

@@ -1,0 +1,285 @@
+"""The street-chief registry: people, units, roles, assignments, ownership coverage and the 责任清单."""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import Principal, require
+from gis.crs import STORAGE_SRID
+from gis.db import transaction
+from gis.errors import InvalidInput
+from gis.settings import get_settings
+from layers import assignments as assign_svc
+from layers import coverage, duty_list, owners
+from layers.catalog import layer as get_layer
+from layers.features import geometry_from_geojson
+from layers.roster import import_roster
+
+router = APIRouter(prefix="/api/v1", tags=["owners"])
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PersonIn(_Strict):
+    name: str = Field(min_length=1, max_length=100)
+    phone: str | None = None
+    unit_id: int | None = None
+    title: str | None = Field(None, max_length=100)
+    region_code: str | None = None
+    reports_to_id: int | None = None
+
+
+class PersonPatch(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    phone: str | None = None
+    unit_id: int | None = None
+    title: str | None = None
+    active: bool | None = None
+    reports_to_id: int | None = None
+
+
+class UnitIn(_Strict):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = "responsible_unit"
+    credit_code: str | None = None
+    phone: str | None = None
+    region_code: str | None = None
+
+
+class Place(_Strict):
+    role: str = Field(description="role code or Chinese name, e.g. road_chief or 路长")
+    layer: str = Field(description="regions, grid_cells, streets or assessment_points")
+    feature_id: int | None = None
+    code: str | None = Field(None, description="the feature's code instead of its id")
+    street_name: str | None = Field(None, description="a named street: every segment of it")
+    person_id: int | None = None
+    unit_id: int | None = None
+    note: str | None = Field(None, max_length=500)
+
+
+class AssignmentIn(Place):
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class ReassignIn(Place):
+    on: date | None = Field(None, description="the day the new owner takes over (default today)")
+
+
+class EndIn(_Strict):
+    on: date | None = None
+
+
+class BulkIn(_Strict):
+    role: str
+    layer: str
+    person_id: int | None = None
+    unit_id: int | None = None
+    polygon: dict[str, Any] | None = Field(None, description="GeoJSON Polygon in WGS84/CGCS2000 lon/lat")
+    region: str | None = Field(None, description="a region code: everything of the layer inside it")
+    kind: str | None = Field(None, description="road class or point type to keep")
+    valid_from: date | None = None
+    valid_to: date | None = None
+    note: str | None = None
+
+
+def _ids(s, place: Place, scope: str | None) -> list[int]:
+    return assign_svc.resolve_features(s, place.layer, feature_id=place.feature_id, code=place.code,
+                                       street_name=place.street_name, region=scope)
+
+
+@router.get("/owner-roles", summary="Owner roles of the street-chief system (data)")
+def owner_roles(_: Principal = Depends(require("read"))) -> list[dict]:
+    with transaction() as s:
+        return owners.roles(s)
+
+
+@router.get("/coverage-rules", summary="Which roles each kind of place needs")
+def rules(_: Principal = Depends(require("read"))) -> list[dict]:
+    with transaction() as s:
+        return owners.coverage_rules(s)
+
+
+@router.get("/people", summary="People (phone numbers only for roles that manage people)")
+def list_people(
+    q: str | None = Query(None, description="part of a name"),
+    active: bool | None = None,
+    limit: int = Query(100, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+    principal: Principal = Depends(require("read")),
+) -> list[dict]:
+    with transaction() as s:
+        return owners.list_people(s, scope=principal.region_code, with_contact=principal.sees_contacts, q=q,
+                                  active=active, limit=limit, offset=offset)
+
+
+@router.post("/people", status_code=201, summary="Add a person")
+def create_person(body: PersonIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        pid = owners.create_person(s, **body.model_dump(), actor=principal.actor, scope=principal.region_code)
+        return owners.get_person(s, pid, with_contact=True)
+
+
+@router.get("/people/{pid}", summary="One person with their current assignments")
+def get_person(pid: int, principal: Principal = Depends(require("read"))) -> dict:
+    with transaction() as s:
+        person = owners.get_person(s, pid, scope=principal.region_code, with_contact=principal.sees_contacts)
+        person["assignments"] = assign_svc.list_assignments(
+            s, person_id=pid, on=assign_svc.today(s), with_contact=principal.sees_contacts)
+        return person
+
+
+@router.patch("/people/{pid}", summary="Change a person (deactivate with active=false)")
+def patch_person(pid: int, body: PersonPatch, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        owners.update_person(s, pid, body.model_dump(exclude_unset=True), actor=principal.actor,
+                             scope=principal.region_code)
+        return owners.get_person(s, pid, with_contact=True)
+
+
+@router.get("/units", summary="Units: 责任单位, 包保单位, 门前五包 shops")
+def list_units(principal: Principal = Depends(require("read"))) -> list[dict]:
+    with transaction() as s:
+        return owners.list_units(s, scope=principal.region_code, with_contact=principal.sees_contacts)
+
+
+@router.post("/units", status_code=201, summary="Add a unit")
+def create_unit(body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        uid = owners.create_unit(s, **body.model_dump(), actor=principal.actor, scope=principal.region_code)
+    return {"id": uid, **body.model_dump()}
+
+
+@router.get("/assignments", summary="Assignments, optionally those in force on a day")
+def list_assignments(
+    person_id: int | None = None,
+    unit_id: int | None = None,
+    layer: str | None = None,
+    role: str | None = None,
+    on: date | None = Query(None, description="only those in force on this day"),
+    limit: int = Query(100, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+    principal: Principal = Depends(require("read")),
+) -> list[dict]:
+    with transaction() as s:
+        return assign_svc.list_assignments(s, scope=principal.region_code, person_id=person_id, unit_id=unit_id,
+                                           layer=layer, role=role, on=on, with_contact=principal.sees_contacts,
+                                           limit=limit, offset=offset)
+
+
+@router.post("/assignments", status_code=201, summary="Assign an owner to a feature or a whole named street")
+def create_assignment(body: AssignmentIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        ids = _ids(s, body, principal.region_code)
+        result = assign_svc.assign(
+            s, role=body.role, layer=body.layer, feature_ids=ids,
+            holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
+            valid_to=body.valid_to, note=body.note, street_group=body.street_name, actor=principal.actor,
+            scope=principal.region_code)
+    return {"created": result.created, "unchanged": result.unchanged}
+
+
+@router.post("/assignments/reassign", summary="Hand a place over: close the current owner, open the new one")
+def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        ids = _ids(s, body, principal.region_code)
+        return assign_svc.reassign(
+            s, role=body.role, layer=body.layer, feature_ids=ids,
+            holder=assign_svc.Holder(body.person_id, body.unit_id), on=body.on, note=body.note,
+            street_group=body.street_name, actor=principal.actor, scope=principal.region_code)
+
+
+@router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)")
+def end_assignment(aid: int, body: EndIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        assign_svc.end(s, aid, on=body.on, actor=principal.actor, scope=principal.region_code)
+    return {"id": aid, "ended": True}
+
+
+@router.post("/assignments/bulk", status_code=201, summary="Assign everything of a layer in a polygon or region")
+def bulk_assign(body: BulkIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    with transaction() as s:
+        polygon = geometry_from_geojson(body.polygon, crs=STORAGE_SRID) if body.polygon else None
+        ids = assign_svc.features_in_area(s, body.layer, polygon=polygon,
+                                          region=principal.within(body.region), kind=body.kind)
+        if not ids:
+            raise InvalidInput(f"no {body.layer} features in that area", field="polygon" if polygon else "region")
+        result = assign_svc.assign(
+            s, role=body.role, layer=body.layer, feature_ids=ids,
+            holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
+            valid_to=body.valid_to, note=body.note, actor=principal.actor, scope=principal.region_code)
+    return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged}
+
+
+@router.post("/assignments/import", summary="Import a roster (CSV or Excel): all rows or none")
+def import_assignments(
+    file: UploadFile = File(...),
+    skip_invalid: bool = Query(False, description="import the good rows and report the rest"),
+    principal: Principal = Depends(require("manage_people")),
+) -> dict:
+    suffix = Path(file.filename or "roster.csv").suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InvalidInput("a roster is a .csv or .xlsx file", field="file")
+    data = file.file.read(get_settings().max_body_bytes + 1)
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        tmp.write(data)
+        tmp.flush()
+        with transaction() as s:
+            result = import_roster(s, Path(tmp.name), actor=principal.actor, scope=principal.region_code,
+                                   skip_invalid=skip_invalid)
+    return {"rows": result.rows, "created": result.created, "unchanged": result.unchanged,
+            "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected]}
+
+
+@router.get("/layers/{layer}/features/{fid}/owners", summary="Owners of a feature on a day, or its whole history")
+def feature_owners(
+    layer: str,
+    fid: int,
+    on: date | None = Query(None, description="default today"),
+    history: bool = Query(False, description="every assignment ever, oldest first"),
+    principal: Principal = Depends(require("read")),
+) -> list[dict]:
+    spec = get_layer(layer)
+    from layers.features import get_feature
+
+    with transaction() as s:
+        get_feature(s, spec, fid, scope=principal.region_code)  # 404 outside the caller's region
+        if history:
+            return assign_svc.history(s, layer, fid, with_contact=principal.sees_contacts)
+        return assign_svc.owners_of(s, layer, fid, on=on, with_contact=principal.sees_contacts)
+
+
+@router.get("/coverage/ownership", summary="Where nobody is responsible: gaps, overlaps, expiry, workload")
+def ownership_coverage(
+    region: str | None = None,
+    layer: str | None = None,
+    role: str | None = Query(None, description="a role code, name or family"),
+    on: date | None = None,
+    expiring_days: int = Query(30, ge=0, le=3650),
+    limit: int = Query(1000, ge=1, le=100_000, description="most rows per list"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    if layer is not None:
+        get_layer(layer)
+    with transaction() as s:
+        return coverage.ownership(s, region=principal.within(region), layer=layer, role=role, on=on,
+                                  expiring_days=expiring_days, limit=limit)
+
+
+@router.get("/duty-list.xlsx", summary="责任清单 as Excel: one row per owner × place",
+            response_class=Response)
+def duty_list_xlsx(region: str | None = None, on: date | None = None,
+                   principal: Principal = Depends(require("read"))) -> Response:
+    with transaction() as s:
+        data = duty_list.xlsx(s, region=principal.within(region), on=on, with_contact=principal.sees_contacts)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="duty-list.xlsx"'})
