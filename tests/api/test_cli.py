@@ -64,3 +64,25 @@ def test_grid_check_exit_code(demo):
 def test_token_create_rejects_unknown_role(demo):
     r = run("token", "create", "--role", "mayor")
     assert r.returncode == 1 and "unknown role 'mayor'" in r.stderr
+
+
+def test_owner_roster_coverage_and_duty_list(demo, tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    lane = __import__("tests.conftest", fromlist=["scalar"]).scalar(
+        "SELECT min(name) FROM streets WHERE road_class = 'back_lane' AND region_code LIKE '411421002%'")
+    wb = Workbook()
+    wb.active.append(["姓名", "电话", "角色", "道路名称", "起始日期"])
+    wb.active.append(["表格路长", "13500000077", "路长", lane, "2026-03-01"])
+    wb.active.append(["无名路长", "13500000078", "路长", "查无此路", "2026-03-01"])
+    wb.save(tmp_path / "roster.xlsx")
+    r = run("owners", "import", str(tmp_path / "roster.xlsx"))
+    assert r.returncode == 1 and "row 2, field 'street_name': no street named '查无此路'" in r.stderr
+    r = run("owners", "import", str(tmp_path / "roster.xlsx"), "--skip-invalid")
+    assert r.returncode == 0 and "1 rejected" in r.stdout and "assignments created" in r.stdout
+    r = run("coverage", "ownership", "--region", "411421002")
+    assert r.returncode == 0 and "required owners in place" in r.stdout and "411421002" in r.stdout
+    out = tmp_path / "list.xlsx"
+    assert run("owners", "export", str(out), "--region", "411421002").returncode == 0
+    holders = {row[1] for row in load_workbook(out).active.iter_rows(min_row=2, values_only=True)}
+    assert "表格路长" in holders
