@@ -16,10 +16,19 @@ _POINT_M = f"ST_Transform({_POINT}, ccgrid_metric_srid())"
 
 
 def locate(
-    session: Session, lon: float, lat: float, *, point_radius_m: float = 100.0, with_contact: bool = False
+    session: Session,
+    lon: float,
+    lat: float,
+    *,
+    point_radius_m: float = 100.0,
+    with_contact: bool = False,
+    scope: str | None = None,
 ) -> dict[str, Any]:
+    """What is at a spot. A scoped caller sees the regions above their own but no cell, street, point or owner
+    outside it."""
     radius = get_settings().locate_street_radius_m
-    params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m}
+    params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m, "scope": scope or ""}
+    mine = "region_code LIKE :scope || '%'"
     regions = (
         session.execute(
             text(
@@ -35,7 +44,8 @@ def locate(
     by_level = {r["level"]: dict(r) for r in regions}
     cell = (
         session.execute(
-            text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) ORDER BY id LIMIT 1"),
+            text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) AND {mine} "
+                "ORDER BY id LIMIT 1"),
             params,
         )
         .mappings()
@@ -46,7 +56,7 @@ def locate(
             text(f"""
             SELECT id, code, name, road_class, length_m, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
             FROM streets, (SELECT {_POINT_M} AS g) p
-            WHERE ST_DWithin(geom_m, p.g, :radius)
+            WHERE ST_DWithin(geom_m, p.g, :radius) AND {mine}
             ORDER BY geom_m <-> p.g LIMIT 1"""),
             params,
         )
@@ -58,7 +68,7 @@ def locate(
             text(f"""
             SELECT id, code, name, point_type, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
             FROM assessment_points, (SELECT {_POINT_M} AS g) p
-            WHERE ST_DWithin(geom_m, p.g, :pradius)
+            WHERE ST_DWithin(geom_m, p.g, :pradius) AND {mine}
             ORDER BY ST_Distance(geom_m, p.g), id LIMIT 1"""),
             params,
         )
@@ -88,7 +98,7 @@ def locate(
     owners = []
     for layer, key in (("regions", "district"), ("regions", "subdistrict"), ("regions", "community"),
                        ("grid_cells", "grid_cell"), ("streets", "street"), ("assessment_points", "assessment_point")):
-        if found[key]:
+        if found[key] and found[key]["code"].startswith(scope or ""):
             for o in owners_of(session, layer, found[key]["id"], with_contact=with_contact):
                 owners.append({"place": key, "place_code": found[key]["code"], **o})
     found["owners"] = owners

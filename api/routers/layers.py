@@ -128,4 +128,4 @@ def locate(
 ) -> dict:
     x, y = point_to_standard(lon, lat, coord_sys)
     with transaction() as s:
-        return locate_at(s, x, y, with_contact=principal.sees_contacts)
+        return locate_at(s, x, y, with_contact=principal.sees_contacts, scope=principal.region_code)
