@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
 from api.routers import health, layers, owners
 from gis.errors import CcgridError, DatabaseUnavailable
@@ -49,6 +49,17 @@ def create_app() -> FastAPI:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
         return _error(503, DatabaseUnavailable("the database is unavailable; retry shortly").message)
+
+    @app.exception_handler(DataError)
+    async def _bad_value(_: Request, exc: DataError) -> JSONResponse:
+        # A value the database cannot hold (an id beyond 32 bits, a malformed date) is the client's error.
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
+        return _error(422, f"a value in the request cannot be stored: {first}")
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        first = str(exc.orig).strip().splitlines()[0] if exc.orig else "conflict"
+        return _error(409, f"the change conflicts with existing data: {first}")
 
     @app.exception_handler(DBAPIError)
     async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:

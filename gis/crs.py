@@ -31,12 +31,19 @@ def gk3_zone_srid(longitude: float) -> int:
     return _GK3_FIRST_SRID + (cm - _GK3_FIRST_CM) // 3
 
 
+def _convert_one(lon: float, lat: float, fn) -> tuple[float, float]:
+    # The offsets exist only inside China; elsewhere GCJ-02 and BD-09 coordinates are taken as they are
+    # (the formulas are undefined at the poles). prcoords works on (lat, lon).
+    if not prcoords.sanity_in_china_p(prcoords.Coords(lat, lon)):
+        return lon, lat
+    lat2, lon2 = fn((lat, lon))
+    return lon2, lat2
+
+
 def _convert_xy(coords: np.ndarray, fn) -> np.ndarray:
     out = np.empty_like(coords)
     for i, (x, y) in enumerate(coords):
-        # prcoords works on (lat, lon) tuples.
-        lat, lon = fn((float(y), float(x)))
-        out[i] = (lon, lat)
+        out[i] = _convert_one(float(x), float(y), fn)
     return out
 
 
@@ -54,8 +61,7 @@ def point_to_standard(lon: float, lat: float, coord_sys: CoordSys | str) -> tupl
     if coord_sys is CoordSys.standard:
         return lon, lat
     fn = prcoords.gcj_wgs_bored if coord_sys is CoordSys.gcj02 else prcoords.bd_wgs_bored
-    lat2, lon2 = fn((lat, lon))
-    return lon2, lat2
+    return _convert_one(lon, lat, fn)
 
 
 def from_standard(geom, coord_sys: CoordSys | str):

@@ -89,3 +89,12 @@ def token_for():
 def scalar(sql: str, **params):
     with transaction() as s:
         return s.execute(text(sql), params).scalar()
+
+
+def pytest_collection_modifyitems(config, items):
+    # The fuzzer writes whatever it gets accepted: run it after every test that counts rows.
+    items.sort(key=lambda item: item.get_closest_marker("fuzz") is not None)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "fuzz: schemathesis fuzzing over the OpenAPI schema (runs last)")

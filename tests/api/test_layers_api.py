@@ -176,3 +176,8 @@ def test_locate_outside_and_gcj02(client, viewer):
         "/api/v1/locate", params={"lon": g.lon, "lat": g.lat, "coord_sys": "gcj02"}, headers=viewer
     ).json()
     assert shifted["grid_cell"] == plain["grid_cell"]
+
+
+def test_values_the_database_cannot_hold_are_422(client, viewer):
+    r = client.get("/api/v1/assignments", params={"person_id": 2**40}, headers=viewer)
+    assert r.status_code == 422 and "out of range" in r.json()["detail"]

@@ -40,3 +40,8 @@ def test_geometry_reasons():
     assert "NaN" in geometry_problem(Point(float("nan"), 1), "point")
     assert "missing" in geometry_problem(None, "line")
     assert geometry_problem(LineString([(115, 34), (115.01, 34)]), "line") is None
+
+
+def test_offsets_apply_only_inside_china():
+    assert point_to_standard(-180, -90, "gcj02") == (-180, -90)
+    assert point_to_standard(2.35, 48.85, "bd09") == (2.35, 48.85)
