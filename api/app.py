@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from api.routers import health, layers, owners
+from api.routers import health, layers, open311, owners, problems
 from gis.errors import CcgridError, DatabaseUnavailable
 from gis.settings import get_settings
 
@@ -77,4 +77,6 @@ def create_app() -> FastAPI:
     app.include_router(health.router)
     app.include_router(layers.router)
     app.include_router(owners.router)
+    app.include_router(problems.router)
+    app.include_router(open311.router)
     return app

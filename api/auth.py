@@ -22,15 +22,15 @@ from gis.settings import get_settings
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {
-    "admin": {"read", "edit_layers", "manage_people", "manage_tokens"},
-    "city_office": {"read", "edit_layers", "manage_people"},
-    "district_staff": {"read", "edit_layers", "manage_people"},
-    "subdistrict_staff": {"read", "edit_layers", "manage_people"},
-    "street_chief": {"read"},
-    "grid_worker": {"read"},
-    "inspector": {"read"},
+    "admin": {"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens"},
+    "city_office": {"read", "report", "handle_problems", "edit_layers", "manage_people"},
+    "district_staff": {"read", "report", "handle_problems", "edit_layers", "manage_people"},
+    "subdistrict_staff": {"read", "report", "handle_problems", "edit_layers", "manage_people"},
+    "street_chief": {"read", "report", "handle_problems"},
+    "grid_worker": {"read", "report", "handle_problems"},
+    "inspector": {"read", "report", "handle_problems"},
     "viewer": {"read"},
-    "public": set(),
+    "public": {"report"},
 }
 # Roles that only make sense for one area must be given one.
 SCOPED_ROLES = {"district_staff", "subdistrict_staff", "street_chief", "grid_worker"}
@@ -64,7 +64,8 @@ class Principal:
         return region
 
 
-ANONYMOUS = Principal(role="public", region_code=None, token_id=None, label="anonymous")
+# No token: nothing but /healthz and Open311 reading (even reporting needs a `public` token, against spam).
+ANONYMOUS = Principal(role="anonymous", region_code=None, token_id=None, label="anonymous")
 
 
 def _hash(token: str) -> str:

@@ -199,7 +199,7 @@ def token_revoke(token_id: int) -> None:
 @app.command("import")
 @friendly
 def import_(
-    layer: str = typer.Argument(..., help="regions, grid_cells, streets or assessment_points"),
+    layer: str = typer.Argument(..., help="regions, grid_cells, streets, assessment_points or problems"),
     path: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV, Excel or .osm.pbf"),
     crs: str | None = typer.Option(None, help="source CRS when the file has none (e.g. EPSG:4547)"),
     gcj02: bool = typer.Option(False, "--gcj02", help="coordinates are GCJ-02 (高德/腾讯)"),
@@ -207,8 +207,10 @@ def import_(
     skip_invalid: bool = typer.Option(False, help="import the good rows and report the rest"),
     report: Path | None = typer.Option(None, help="write rejected rows to this CSV"),
 ) -> None:
-    """Import a file into a layer: one transaction, re-import updates instead of duplicating."""
+    """Import a file into a layer (or `problems`): one transaction, re-import updates instead of duplicating."""
     from layers.catalog import layer as get_layer
+    if layer == "problems":
+        return _import_problems(path, skip_invalid, report)
     from layers.io import import_file
     from layers.writer import RowsRejected
 
@@ -240,6 +242,23 @@ def import_(
         f"{spec.name}: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
         f"{len(result.rejected)} rejected"
     )
+
+
+def _import_problems(path: Path, skip_invalid: bool, report: Path | None) -> None:
+    from layers.problem_import import import_problems
+    from layers.writer import RowsRejected
+
+    try:
+        with _progress() as progress, transaction() as s:
+            result = import_problems(s, path, actor="cli", skip_invalid=skip_invalid, progress=_reporter(progress))
+    except RowsRejected as exc:
+        _print_rejections(exc.rejections, report)
+        err.print(f"[red]error:[/red] {len(exc.rejections)} rows rejected, nothing imported "
+                  f"(first: {exc.rejections[0]}); fix them or use --skip-invalid", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    _print_rejections(result.rejected, report)
+    console.print(f"problems: {result.inserted} new, {result.already} already imported, "
+                  f"{result.duplicates_linked} linked as duplicates, {len(result.rejected)} rejected")
 
 
 def _print_rejections(rejections: list[Any], report: Path | None) -> None:

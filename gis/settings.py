@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     max_page_size: int = 10_000
     default_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    max_photo_bytes: int = 5 * 1024 * 1024
 
     # How far (metres) a feature may stick out of its parent region before it is rejected.
     containment_tolerance_m: float = 50.0

@@ -1,0 +1,179 @@
+"""Open311 GeoReport v2 (JSON): existing 311 apps and client libraries can submit and follow reports.
+
+`service_request_id` is the problem's id; `status` is `closed` once the problem is 销号 or 不予立案. Reading is public
+(as in the spec) and shows no reporter data; submitting needs `api_key`, an API token of any role.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.auth import principal_for
+from gis.db import transaction
+from gis.errors import CcgridError
+from layers import problems
+
+router = APIRouter(prefix="/open311/v2", tags=["open311"])
+
+
+def _errors(status: int, description: str) -> JSONResponse:
+    return JSONResponse([{"code": status, "description": description}], status_code=status)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
+
+
+@router.get("/services.json", summary="Open311: service list (the small problem categories)")
+def services(jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
+    with transaction() as s:
+        rows = s.execute(text(
+            "SELECT c.code, c.name, p.name AS grp, c.deadline_amount, c.deadline_unit FROM problem_categories c "
+            "JOIN problem_categories p ON p.code = c.parent_code WHERE c.active ORDER BY c.code")).mappings()
+        return [{"service_code": r["code"], "service_name": r["name"], "group": r["grp"], "metadata": False,
+                 "type": "realtime", "keywords": r["grp"],
+                 "description": f"{r['grp']}·{r['name']}，处置时限{r['deadline_amount']}"
+                                f"{'个工作日' if r['deadline_unit'] == 'days' else '个工作小时'}"} for r in rows]
+
+
+@router.get("/services/{service_code}.json", summary="Open311: service definition (no extra attributes)")
+def service_definition(service_code: str) -> Any:
+    with transaction() as s:
+        try:
+            cat = problems.category(s, service_code)
+        except CcgridError as exc:
+            return _errors(404, exc.message)
+    return {"service_code": cat["code"], "attributes": []}
+
+
+# One query for any number of requests: the spec's fields, the first routed owner as the agency responsible.
+_REQUESTS_SQL = """
+    SELECT p.id, p.status, st.name AS status_name, c.name AS category_name, p.category_code, p.description,
+           p.reported_at, p.updated_at, p.due_at, p.address, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
+           (SELECT coalesce(pp.name, u.name) FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
+            JOIN owner_roles r ON r.code = a.role LEFT JOIN people pp ON pp.id = a.person_id
+            LEFT JOIN units u ON u.id = a.unit_id WHERE po.problem_id = p.id ORDER BY r.sort, a.id LIMIT 1)
+               AS agency
+    FROM problems p JOIN problem_statuses st ON st.code = p.status
+    JOIN problem_categories c ON c.code = p.category_code
+"""
+
+
+def _request_json(r: Any) -> dict[str, Any]:
+    return {
+        "service_request_id": str(r.id),
+        "status": "closed" if r.status in ("closed", "rejected") else "open",
+        "status_notes": r.status_name,
+        "service_name": r.category_name,
+        "service_code": r.category_code,
+        "description": r.description,
+        "agency_responsible": r.agency,
+        "service_notice": f"处置时限 {_iso(r.due_at)}" if r.due_at else None,
+        "requested_datetime": _iso(r.reported_at),
+        "updated_datetime": _iso(r.updated_at),
+        "expected_datetime": _iso(r.due_at),
+        "address": r.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": r.lat,
+        "long": r.lon,
+        "media_url": None,
+    }
+
+
+@router.post("/requests.json", summary="Open311: submit a report (form fields per GeoReport v2)")
+def create_request(
+    api_key: str | None = Form(None),
+    service_code: str | None = Form(None),
+    lat: float | None = Form(None),
+    long: float | None = Form(None),  # noqa: A002 - the spec's name
+    address_string: str | None = Form(None),
+    description: str | None = Form(None),
+    email: str | None = Form(None),
+    first_name: str | None = Form(None),
+    last_name: str | None = Form(None),
+    phone: str | None = Form(None),
+    device_id: str | None = Form(None),
+    jurisdiction_id: str | None = Form(None),
+) -> Any:
+    if not api_key:
+        return _errors(403, "api_key is required to submit a request")
+    if not service_code:
+        return _errors(400, "service_code is required")
+    if lat is None or long is None:
+        return _errors(400, "lat and long are required (address-only requests cannot be routed)")
+    try:
+        with transaction() as s:
+            principal = principal_for(s, api_key)
+            if not principal.can("report"):
+                return _errors(403, "this api_key may not submit requests")
+            reporter = " ".join(x for x in (last_name, first_name) if x) or None
+            pid = problems.intake(
+                s,
+                problems.Report(category=service_code, source="public", lon=long, lat=lat,
+                                description=(description or "")[: problems.MAX_DESCRIPTION],
+                                address=address_string, reporter=reporter,
+                                reporter_contact=phone or email),
+                actor=principal.actor,
+            )
+            due = s.execute(text("SELECT due_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
+    except CcgridError as exc:
+        return _errors(403 if exc.status in (401, 403) else 400, str(exc))
+    return [{"service_request_id": str(pid), "service_notice": "已受理，将按责任网格派遣处置",
+             "account_id": None, "expected_datetime": _iso(due)}]
+
+
+@router.get("/requests.json", summary="Open311: search requests (default: the last 90 days)")
+def list_requests(
+    service_request_id: str | None = None,
+    service_code: str | None = None,
+    start_date: datetime | None = None,
+    end_date: datetime | None = None,
+    status: str | None = Query(None, description="open, closed, or both comma-separated"),
+    jurisdiction_id: str | None = None,
+) -> Any:
+    where, params = ["p.duplicate_of IS NULL"], {}
+    if service_request_id:
+        try:
+            ids = [int(x) for x in service_request_id.split(",") if x.strip()]
+        except ValueError:
+            return _errors(400, "service_request_id must be numbers separated by commas")
+        where = ["p.id = ANY(:ids)"]
+        params["ids"] = ids
+    else:
+        end = end_date or datetime.now(UTC)
+        start = start_date or end - timedelta(days=90)
+        if end - start > timedelta(days=90):
+            return _errors(400, "start_date and end_date may span at most 90 days")
+        where += ["p.reported_at >= :start", "p.reported_at <= :end"]
+        params.update(start=start, end=end)
+        if service_code:
+            where.append("p.category_code = ANY(:codes)")
+            params["codes"] = [c.strip() for c in service_code.split(",")]
+        if status:
+            wanted = {x.strip() for x in status.split(",")}
+            if not wanted <= {"open", "closed"}:
+                return _errors(400, "status is open or closed")
+            if wanted == {"open"}:
+                where.append("p.status NOT IN ('closed', 'rejected')")
+            elif wanted == {"closed"}:
+                where.append("p.status IN ('closed', 'rejected')")
+    with transaction() as s:
+        rows = s.execute(text(f"{_REQUESTS_SQL} WHERE {' AND '.join(where)} ORDER BY p.id DESC LIMIT 1000"), params)
+        return [_request_json(r) for r in rows]
+
+
+@router.get("/requests/{request_id}.json", summary="Open311: one request")
+def get_request(request_id: str, jurisdiction_id: str | None = None) -> Any:
+    if not request_id.isdigit() or int(request_id) > 2**62:
+        return _errors(404, f"request {request_id} not found")
+    with transaction() as s:
+        row = s.execute(text(f"{_REQUESTS_SQL} WHERE p.id = :i"), {"i": int(request_id)}).one_or_none()
+    if row is None:
+        return _errors(404, f"request {request_id} not found")
+    return [_request_json(row)]

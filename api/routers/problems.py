@@ -1,0 +1,115 @@
+"""The problem ledger over HTTP: intake, reading, photos, lifecycle actions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+
+from api.auth import Principal, require
+from gis.crs import CoordSys, point_to_standard
+from gis.db import transaction
+from gis.errors import InvalidInput
+from gis.settings import get_settings
+from layers import lifecycle, problems
+from layers.features import parse_bbox
+
+router = APIRouter(prefix="/api/v1", tags=["problems"])
+
+
+class ProblemIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    category: str = Field(description="small class code or name, e.g. 0401 or 占道经营")
+    source: str = Field("public", description="patrol, grid_worker, hotline, mystery, mock_assessment, "
+                                               "leader_referral, public, media (or the Chinese name)")
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    coord_sys: CoordSys = CoordSys.standard
+    description: str = Field("", max_length=problems.MAX_DESCRIPTION)
+    address: str | None = Field(None, max_length=300)
+    reporter: str | None = Field(None, max_length=100)
+    reporter_contact: str | None = Field(None, max_length=100)
+    reported_at: datetime | None = Field(None, description="when it was seen (default now)")
+    external_id: str | None = Field(None, max_length=100, description="the sender's id; a retry returns the same")
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(description="立案, 不予立案, 派遣, 签收整改, 延期, 整改完成, 核查通过, 退回, 销号")
+    note: str | None = Field(None, max_length=1000)
+    photo_id: int | None = None
+    due_at: datetime | None = Field(None, description="the new due date, for 延期")
+
+
+@router.get("/problem-categories", summary="Problem categories (two levels) with deadlines")
+def categories(_: Principal = Depends(require("report"))) -> list[dict]:
+    with transaction() as s:
+        return [dict(r) for r in s.execute(text("SELECT * FROM problem_categories ORDER BY code")).mappings()]
+
+
+@router.get("/problem-sources", summary="Where reports come from")
+def sources(_: Principal = Depends(require("report"))) -> list[dict]:
+    with transaction() as s:
+        return [dict(r) for r in s.execute(text("SELECT * FROM problem_sources ORDER BY code")).mappings()]
+
+
+@router.post("/problems", status_code=201, summary="Report a problem; it is routed to its place and owners")
+def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -> dict:
+    if principal.role == "public" and body.source not in ("public", "群众"):
+        raise InvalidInput("the public reports with source 'public'", field="source")
+    lon, lat = point_to_standard(body.lon, body.lat, body.coord_sys)
+    rep = problems.Report(category=body.category, source=body.source, lon=lon, lat=lat,
+                          description=body.description, address=body.address, reporter=body.reporter,
+                          reporter_contact=body.reporter_contact, reported_at=body.reported_at,
+                          external_id=body.external_id)
+    with transaction() as s:
+        pid = problems.intake(s, rep, actor=principal.actor, scope=principal.region_code)
+        return problems.get(s, pid, with_contact=principal.sees_contacts)
+
+
+@router.get("/problems", summary="The problem ledger, filtered")
+def search(
+    status: str | None = None,
+    category: str | None = Query(None, description="small or big class, code or name"),
+    source: str | None = None,
+    overdue: bool | None = None,
+    due_within_hours: int | None = Query(None, ge=1, le=24 * 60),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
+    owner_person_id: int | None = None,
+    limit: int = Query(100, ge=1, le=10_000),
+    offset: int = Query(0, ge=0),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    with transaction() as s:
+        return problems.search(s, scope=principal.region_code, status=status, category=category, source=source,
+                               overdue=overdue, due_within_hours=due_within_hours, since=since, until=until,
+                               bbox=parse_bbox(bbox), owner_person_id=owner_person_id, limit=limit,
+                               offset=offset, with_contact=principal.sees_contacts)
+
+
+@router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates")
+def get_problem(problem_id: int, principal: Principal = Depends(require("read"))) -> dict:
+    with transaction() as s:
+        out = problems.get(s, problem_id, scope=principal.region_code, with_contact=principal.sees_contacts)
+        out["actions"] = [a["action"] for a in lifecycle.allowed_actions(s, out["status"], principal.role)]
+        return out
+
+
+@router.post("/problems/{problem_id}/photos", status_code=201, summary="Attach a photo (JPEG/PNG, size-limited)")
+def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
+    data = file.file.read(get_settings().max_photo_bytes + 1)
+    with transaction() as s:
+        fid = lifecycle.add_photo(s, problem_id, data, actor=principal.actor, scope=principal.region_code)
+    return {"id": fid, "problem_id": problem_id, "bytes": len(data)}
+
+
+@router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle")
+def act(problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
+    with transaction() as s:
+        return lifecycle.transition(s, problem_id, body.action, role=principal.role, actor=principal.actor,
+                                    scope=principal.region_code, note=body.note, photo_id=body.photo_id,
+                                    due_at=body.due_at)
