@@ -38,6 +38,8 @@ coverage_app = typer.Typer(help="Coverage: where nobody is responsible.", no_arg
 owners_app = typer.Typer(help="The street-chief registry: rosters, assignments, the 责任清单.", no_args_is_help=True)
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(owners_app, name="owners")
+ledger_app = typer.Typer(help="The problem ledger: 三本账, indicators, escalation.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
 
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True)
@@ -416,6 +418,59 @@ def owners_export(
     with transaction() as s:
         path.write_bytes(duty_list.xlsx(s, region=region))
     console.print(f"wrote {path}")
+
+
+@ledger_app.command("escalate")
+@friendly
+def ledger_escalate() -> None:
+    """Record new exposures on the 通报 → 约谈 → 问责 ladder (run daily from cron; idempotent)."""
+    from layers import escalation
+
+    with transaction() as s:
+        new = escalation.run(s, actor="cli")
+    console.print(f"{new} new escalation records")
+
+
+@ledger_app.command("export")
+@friendly
+def ledger_export(
+    kind: str = typer.Argument(..., help="points (点位台账), problems (问题台账) or rectification (整改台账)"),
+    path: Path = typer.Argument(..., help="an .xlsx file"),
+    region: str | None = typer.Option(None, help="only inside this region code"),
+) -> None:
+    """Write one of the 三本账 as Excel (the last 12 months)."""
+    from layers import ledgers
+    from layers.excel import workbook
+
+    if path.suffix.lower() != ".xlsx":
+        raise CcgridError("ledgers are written as .xlsx")
+    with transaction() as s:
+        rows = ledgers.ledger(s, kind, scope=region)
+    header = list(rows[0]) if rows else ["（无数据）"]
+    path.write_bytes(workbook(kind, header, ([r[h] for h in header] for r in rows)))
+    console.print(f"wrote {len(rows)} rows to {path}")
+
+
+@ledger_app.command("indicators")
+@friendly
+def ledger_indicators(
+    level: str = typer.Option("subdistrict", help="subdistrict, community or owner"),
+    region: str | None = typer.Option(None, help="only inside this region code"),
+) -> None:
+    """结案率, 按期结案率, 返工率, 超期率 over the last 12 months."""
+    from layers import ledgers
+
+    with transaction() as s:
+        rows = ledgers.indicators(s, level=level, scope=region)
+    table = Table("编码", "名称", "派遣", "应结", "结案率", "按期结案率", "返工率", "超期率")
+
+    def pct(v: float | None) -> str:
+        return "—" if v is None else f"{100 * v:.1f}%"
+
+    for r in rows:
+        table.add_row(r["key"], r["name"], str(r["dispatched"]), str(r["due"]), pct(r["closure_rate"]),
+                      pct(r["on_time_rate"]), pct(r["rework_rate"]), pct(r["overdue_rate"]))
+    console.print(table)
 
 
 # --- demo -------------------------------------------------------------------------------------------------

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+
+from layers.calendar import TZ as LOCAL
 
 # A cell starting with one of these is evaluated by spreadsheet programs (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -16,6 +19,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
+    if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no time zones: show local time
+        return value.astimezone(LOCAL).replace(tzinfo=None)
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
     return value
 
 

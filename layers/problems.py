@@ -59,6 +59,49 @@ SELECT p.id, a.id, rg.level FROM problems p
 ON CONFLICT DO NOTHING
 """
 
+# Candidate masters for each new report: an earlier open report of the same category within the category's radius
+# and window that is not itself a duplicate. One LATERAL probe per report (GiST on geom_m or the category+time index)
+# with a LIMIT keeps the plan per row and the candidate list short however dense the city.
+_DUPLICATE_CANDIDATES = """
+SELECT n.id AS report, m.id AS master
+FROM route_batch b
+JOIN problems n ON n.id = b.id AND n.duplicate_of IS NULL
+JOIN problem_categories c ON c.code = n.category_code AND c.duplicate_radius_m IS NOT NULL
+CROSS JOIN LATERAL (
+    SELECT m.id, m.reported_at FROM problems m
+    WHERE ST_DWithin(m.geom_m, n.geom_m, c.duplicate_radius_m)
+      AND m.category_code = n.category_code AND m.id <> n.id AND m.duplicate_of IS NULL
+      AND m.status NOT IN ('closed', 'rejected')
+      AND (m.reported_at, m.id) < (n.reported_at, n.id)
+      AND m.reported_at >= n.reported_at - make_interval(hours => c.duplicate_window_h)
+    ORDER BY m.reported_at, m.id
+    LIMIT :per_report
+) m
+ORDER BY n.reported_at, n.id, m.reported_at, m.id
+"""
+# A report whose few oldest candidates were all linked in this batch starts its own group instead.
+_CANDIDATES_PER_REPORT = 8
+
+
+def _link_duplicates(session: Session) -> int:
+    """Link reports to masters, oldest report first: a report linked here cannot be a later one's master."""
+    linked: dict[int, int] = {}
+    for report, master in session.execute(
+        text(_DUPLICATE_CANDIDATES), {"per_report": _CANDIDATES_PER_REPORT}).all():
+        if report not in linked and master not in linked:
+            linked[report] = master
+    if linked:
+        session.execute(text("""
+            UPDATE problems p SET duplicate_of = v.master
+            FROM unnest(CAST(:r AS bigint[]), CAST(:m AS bigint[])) AS v(report, master) WHERE p.id = v.report"""),
+            {"r": list(linked), "m": list(linked.values())})
+        session.execute(text("""
+            UPDATE problems m SET duplicates = m.duplicates + v.n
+            FROM (SELECT master, count(*) AS n FROM unnest(CAST(:m AS bigint[])) AS master GROUP BY master) v
+            WHERE m.id = v.master"""), {"m": list(linked.values())})
+    return len(linked)
+
+
 @dataclass
 class Report:
     category: str
@@ -111,7 +154,7 @@ def route(session: Session, ids: list[int]) -> int:
     if outside is not None:
         raise InvalidInput(f"({outside[0]:.6f}, {outside[1]:.6f}) is outside every region of the city", field="lon")
     session.execute(text(_OWNERS), {"on": session.execute(text("SELECT current_date")).scalar()})
-    return session.execute(text("SELECT ccgrid_link_duplicates()")).scalar_one()
+    return _link_duplicates(session)
 
 
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:

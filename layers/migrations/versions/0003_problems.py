@@ -172,6 +172,7 @@ def upgrade() -> None:
         CREATE INDEX problems_category_time ON problems (category_code, reported_at);
         CREATE INDEX problems_street ON problems (street_id);
         CREATE INDEX problems_cell ON problems (grid_cell_id);
+        CREATE INDEX problems_duplicate_of ON problems (duplicate_of) WHERE duplicate_of IS NOT NULL;
 
         -- The owners a problem was routed to, as they were at routing time.
         CREATE TABLE problem_owners (
@@ -212,42 +213,6 @@ def upgrade() -> None:
         CREATE TRIGGER problem_events_append_only BEFORE UPDATE OR DELETE ON problem_events
             FOR EACH ROW WHEN (pg_trigger_depth() = 0) EXECUTE FUNCTION ccgrid_no_change();
 
-        -- Link each report in route_batch, oldest first, to the earliest open report of its category within the
-        -- category's radius and window that is not itself a duplicate. Sequential on purpose: whether a report
-        -- can be a master depends on the decisions for the reports before it.
-        CREATE FUNCTION ccgrid_link_duplicates() RETURNS integer LANGUAGE plpgsql AS $$
-        DECLARE
-            r record;
-            master bigint;
-            linked integer := 0;
-        BEGIN
-            FOR r IN
-                SELECT p.id, p.category_code, p.reported_at, p.geom_m, c.duplicate_radius_m AS radius,
-                       c.duplicate_window_h AS hours
-                FROM route_batch b JOIN problems p ON p.id = b.id JOIN problem_categories c ON c.code = p.category_code
-                WHERE c.duplicate_radius_m IS NOT NULL AND p.duplicate_of IS NULL
-                ORDER BY p.reported_at, p.id
-            LOOP
-                SELECT m.id INTO master FROM problems m
-                WHERE m.category_code = r.category_code AND m.duplicate_of IS NULL
-                  AND m.status NOT IN ('closed', 'rejected')
-                  AND (m.reported_at, m.id) < (r.reported_at, r.id)
-                  AND m.reported_at >= r.reported_at - make_interval(hours => r.hours)
-                  AND ST_DWithin(m.geom_m, r.geom_m, r.radius)
-                ORDER BY m.reported_at, m.id LIMIT 1;
-                IF master IS NOT NULL THEN
-                    UPDATE problems SET duplicate_of = master WHERE id = r.id;
-                    linked := linked + 1;
-                END IF;
-            END LOOP;
-            UPDATE problems m SET duplicates = x.n
-            FROM (SELECT d.duplicate_of, count(*) AS n FROM problems d
-                  WHERE d.duplicate_of IN (SELECT p.duplicate_of FROM route_batch b JOIN problems p ON p.id = b.id)
-                  GROUP BY 1) x
-            WHERE m.id = x.duplicate_of;
-            RETURN linked;
-        END $$;
-
         CREATE FUNCTION ccgrid_problems_derive() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
@@ -277,5 +242,5 @@ def downgrade() -> None:
     op.execute(
         "DROP TABLE IF EXISTS problem_events, problem_photos, problem_owners, problems, work_calendar, "
         "problem_transitions, problem_statuses, problem_sources, problem_categories CASCADE; "
-        "DROP FUNCTION IF EXISTS ccgrid_no_change, ccgrid_problems_derive, ccgrid_link_duplicates"
+        "DROP FUNCTION IF EXISTS ccgrid_no_change, ccgrid_problems_derive"
     )

@@ -1,0 +1,49 @@
+"""Printable pages: the 督导单 (supervision sheet) that goes out weekly and comes back 对账销号.
+
+Every value from the database is escaped: report text is written by the public.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Any
+
+_STYLE = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2em; }
+h1 { font-size: 20px; text-align: center; } .meta { margin: 1em 0; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; }
+th, td { border: 1px solid #333; padding: 4px 6px; vertical-align: top; }
+th { background: #eee; } .overdue { color: #b00; font-weight: bold; } .reply { width: 18%; height: 3em; }
+@media print { body { margin: 0; } }
+"""
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else str(value)
+
+
+def supervision_sheet_html(sheet: dict[str, Any]) -> str:
+    rows = "".join(
+        "<tr>"
+        f"<td>{i}</td><td>{escape(_fmt(r['id']))}</td><td>{escape(_fmt(r['category']))}</td>"
+        f"<td>{escape(_fmt(r['place']))}<br>{escape(_fmt(r['address']))}</td>"
+        f"<td>{escape(_fmt(r['description']))}</td><td>{escape(_fmt(r['reported_at']))}</td>"
+        f"<td class=\"{'overdue' if r['overdue'] else ''}\">{escape(_fmt(r['due_at']))}"
+        f"{'（已超期）' if r['overdue'] else ''}</td><td>{escape(_fmt(r['status']))}</td>"
+        "<td class=\"reply\"></td><td class=\"reply\"></td></tr>"
+        for i, r in enumerate(sheet["items"], start=1)
+    )
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>督导单 — {escape(sheet['holder'])}</title>
+<style>{_STYLE}</style></head><body>
+<h1>创建全国文明城市问题督导单</h1>
+<div class="meta">责任人/单位：<b>{escape(sheet['holder'])}</b>　生成时间：{escape(_fmt(sheet['generated_at']))}
+　待整改 {sheet['open']} 件，其中超期 <span class="overdue">{sheet['overdue']}</span> 件</div>
+<table><thead><tr><th>序号</th><th>编号</th><th>类别</th><th>位置</th><th>问题描述</th><th>上报时间</th>
+<th>整改时限</th><th>状态</th><th>整改情况（回复）</th><th>签字/日期</th></tr></thead>
+<tbody>{rows or '<tr><td colspan="10">无待整改问题</td></tr>'}</tbody></table>
+<p>请于收到本单后按时限整改，并在“整改情况”栏填写处理结果，签字后交回创城办对账销号。</p>
+</body></html>"""

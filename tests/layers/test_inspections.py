@@ -1,0 +1,64 @@
+"""Patrol tracks mark what they pass as inspected; checklist visits score points and raise problems."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from shapely.geometry import LineString
+from sqlalchemy import text
+
+from gis.db import transaction
+from gis.errors import InvalidInput
+from layers import inspections
+from layers.calendar import TZ
+from tests.conftest import scalar
+from tests.crafted import owner_town
+
+
+def test_patrol_marks_streets_and_points_it_passes(database):
+    t = owner_town("419931", 115.60, 35.60)
+    d, lon, lat = t["district"], 115.60, 35.60
+    # Walk east along 和平路 (y = lat + 0.005) for its first two segments, 5 m north of it.
+    track = LineString([(lon, lat + 0.00505), (lon + 0.004, lat + 0.00505)])
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
+    with transaction() as s:
+        done = inspections.record_patrol(s, track=track, started_at=start, ended_at=start + timedelta(minutes=40),
+                                         walker="巡查员甲", actor="test")
+        hits = dict(s.execute(text("SELECT f.code, h.at FROM patrol_hits h JOIN streets f ON f.id = h.feature_id "
+                                   "WHERE h.patrol_id = :p AND h.layer = 'streets'"), {"p": done["id"]}).all())
+    assert f"{d}-h0" in hits and f"{d}-h1" in hits and f"{d}-lane" not in hits
+    assert hits[f"{d}-h0"] < hits[f"{d}-h1"]  # met in walking order, timed along the track
+    assert start <= hits[f"{d}-h0"] <= start + timedelta(minutes=40)
+    with transaction() as s:
+        assert inspections.last_inspected(s, "streets", t["ids"][f"{d}-h1"]) == hits[f"{d}-h1"]
+        assert inspections.last_inspected(s, "streets", t["ids"][f"{d}-lane"]) is None
+
+
+def test_visit_scores_and_failed_items_become_problems(database):
+    t = owner_town("419932", 115.70, 35.70)
+    market = t["ids"]["419932-M"]
+    with transaction() as s:
+        first = inspections.visit(s, point_id=market, kind="mystery", inspector="神秘人",
+                                  results={"M1": False, "M2": True, "M3": True, "M4": False},
+                                  notes={"M1": "入口垃圾堆积"}, actor="test",
+                                  visited_at=datetime(2026, 10, 1, 10, tzinfo=TZ))
+        second = inspections.visit(s, point_id=market, kind="mock_assessment", inspector="测评组",
+                                   results={"M1": True, "M2": True, "M3": True, "M4": True}, actor="test",
+                                   visited_at=datetime(2026, 11, 1, 10, tzinfo=TZ))
+        history = inspections.score_history(s, market)
+    assert first["score"] == 50.0 and second["score"] == 100.0  # M1 (4) + M4 (1) of 10 failed
+    assert len(first["problems"]) == 2 and second["problems"] == []
+    cats = scalar("SELECT array_agg(category_code || ':' || source ORDER BY category_code) FROM problems "
+                  "WHERE id = ANY(:ids)", ids=first["problems"])
+    assert cats == ["0101:mystery", "0503:mystery"]
+    assert "入口垃圾堆积" in scalar("SELECT description FROM problems WHERE category_code = '0101' AND id = ANY(:ids)",
+                               ids=first["problems"])
+    assert [(h["score"], h["failed"]) for h in history] == [(50.0, ["M1", "M4"]), (100.0, None)]
+
+
+@pytest.mark.parametrize(("results", "words"), [({"M1": True}, "missing"), ({"X9": True}, "unknown checklist item")])
+def test_visit_needs_every_item(database, results, words):
+    market = scalar("SELECT min(id) FROM assessment_points WHERE point_type = '农贸市场'")
+    before = scalar("SELECT count(*) FROM inspection_visits")
+    with pytest.raises(InvalidInput, match=words), transaction() as s:
+        inspections.visit(s, point_id=market, kind="mystery", inspector="x", results=results, actor="test")
+    assert scalar("SELECT count(*) FROM inspection_visits") == before
