@@ -7,9 +7,27 @@ STAMP := $(VENV)/.installed-stamp
 PG_VERSION ?= 15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup postgis demo test lint clean db-up db-down
+.PHONY: setup postgis browser vendor demo test lint clean db-up db-down
 
 setup: postgis $(STAMP)
+
+# The map pages are tested in a real browser: Debian's chromium (driven by Playwright, never `playwright install`)
+# and CJK fonts so the zh-CN pages render.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 || ! ls /usr/share/fonts/opentype/noto/NotoSansCJK* >/dev/null 2>&1; then \
+	  echo "installing chromium + fonts-noto-cjk from Debian packages"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+# Refresh the vendored map assets from npm (committed under maps/static/vendor with their licences).
+LEAFLET_VERSION := 1.9.4
+vendor:
+	rm -rf /tmp/ccgrid-vendor && mkdir -p /tmp/ccgrid-vendor
+	cd /tmp/ccgrid-vendor && npm pack -q leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	rm -rf maps/static/vendor/leaflet && mkdir -p maps/static/vendor/leaflet
+	cp -r /tmp/ccgrid-vendor/package/dist/leaflet.js /tmp/ccgrid-vendor/package/dist/leaflet.css \
+	  /tmp/ccgrid-vendor/package/dist/images /tmp/ccgrid-vendor/package/LICENSE maps/static/vendor/leaflet/
 
 # PostgreSQL + PostGIS from Debian packages, only when the embedded cluster needs them and they are missing.
 postgis:
@@ -38,7 +56,7 @@ demo: db-up
 	@$(BIN)/ccgrid demo token
 	$(BIN)/ccgrid serve
 
-test: setup
+test: setup browser
 	$(BIN)/pytest
 
 lint: setup

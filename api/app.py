@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from api.routers import health, layers, open311, owners, problems
+from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
 from gis.errors import CcgridError, DatabaseUnavailable
 from gis.settings import get_settings
+from maps.pages import STATIC as STATIC_URL
 
 
 def _error(status: int, message: str, field: str | None = None, **extra) -> JSONResponse:
@@ -78,5 +80,13 @@ def create_app() -> FastAPI:
     app.include_router(layers.router)
     app.include_router(owners.router)
     app.include_router(problems.router)
+    app.include_router(ledgers.router)
+    app.include_router(inspections.router)
+    app.include_router(analytics.router)
+    app.include_router(tiles.router)
+    app.include_router(ogc.router)
     app.include_router(open311.router)
+    app.include_router(maps.router)
+    app.mount(STATIC_URL, StaticFiles(directory=maps.STATIC_DIR), name="static")
+    app.add_api_route("/", lambda: RedirectResponse("/maps/"), include_in_schema=False)
     return app

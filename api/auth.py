@@ -129,8 +129,21 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def current_principal(request: Request) -> Principal:
+SESSION_COOKIE = "ccgrid_session"
+# The session cookie is honoured for reading only: a cross-site form can make a browser send it, so nothing that
+# changes data may be authorised by it (writes need the bearer header, which no other site can set).
+COOKIE_METHODS = {"GET", "HEAD"}
+
+
+def _token_of(request: Request) -> str | None:
     token = _bearer(request)
+    if token is None and request.method in COOKIE_METHODS:
+        token = request.cookies.get(SESSION_COOKIE) or None
+    return token
+
+
+def current_principal(request: Request) -> Principal:
+    token = _token_of(request)
     if token is None:
         return ANONYMOUS
     with transaction() as s:

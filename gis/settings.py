@@ -35,6 +35,16 @@ class Settings(BaseSettings):
 
     token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
 
+    # Map pages: basemap is "none" (the city's own layers only), "tianditu" (needs tianditu_key) or an XYZ URL
+    # template of an internal tile server, e.g. http://tiles.example.gov.cn/{z}/{x}/{y}.png.
+    basemap: str = "none"
+    tianditu_key: str | None = None
+    basemap_attribution: str = ""
+    # The session cookie of the map pages is Secure when the request came over HTTPS, or always when this is true
+    # (set it behind a TLS-terminating proxy).
+    cookie_secure: bool = False
+    session_hours: int = 12
+
 
 @lru_cache
 def get_settings() -> Settings:

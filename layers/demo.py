@@ -15,6 +15,7 @@ import importlib.resources
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,8 @@ from sqlalchemy.orm import Session
 
 from gis.crs import CoordSys, gk3_zone_srid, to_standard
 from gis.errors import InvalidInput
-from layers import demo_owners, grid
+from layers import demo_owners, demo_patrols, demo_problems, grid
+from layers.calendar import TZ
 from layers.catalog import LAYERS
 from layers.features import write_context
 from layers.writer import prepare, write
@@ -50,11 +52,12 @@ class Scale:
     rural_spacing_m: float
     rural_cell_m: float
     points: int
+    problems: int  # a year of reports
 
 
 SCALES = {
-    "small": Scale(1200, 2, 3, 2, 2, 100, 3000, 1000, 90),
-    "city": Scale(5000, 4, 12, 10, 6, 100, 250, 400, 20000),
+    "small": Scale(1200, 2, 3, 2, 2, 100, 3000, 1000, 90, 1500),
+    "city": Scale(5000, 4, 12, 10, 6, 100, 250, 400, 20000, 50000),
 }
 
 URBAN_NAMES = ["城关街道", "人和街道", "南华街道", "绿洲街道", "北关街道", "王庄寨街道"]
@@ -276,6 +279,9 @@ def loaded_marker(session: Session) -> str | None:
 
 def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
+    session.execute(text("DELETE FROM escalations WHERE region_code LIKE :p"), {"p": DISTRICT_CODE + "%"})
+    session.execute(text("DELETE FROM problems WHERE external_id LIKE 'DEMO-%' OR region_code LIKE :p"),
+                    {"p": DISTRICT_CODE + "%"})
     demo_owners.clear(session, DISTRICT_CODE)
     like = {"p": DISTRICT_CODE + "%"}
     session.execute(text("DELETE FROM grid_cells WHERE region_code LIKE :p"), like)
@@ -341,6 +347,12 @@ def load(
     report("责任人", 0, 1)
     demo_owners.load(session, rng, DISTRICT_CODE)
     report("责任人", 1, 1)
+    report("问题", 0, 1)
+    demo_problems.load(session, rng, s.problems)
+    report("问题", 1, 1)
+    report("巡查", 0, 1)
+    demo_patrols.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
+    report("巡查", 1, 1)
     report("测评点位", 1, 1)
     session.execute(
         text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"), {"m": marker}

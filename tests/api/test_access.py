@@ -14,7 +14,12 @@ REPORTING = {("post", "/api/v1/problems"), ("post", "/api/v1/problems/{problem_i
 FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/api/v1/coverage-rules",
             "/api/v1/people", "/api/v1/units", "/api/v1/assignments", "/api/v1/layers/{layer}/features",
             "/api/v1/coverage/ownership", "/api/v1/duty-list.xlsx", "/api/v1/locate", "/api/v1/problems",
-            "/api/v1/problem-categories", "/api/v1/problem-sources"}
+            "/api/v1/problem-categories", "/api/v1/problem-sources", "/api/v1/ledgers/{kind}",
+            "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
+            "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
+            "/api/v1/analytics/owners",
+            "/tiles/{layer}/{z}/{x}/{y}.mvt", "/tiles/{layer}.json", "/ogc", "/ogc/conformance", "/ogc/collections",
+            "/ogc/collections/{collectionId}", "/ogc/collections/{collectionId}/items"}
 
 
 def _routes(client):
@@ -34,6 +39,12 @@ def targets(demo):
         "pid": scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%'"),
         "aid": scalar("SELECT min(id) FROM assignments WHERE region_code LIKE '411421001%'"),
         "problem_id": _problem_in_411421001(),
+        "kind": "points",
+        "collectionId": "streets",
+        "featureId": scalar("SELECT min(id) FROM streets WHERE region_code LIKE '411421001%'"),
+        "z": 15, "x": 26864, "y": 13018,
+        "point_type": "农贸市场",
+        "point_id": scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421001%'"),
     }
 
 
@@ -54,6 +65,8 @@ def _url(path, targets):
 
 def _call(client, method, url, headers):
     params = {"lon": 115.148, "lat": 34.648} if url.endswith("/locate") else None
+    if url.endswith("/supervision-sheet"):
+        params = {"person_id": scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%'")}
     kwargs = {"headers": headers, "params": params}
     if method in ("post", "patch"):
         kwargs["json"] = {}

@@ -1,11 +1,7 @@
 """The ledger over HTTP and Open311 GeoReport v2, read back with a real Open311 client library over a socket."""
 
-import socket
-import threading
-import time
 
 import pytest
-import uvicorn
 from georeport import GeoReport
 
 from tests.conftest import scalar
@@ -67,24 +63,6 @@ def test_overdue_and_due_soon_are_queryable(client, admin, viewer, where):
         s.execute(text("UPDATE problems SET due_at = now() + interval '3 hours' WHERE id = :p"), {"p": pid})
     soon = client.get("/api/v1/problems", params={"due_within_hours": 4, "limit": 1000}, headers=viewer).json()
     assert pid in [i["id"] for i in soon["items"]]
-
-
-@pytest.fixture(scope="module")
-def server(client):
-    """The app on a real loopback socket, for a client library that speaks plain HTTP."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(5)
 
 
 def test_open311_with_a_client_library(server, client, token_for, where):

@@ -1,0 +1,82 @@
+"""What leaders map: problem density, coverage gaps and the 红黑榜 — aggregated in PostGIS, GeoJSON out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query
+
+from api.auth import Principal, require
+from gis.db import transaction
+from layers import gaps, heatmap, owner_map, ranking
+from layers.features import parse_bbox
+from layers.problem_filters import ProblemFilter
+
+router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
+
+
+def problem_filter(
+    principal: Principal = Depends(require("read")),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$", description="region code to look inside"),
+    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat (CGCS2000)"),
+    category: str | None = Query(None, max_length=50, description="small or big class, code or name"),
+    status: str | None = Query(None, max_length=20, description="open, overdue, or a status code/name"),
+    source: str | None = Query(None, max_length=30),
+    since: datetime | None = Query(None, description="reported at or after"),
+    until: datetime | None = Query(None, description="reported before"),
+) -> ProblemFilter:
+    """The filters shared by the heatmap, the problem tiles and the map pages."""
+    return ProblemFilter(scope=principal.within(region), category=category, status=status, source=source,
+                         since=since, until=until, bbox=parse_bbox(bbox))
+
+
+@router.get("/heatmap", summary="Problem counts per hexagon, square, grid cell or community (GeoJSON)")
+def heatmap_cells(
+    cell: str = Query("hex", pattern="^(hex|square|grid_cell|community)$"),
+    size_m: float = Query(250.0, description="hexagon edge or square side in metres (hex/square)"),
+    filters: ProblemFilter = Depends(problem_filter),
+) -> dict:
+    with transaction() as s:
+        return heatmap.heatmap(s, cell=cell, size_m=size_m, filters=filters)
+
+
+@router.get("/coverage", summary="Coverage gaps as geometry: ownership, patrol, grid gaps/overlaps, service reach")
+def coverage_gaps(
+    kind: list[str] | None = Query(None, description="ownership, patrol, grid_gap, grid_overlap, service"),
+    layer: str | None = Query(None, pattern="^(streets|assessment_points|grid_cells)$"),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    inspected_within_days: int | None = Query(None, ge=1, le=3650,
+                                              description="patrol gap threshold instead of each role's duty"),
+    facility: str | None = Query(None, max_length=50, description="assessment point type for service gaps"),
+    walk_m: float = Query(1000.0, ge=50, le=10_000, description="walking reach for service gaps (15-min ≈ 1000 m)"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    with transaction() as s:
+        return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
+                         inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m)
+
+
+@router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one")
+def red_black_list(
+    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
+    period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026"),
+    sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),
+    min_sample: int = Query(ranking.DEFAULT_MIN_SAMPLE, ge=1, le=10_000,
+                            description="problems due in the period below which a row is shown but not ranked"),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    with transaction() as s:
+        return ranking.ranking(s, level=level, period=period, scope=principal.within(region), sort=sort,
+                               min_sample=min_sample)
+
+
+@router.get("/owners", summary="Each street in view with its current owners and the required roles it lacks")
+def street_owners(
+    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    with transaction() as s:
+        return owner_map.street_owners(s, scope=principal.within(region), bbox=parse_bbox(bbox),
+                                       with_contact=principal.sees_contacts)

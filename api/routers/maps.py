@@ -1,0 +1,131 @@
+"""The map pages leaders open, their login, and the package's static assets (Leaflet vendored; no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import text
+
+from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, current_principal, principal_for
+from gis.db import transaction
+from gis.errors import CcgridError
+from gis.settings import get_settings
+from layers import headline
+from maps import pages
+
+router = APIRouter(include_in_schema=False)
+STATIC_DIR = Path(pages.__file__).parent / "static"
+# Pages are built per request and hold no data (maps.js fetches it), but they name the user: never cache them.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _page_principal(request: Request) -> Principal | None:
+    try:
+        principal = current_principal(request)
+    except CcgridError:
+        return None  # an expired or revoked session: log in again
+    return None if principal is ANONYMOUS or not principal.can("read") else principal
+
+
+def _to_login(request: Request) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+
+
+def _who(p: Principal) -> str:
+    return f"{p.label or p.role}（{p.region_code or '全市'}）"
+
+
+def _lookups(scope: str | None) -> dict[str, list[tuple[str, str]]]:
+    with transaction() as s:
+        def pairs(sql: str, **params) -> list[tuple[str, str]]:
+            return [(str(a), str(b)) for a, b in s.execute(text(sql), params).all()]
+
+        return {
+            "regions": pairs("SELECT code, repeat('　', (length(code) - 6) / 3) || name FROM regions "
+                             "WHERE level <> 'district' AND code LIKE :s || '%' ORDER BY code", s=scope or ""),
+            "categories": pairs("SELECT c.code, coalesce(pc.name || ' / ', '') || c.name FROM problem_categories c "
+                                "LEFT JOIN problem_categories pc ON pc.code = c.parent_code WHERE c.active "
+                                "ORDER BY c.code"),
+            "sources": pairs("SELECT code, name FROM problem_sources ORDER BY code"),
+            "facilities": pairs("SELECT name, name FROM point_types ORDER BY sort, name"),
+        }
+
+
+def _bounds(scope: str | None) -> list[list[float]]:
+    with transaction() as s:
+        box = s.execute(text("""SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e)
+                                FROM (SELECT ST_Extent(geom) AS e FROM regions WHERE code LIKE :s || '%') q"""),
+                        {"s": scope or ""}).one()
+    if box[0] is None:
+        return [[18.0, 73.0], [54.0, 135.0]]  # no city loaded yet: all of China
+    return [[box[0], box[1]], [box[2], box[3]]]
+
+
+@router.get("/maps", response_class=HTMLResponse)
+@router.get("/maps/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    p = _page_principal(request)
+    if p is None:
+        return _to_login(request)
+    with transaction() as s:
+        n = headline.numbers(s, p.region_code)
+    cards = [
+        (f"{n['today']}", "今日新增问题", "件"),
+        (f"{n['open']}", "未办结问题", "件"),
+        (f"{n['overdue']}", "已超期", "件，需督办"),
+        (f"{n['closed_30d']}", "近30天销号", "件"),
+        (f"{n['coverage_pct']}%", "责任覆盖率",
+         f"缺责任人 {n['missing_owners']} 处，无人负责道路 {n['unowned_street_km']} km"),
+        (f"{n['notices_7d']} / {n['talks_7d']} / {n['accountability_7d']}", "近7天 通报 / 约谈 / 问责", "次"),
+    ]
+    return HTMLResponse(pages.home_page(who=_who(p), numbers=cards), headers=NO_STORE)
+
+
+@router.get("/maps/{page}", response_class=HTMLResponse)
+def map_page(page: str, request: Request) -> Response:
+    if page not in pages.PAGES:
+        return HTMLResponse("<h1>404</h1>", status_code=404)
+    p = _page_principal(request)
+    if p is None:
+        return _to_login(request)
+    html = pages.map_page(page, bounds=_bounds(p.region_code), who=_who(p), lookups=_lookups(p.region_code),
+                          settings=get_settings())
+    return HTMLResponse(html, headers=NO_STORE)
+
+
+def _safe_next(url: str | None) -> str:
+    # Only our own pages: an open redirect would let a phishing link borrow our login.
+    return url if url and url.startswith("/maps") and "//" not in url else "/maps/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - the query parameter's name
+    return HTMLResponse(pages.login_page(next_url=_safe_next(next)), headers=NO_STORE)
+
+
+@router.post("/login")
+def login(request: Request, token: str = Form(..., max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
+    try:
+        with transaction() as s:
+            principal = principal_for(s, token.strip())
+    except CcgridError:
+        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error="令牌无效、已过期或已吊销"),
+                            status_code=401, headers=NO_STORE)
+    if not principal.can("read"):
+        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error="该令牌无权查看地图"),
+                            status_code=403, headers=NO_STORE)
+    settings = get_settings()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(SESSION_COOKIE, token.strip(), max_age=settings.session_hours * 3600, httponly=True,
+                        samesite="strict", secure=settings.cookie_secure or request.url.scheme == "https", path="/")
+    return response
+
+
+@router.get("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,87 @@
+"""Heatmap benchmark: 250 m hexagons over the whole city, unfiltered and with a category + 90-day filter.
+
+Baselines measured in the same run:
+- raw: the best single SQL statement for the same answer (arithmetic binning, GeoJSON built in SQL, one string out);
+  target: the service within 1.3× of it;
+- naive: ST_HexagonGrid over the city's extent joined to the reports with ST_Intersects (the textbook way);
+- payload: a page that ships every report as a marker vs the heatmap's cells; target: cells < 5% of it.
+
+    .venv/bin/python -m bench.heatmap --scale city --reports 1000000
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+
+from bench.common import console, ms, p, parser, prepare, timings
+from gis.aggregate import bin_columns, cell_geometry
+from gis.db import transaction
+from layers.heatmap import heatmap
+from layers.problem_filters import ProblemFilter
+
+SIZE = 250.0
+
+
+def _raw_sql(where: str) -> str:
+    i, j = bin_columns("hex", "x_m", "y_m", str(SIZE))
+    geom = cell_geometry("hex", str(SIZE), "i", "j", "ccgrid_metric_srid()")
+    return f"""
+        SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
+                 'type', 'Feature', 'geometry', ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0)::json,
+                 'properties', json_build_object('count', n, 'open', o, 'overdue', d))))::text
+        FROM (SELECT {i} AS i, {j} AS j, count(*) AS n,
+                     count(*) FILTER (WHERE status NOT IN ('closed', 'rejected')) AS o,
+                     count(*) FILTER (WHERE status NOT IN ('closed', 'rejected', 'rectified', 'verified')
+                                      AND due_at < now()) AS d
+              FROM problems WHERE duplicate_of IS NULL AND {where} GROUP BY 1, 2) b"""
+
+
+_NAIVE = f"""
+    WITH ext AS (SELECT ST_Transform(ST_SetSRID(ST_Extent(geom)::geometry, 4490), ccgrid_metric_srid()) AS e
+                 FROM regions WHERE level = 'district'),
+    hex AS (SELECT h.geom FROM ext, ST_HexagonGrid({SIZE}, ext.e) h)
+    SELECT count(*) FROM (SELECT hex.geom, count(*) FROM hex JOIN problems p
+                          ON ST_Intersects(hex.geom, p.geom_m) AND p.duplicate_of IS NULL GROUP BY hex.geom) q"""
+
+
+def main() -> None:
+    args = parser(__doc__.splitlines()[0]).parse_args()
+    total = prepare(args.scale, args.reports)
+    console.print(f"[bold]heatmap[/bold]: {total:,} first reports, scale {args.scale}, 250 m hexagons")
+    since = datetime.now(UTC) - timedelta(days=90)
+    rows = []
+    with transaction() as s:
+        s.execute(text("SET LOCAL statement_timeout = 0"))
+        cat = s.execute(text("SELECT category_code FROM problems GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")).scalar()
+        for label, flt, where, params in [
+            ("unfiltered", ProblemFilter(), "true", {}),
+            ("category + 90 days", ProblemFilter(category=cat, since=since),
+             "category_code = :c AND reported_at >= :since", {"c": cat, "since": since}),
+        ]:
+            service = timings(lambda flt=flt: heatmap(s, cell="hex", size_m=SIZE, filters=flt), args.repeat)
+            raw = timings(lambda where=where, params=params: s.execute(text(_raw_sql(where)), params).scalar(),
+                          args.repeat)
+            got = heatmap(s, cell="hex", size_m=SIZE, filters=flt)
+            rows.append((label, got["total"], len(got["features"]), service, raw))
+        naive = timings(lambda: s.execute(text(_NAIVE)).scalar(), max(1, args.repeat // 3), warmup=0)
+        cells = json.dumps(heatmap(s, cell="hex", size_m=SIZE, filters=ProblemFilter()), ensure_ascii=False)
+        # What a page that ships every report as a marker would carry (id, category, status, position).
+        markers = s.execute(text("""
+            SELECT sum(length(json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,
+                   'properties', json_build_object('id', id, 'category', category_code, 'status', status))::text) + 1)
+            FROM problems WHERE duplicate_of IS NULL""")).scalar()
+    for label, n, k, service, raw in rows:
+        med, rmed = p(service, 50), p(raw, 50)
+        console.print(f"  {label:<20} {n:>9,} reports in {k:>6,} cells: service {ms(med)} (p95 {ms(p(service, 95))}), "
+                      f"raw SQL {ms(rmed)}, ratio service/raw = {med / rmed:.2f} (target ≤ 1.30)")
+    speedup = p(naive, 50) / p(rows[0][3], 50)
+    console.print(f"  naive ST_HexagonGrid join: {ms(p(naive, 50))}; service is {speedup:.1f}× faster")
+    console.print(f"  payload: cells {len(cells.encode()):,} B vs every report as a marker {markers:,} B "
+                  f"= {100 * len(cells.encode()) / markers:.2f}% (target < 5%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Problem density per cell — hexagons or squares in the city's metric CRS, or the city's own grid cells and
+communities — aggregated in PostGIS; only the cells travel to the browser.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.aggregate import SHAPES, bin_columns, cell_area_m2, cell_geometry
+from gis.errors import InvalidInput
+from layers.problem_filters import DONE, ProblemFilter
+
+CELLS = (*SHAPES, "grid_cell", "community")
+MIN_SIZE_M, MAX_SIZE_M = 25.0, 20_000.0
+# A request whose area would need more cells than this is refused: ask for bigger cells or a smaller bbox.
+MAX_CELLS = 200_000
+
+# Per problem: is it still open, and is it past its deadline and unfixed.
+_FLAGS = """
+    p.status <> ALL(:final) AS open,
+    (p.status <> ALL(:final) AND p.status <> ALL(:done) AND p.due_at < now()) AS overdue"""
+
+
+def _extent_m2(session: Session, where: str, params: dict[str, Any], bbox: Any) -> float:
+    """Area the cells could cover: the bbox, else the extent of the (scoped) city, in m²."""
+    if bbox:
+        env = "ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)"
+    else:
+        env = "(SELECT ST_Extent(geom)::geometry FROM regions WHERE level = 'district')"
+    return float(session.execute(
+        text(f"SELECT ST_Area(ST_Transform(ST_SetSRID({env}, 4490), ccgrid_metric_srid()))"), params
+    ).scalar() or 0.0)
+
+
+def heatmap(session: Session, *, cell: str = "hex", size_m: float = 250.0, filters: ProblemFilter) -> dict[str, Any]:
+    if cell not in CELLS:
+        raise InvalidInput(f"cell must be one of {', '.join(CELLS)}", field="cell")
+    where, params = filters.sql(session)
+    params["final"] = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
+    params["done"] = list(DONE)
+    if cell in SHAPES:
+        if not MIN_SIZE_M <= size_m <= MAX_SIZE_M:
+            raise InvalidInput(f"size_m must be between {MIN_SIZE_M:g} and {MAX_SIZE_M:g} metres", field="size_m")
+        cells = _extent_m2(session, where, params, filters.bbox) / cell_area_m2(cell, size_m)
+        if cells > MAX_CELLS:
+            raise InvalidInput(f"that area needs about {cells:,.0f} cells of {size_m:g} m (at most {MAX_CELLS:,}); "
+                               "use a larger size_m or a smaller bbox", field="size_m")
+        features = _binned(session, cell, size_m, where, params)
+    else:
+        features = _by_area(session, cell, where, params, filters)
+    total = sum(f["properties"]["count"] for f in features)
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "cell": cell,
+        "size_m": size_m if cell in SHAPES else None,
+        "total": total,
+        "max": max((f["properties"]["count"] for f in features), default=0),
+    }
+
+
+def _binned(session: Session, shape: str, size_m: float, where: str, params: dict[str, Any]) -> list[dict]:
+    i, j = bin_columns(shape, "p.x_m", "p.y_m", ":size")
+    area_km2 = cell_area_m2(shape, size_m) / 1e6
+    geom = cell_geometry(shape, ":size", "b.i", "b.j", "ccgrid_metric_srid()")
+    rows = session.execute(text(f"""
+        WITH b AS (
+            SELECT {i} AS i, {j} AS j, count(*) AS n, count(*) FILTER (WHERE open) AS open,
+                   count(*) FILTER (WHERE overdue) AS overdue
+            FROM (SELECT p.x_m, p.y_m, {_FLAGS} FROM problems p WHERE {where}) p
+            GROUP BY 1, 2)
+        SELECT b.i, b.j, b.n, b.open, b.overdue, ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0) AS g
+        FROM b ORDER BY b.n DESC, b.i, b.j"""), {**params, "size": size_m}).all()
+    return [_feature(f"{r.i}:{r.j}", r.g, {"count": r.n, "open": r.open, "overdue": r.overdue,
+                                            "per_km2": round(r.n / area_km2, 1)}) for r in rows]
+
+
+def _by_area(session: Session, cell: str, where: str, params: dict[str, Any], filters: ProblemFilter) -> list[dict]:
+    """Every grid cell or community in view, empty ones included (a quiet place is news too)."""
+    if cell == "grid_cell":
+        area_sql = """SELECT g.id::text AS key, g.code, g.code AS name, g.region_code, g.area_m2, g.geom,
+                         (SELECT coalesce(sum(s.length_m), 0) FROM streets s
+                          WHERE s.geom_m && g.geom_m AND ST_Within(ST_PointOnSurface(s.geom_m), g.geom_m)) AS street_m
+                      FROM grid_cells g"""
+        key = "p.grid_cell_id::text"
+    else:
+        area_sql = """SELECT r.code AS key, r.code, r.name, r.code AS region_code, ST_Area(r.geom_m) AS area_m2,
+                         r.geom, (SELECT coalesce(sum(s.length_m), 0) FROM streets s
+                                  WHERE s.region_code LIKE r.code || '%') AS street_m
+                      FROM regions r WHERE r.level = 'community'"""
+        key = "left(p.region_code, 12)"
+    scope = "a.region_code LIKE :f_scope || '%'" if filters.scope else "true"
+    view = "a.geom && ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)" if filters.bbox else "true"
+    rows = session.execute(text(f"""
+        WITH counts AS (
+            SELECT {key} AS key, count(*) AS n, count(*) FILTER (WHERE open) AS open,
+                   count(*) FILTER (WHERE overdue) AS overdue
+            FROM (SELECT p.grid_cell_id, p.region_code, {_FLAGS} FROM problems p WHERE {where}) p GROUP BY 1),
+        a AS ({area_sql})
+        SELECT a.key, a.code, a.name, a.area_m2, a.street_m, coalesce(c.n, 0) AS n, coalesce(c.open, 0) AS open,
+               coalesce(c.overdue, 0) AS overdue, ST_AsGeoJSON(a.geom, 6, 0) AS g
+        FROM a LEFT JOIN counts c ON c.key = a.key WHERE {scope} AND {view}
+        ORDER BY n DESC, a.code"""), params).all()
+    out = []
+    for r in rows:
+        props = {"code": r.code, "name": r.name, "count": r.n, "open": r.open, "overdue": r.overdue,
+                 "per_km2": round(r.n / (r.area_m2 / 1e6), 1) if r.area_m2 else None,
+                 "street_km": round(r.street_m / 1000, 2),
+                 "per_street_km": round(r.n / (r.street_m / 1000), 1) if r.street_m else None}
+        out.append(_feature(r.key, r.g, props))
+    return out
+
+
+def _feature(fid: str, geometry: str, props: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "Feature", "id": fid, "geometry": json.loads(geometry), "properties": props}

@@ -1,0 +1,49 @@
+"""Problems keep their metric and web-mercator x/y as plain numbers, so binning a million of them (heatmaps,
+clustered tiles) reads and transforms no geometry.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-11-26
+"""
+
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        """
+        ALTER TABLE problems ADD COLUMN x_m double precision, ADD COLUMN y_m double precision,
+            ADD COLUMN merc_x double precision, ADD COLUMN merc_y double precision;
+        UPDATE problems SET x_m = ST_X(geom_m), y_m = ST_Y(geom_m), merc_x = ST_X(ST_Transform(geom, 3857)),
+            merc_y = ST_Y(ST_Transform(geom, 3857));
+        CREATE OR REPLACE FUNCTION ccgrid_problems_derive() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
+            NEW.x_m := ST_X(NEW.geom_m);
+            NEW.y_m := ST_Y(NEW.geom_m);
+            NEW.merc_x := ST_X(ST_Transform(NEW.geom, 3857));
+            NEW.merc_y := ST_Y(ST_Transform(NEW.geom, 3857));
+            NEW.updated_at := now();
+            RETURN NEW;
+        END $$;
+        """
+    )
+
+
+def downgrade() -> None:
+    op.execute(
+        """
+        CREATE OR REPLACE FUNCTION ccgrid_problems_derive() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
+            NEW.updated_at := now();
+            RETURN NEW;
+        END $$;
+        ALTER TABLE problems DROP COLUMN x_m, DROP COLUMN y_m, DROP COLUMN merc_x, DROP COLUMN merc_y;
+        """
+    )

@@ -1,0 +1,97 @@
+"""The problem filters every listing, map and tile shares (category, status, source, dates, bbox, scope).
+
+Names are resolved to codes first, so the SQL is a plain condition on the problems table (alias `p`) that its
+indexes can serve, with no joins to the lookup tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput
+
+# Statuses a problem leaves the owner's hands in: it cannot be overdue any more.
+DONE = ("rectified", "verified")
+# Special status words accepted beside the status codes and names.
+STATUS_WORDS = {"open": "not closed or rejected", "overdue": "past its deadline and not fixed"}
+
+
+@dataclass
+class ProblemFilter:
+    scope: str | None = None
+    category: str | None = None
+    status: str | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    with_duplicates: bool = False  # duplicates are counted on their first report by default
+
+    def sql(self, session: Session, alias: str = "p") -> tuple[str, dict[str, Any]]:
+        """(condition, parameters) for the problems table under `alias`."""
+        a = alias
+        where: list[str] = []
+        params: dict[str, Any] = {}
+        if not self.with_duplicates:
+            where.append(f"{a}.duplicate_of IS NULL")
+        if self.scope:
+            where.append(f"{a}.region_code LIKE :f_scope || '%'")
+            params["f_scope"] = self.scope
+        if self.category:
+            where.append(f"{a}.category_code = ANY(:f_cats)")
+            params["f_cats"] = category_codes(session, self.category)
+        if self.status:
+            cond, extra = status_condition(session, self.status, a)
+            where.append(cond)
+            params.update(extra)
+        if self.source:
+            code = session.execute(text("SELECT code FROM problem_sources WHERE code = :s OR name = :s"),
+                                   {"s": self.source}).scalar()
+            if code is None:
+                raise InvalidInput(f"unknown source {self.source!r}", field="source")
+            where.append(f"{a}.source = :f_source")
+            params["f_source"] = code
+        if self.since:
+            where.append(f"{a}.reported_at >= :f_since")
+            params["f_since"] = self.since
+        if self.until:
+            where.append(f"{a}.reported_at < :f_until")
+            params["f_until"] = self.until
+        if self.since and self.until and self.since >= self.until:
+            raise InvalidInput("since must be before until", field="since")
+        if self.bbox:
+            where.append(f"{a}.geom && ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)")
+            params.update(zip(("f_x0", "f_y0", "f_x1", "f_y1"), self.bbox, strict=True))
+        return " AND ".join(where) or "true", params
+
+
+def category_codes(session: Session, category: str) -> list[str]:
+    """A small class, or every small class of a big one, by code or name."""
+    codes = session.execute(text("""
+        SELECT c.code FROM problem_categories c LEFT JOIN problem_categories pc ON pc.code = c.parent_code
+        WHERE c.parent_code IS NOT NULL
+          AND (c.code = :c OR c.name = :c OR c.parent_code = :c OR pc.name = :c)"""), {"c": category}).scalars().all()
+    if not codes:
+        raise InvalidInput(f"unknown problem category {category!r}; see /api/v1/problem-categories",
+                           field="category")
+    return list(codes)
+
+
+def status_condition(session: Session, status: str, alias: str = "p") -> tuple[str, dict[str, Any]]:
+    final = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
+    if status == "open":
+        return f"{alias}.status <> ALL(:f_final)", {"f_final": final}
+    if status == "overdue":
+        return (f"({alias}.status <> ALL(:f_final) AND {alias}.due_at < now())",
+                {"f_final": final + list(DONE)})
+    code = session.execute(text("SELECT code FROM problem_statuses WHERE code = :s OR name = :s"),
+                           {"s": status}).scalar()
+    if code is None:
+        known = ", ".join(session.execute(text("SELECT code FROM problem_statuses ORDER BY sort")).scalars())
+        raise InvalidInput(f"unknown status {status!r}; use open, overdue or one of {known}", field="status")
+    return f"{alias}.status = :f_status", {"f_status": code}

@@ -1,0 +1,146 @@
+"""The leaders' map pages: folium builds the Leaflet map from assets served by this package (no CDN), and
+maps.js loads the data from the API and redraws it when the page's filters change.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+
+import folium
+from branca.element import Element, MacroElement
+from jinja2 import Template
+
+from gis.settings import Settings
+
+STATIC = "/maps/static"
+LEAFLET_VERSION = "1.9.4"
+PAGES = {"heatmap": "问题热力图", "coverage": "覆盖缺口", "owners": "道路责任人", "ranking": "红黑榜"}
+TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
+            "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
+
+
+def _basemaps(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:
+    """(url, attribution, options) of each configured basemap layer; none configured is a valid choice."""
+    if settings.basemap == "tianditu" and settings.tianditu_key:
+        key = settings.tianditu_key
+        attr = "© 天地图 GS(2024)0568号"
+        return [(TIANDITU.format(s="{s}", layer=layer, key=key), attr, {"subdomains": "01234567"})
+                for layer in ("vec", "cva")]
+    if settings.basemap.startswith(("http://", "https://", "/")):
+        return [(settings.basemap, settings.basemap_attribution or "底图", {})]
+    return []
+
+
+def _bar(active: str, who: str) -> str:
+    links = "".join(f'<a href="/maps/{p}" class="{"active" if p == active else ""}">{t}</a>' for p, t in PAGES.items())
+    return (f'<div class="ccg-bar"><span class="ccg-title">创城网格</span><a href="/maps/" '
+            f'class="{"active" if active == "home" else ""}">首页</a>{links}'
+            f'<span class="ccg-user">{escape(who)} · <a href="/logout">退出</a></span></div>')
+
+
+def _options(values: list[tuple[str, str]], selected: str | None = None) -> str:
+    return "".join(f'<option value="{escape(v)}"{" selected" if v == selected else ""}>{escape(t)}</option>'
+                   for v, t in values)
+
+
+CELLS = [("hex", "六边形"), ("square", "方格"), ("grid_cell", "单元网格"), ("community", "社区")]
+SIZES = [("auto", "随缩放自动"), ("100", "100 米"), ("250", "250 米"), ("500", "500 米"), ("1000", "1000 米")]
+WALKS = [("500", "500 米"), ("1000", "1000 米（15分钟生活圈）"), ("1500", "1500 米")]
+PATROL_DAYS = [("", "按角色巡查周期"), ("1", "1 天"), ("7", "7 天"), ("30", "30 天")]
+METRICS = [("on_time_rate", "按期结案率"), ("closure_rate", "结案率"), ("rework_rate", "返工率"),
+           ("overdue_rate", "超期率"), ("per_street_km", "每公里问题数"), ("escalations", "问责升级次数")]
+RANKING_TABLE = ('<div class="ccg-side"><b>红黑榜</b><table><thead><tr><th>名次</th><th>名称</th><th>指标</th>'
+                 '<th>较上期</th><th>到期件数</th><th></th></tr></thead><tbody id="ccg-ranking-body"></tbody></table>'
+                 '</div>')
+
+
+def _filters(page: str, lookups: dict[str, list[tuple[str, str]]]) -> str:
+    region = ('<label>区域 <select name="region"><option value="">全部</option>'
+              f'{_options(lookups["regions"])}</select></label>')
+    if page == "heatmap":
+        return f"""
+<label>格网 <select name="cell">{_options(CELLS, "hex")}</select></label>
+<label>边长 <select name="size_m">{_options(SIZES, "auto")}</select></label>
+<label>类别 <select name="category"><option value="">全部</option>{_options(lookups["categories"])}</select></label>
+<label>状态 <select name="status">{_options([("", "全部"), ("open", "未办结"), ("overdue", "已超期")])}</select></label>
+<label>来源 <select name="source"><option value="">全部</option>{_options(lookups["sources"])}</select></label>
+<label>起 <input type="date" name="since"></label><label>止 <input type="date" name="until"></label>{region}"""
+    if page == "coverage":
+        kinds = [("ownership", "无人负责"), ("patrol", "未按期巡查"), ("grid_gap", "网格未覆盖"),
+                 ("grid_overlap", "网格重叠"), ("service", "设施盲区")]
+        boxes = "".join(f'<label><input type="checkbox" name="kind" value="{k}"'
+                        f'{"" if k == "service" else " checked"}> {t}</label>' for k, t in kinds)
+        return f"""{boxes}
+<label>设施 <select name="facility"><option value="">—</option>
+{_options(lookups["facilities"], "公共厕所")}</select></label>
+<label>步行距离 <select name="walk_m">{_options(WALKS, "1000")}</select></label>
+<label>巡查期限 <select name="inspected_within_days">{_options(PATROL_DAYS)}</select></label>{region}"""
+    if page == "owners":
+        return region
+    return f"""
+<label>层级 <select name="level">{_options([("subdistrict", "街道"), ("community", "社区")])}</select></label>
+<label>指标 <select name="sort">{_options(METRICS)}</select></label>
+<label>期间 <input name="period" placeholder="2026-10 / 2026-W47 / 2026-Q3" size="14"></label>
+<label>最少样本 <input type="number" name="min_sample" value="10" min="1" style="width:60px"></label>{region}"""
+
+
+class _Init(MacroElement):
+    _template = Template("{% macro script(this, kwargs) %}CCGRID.init({{ this._parent.get_name() }}, "
+                         "{{ this.payload }});{% endmacro %}")
+
+    def __init__(self, payload: str) -> None:
+        super().__init__()
+        self._name = "CcgridInit"
+        self.payload = payload
+
+
+def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[str, list[tuple[str, str]]],
+             settings: Settings) -> str:
+    if page not in PAGES:
+        raise KeyError(page)
+    m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2], zoom_start=12,
+                   tiles=None, control_scale=True, max_zoom=19)
+    # folium's defaults point at CDNs; this page loads Leaflet from the package and nothing else.
+    m.default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"), ("ccgrid", f"{STATIC}/ccgrid/maps.js")]
+    m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
+                     ("ccgrid_css", f"{STATIC}/ccgrid/maps.css")]
+    for url, attr, options in _basemaps(settings):
+        folium.TileLayer(tiles=url, attr=attr, name="底图", max_zoom=19, **options).add_to(m)
+    m.fit_bounds(bounds)
+    root = m.get_root()
+    root.header.add_child(Element('<meta charset="utf-8"><title>' + escape(PAGES[page]) + ' · 创城网格</title>'))
+    side = RANKING_TABLE if page == "ranking" else ""
+    root.html.add_child(Element(
+        _bar(page, who)
+        + f'<form id="ccg-filters" class="ccg-panel"><b>{escape(PAGES[page])}</b>{_filters(page, lookups)}'
+        + '<div><button type="submit">刷新</button></div><div id="ccg-status" class="ccg-status"></div></form>'
+        + side))
+    config = {"page": page, "reload_on_move": page in ("heatmap", "owners")}
+    # JSON inside a <script>: no "</" may survive, or text could close the tag.
+    payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
+    m.add_child(_Init(payload))  # a child of the map, so it runs after the map exists
+    return root.render()
+
+
+def home_page(*, who: str, numbers: list[tuple[str, str, str]]) -> str:
+    cards = "".join(f'<div class="ccg-card"><div class="n">{escape(n)}</div><div class="t">{escape(t)}</div>'
+                    f'<div class="ccg-note">{escape(note)}</div></div>' for n, t, note in numbers)
+    links = "".join(f'<a href="/maps/{p}">{t}</a>' for p, t in PAGES.items())
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>创城网格 · 今日概况</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{STATIC}/ccgrid/maps.css"></head>
+<body>{_bar("home", who)}<div class="ccg-home"><h2>今日概况</h2><div class="ccg-cards">{cards}</div>
+<div class="ccg-links">{links}</div></div></body></html>"""
+
+
+def login_page(*, next_url: str, error: str | None = None) -> str:
+    err = f'<p class="ccg-error">{escape(error)}</p>' if error else ""
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 创城网格</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="{STATIC}/ccgrid/maps.css"></head>
+<body><form class="ccg-login" method="post" action="/login"><h2>创城网格 · 登录</h2>{err}
+<p>请输入创城办发放的访问令牌（ccg_ 开头）。</p>
+<input type="password" name="token" autocomplete="current-password" placeholder="ccg_…" required>
+<input type="hidden" name="next" value="{escape(next_url)}"><button type="submit">登录</button></form></body></html>"""

@@ -1,0 +1,297 @@
+/* ccgrid map pages: load data from the API (same origin, session cookie), draw it, redraw when filters change.
+   Every text from the database goes through esc() or textContent: report text must never become HTML. */
+(function () {
+  "use strict";
+
+  const esc = (s) => String(s === null || s === undefined ? "" : s)
+    .replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+  const fmt = (n, d) => (n === null || n === undefined ? "—" : Number(n).toLocaleString("zh-CN", { maximumFractionDigits: d === undefined ? 1 : d }));
+  const pct = (r) => (r === null || r === undefined ? "—" : (r * 100).toFixed(1) + "%");
+
+  // seq: a newer request (filter change, pan) makes older answers stale; they are dropped, not drawn.
+  const state = { drawn: {}, ready: false, errors: [], seq: 0 };
+  window.CCGRID_STATE = state;
+
+  function setStatus(text, isError) {
+    const el = document.getElementById("ccg-status");
+    if (el) { el.textContent = text; el.className = isError ? "ccg-status ccg-error" : "ccg-status"; }
+    if (isError) state.errors.push(text);
+  }
+
+  async function getJSON(path, params) {
+    const url = new URL(path, window.location.origin);
+    Object.entries(params || {}).forEach(([k, v]) => {
+      if (Array.isArray(v)) v.forEach((x) => url.searchParams.append(k, x));
+      else if (v !== "" && v !== null && v !== undefined) url.searchParams.set(k, v);
+    });
+    const r = await fetch(url, { credentials: "same-origin" });
+    if (!r.ok) {
+      const body = await r.json().catch(() => ({}));
+      throw new Error(body.detail || r.status + " " + r.statusText);
+    }
+    return r.json();
+  }
+
+  function formValues() {
+    const form = document.getElementById("ccg-filters");
+    const out = {};
+    if (!form) return out;
+    new FormData(form).forEach((v, k) => {
+      if (v === "") return;
+      if (k in out) out[k] = [].concat(out[k], v); else out[k] = v;
+    });
+    return out;
+  }
+
+  function bboxOf(map) {
+    const b = map.getBounds();
+    const c = (v, lo, hi) => Math.min(hi, Math.max(lo, v)).toFixed(5);
+    return [c(b.getWest(), -180, 180), c(b.getSouth(), -90, 90), c(b.getEast(), -180, 180), c(b.getNorth(), -90, 90)].join(",");
+  }
+
+  // A legend control whose rows are [colour, label] pairs; labels are escaped.
+  function legend(map, title, rows, note) {
+    if (state.legend) map.removeControl(state.legend);
+    const ctl = L.control({ position: "bottomright" });
+    ctl.onAdd = () => {
+      const div = L.DomUtil.create("div", "ccg-legend");
+      div.innerHTML = "<b>" + esc(title) + "</b>" + rows.map(([colour, label, dashed]) =>
+        '<div><i style="background:' + esc(colour) + (dashed ? ";border:2px dashed " + esc(colour) + ";background:none" : "") +
+        '"></i>' + esc(label) + "</div>").join("") + (note ? '<div class="ccg-note">' + esc(note) + "</div>" : "");
+      return div;
+    };
+    ctl.addTo(map);
+    state.legend = ctl;
+  }
+
+  function table(rows) {
+    return "<table class='ccg-popup'>" + rows.map(([k, v]) => "<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>").join("") + "</table>";
+  }
+
+  function replace(map, key, layer, count) {
+    if (state[key]) map.removeLayer(state[key]);
+    state[key] = layer.addTo(map);
+    state.drawn[key] = count;
+  }
+
+  // --- The city's own layers: enough to read the map with no basemap at all -------------------------------
+  async function cityLayers(map, cfg) {
+    const regions = await getJSON("/api/v1/layers/regions/features", { limit: 10000 });
+    const style = (f) => ({
+      district: { color: "#333", weight: 3, fill: false },
+      subdistrict: { color: "#555", weight: 2, fill: false, dashArray: "6 4" },
+      community: { color: "#888", weight: 1, fill: false, dashArray: "2 4" },
+    }[f.properties.level] || { color: "#888", weight: 1, fill: false });
+    const outlines = L.geoJSON(regions, { style, interactive: false });
+    replace(map, "regions", outlines, regions.features.length);
+    outlines.bringToBack();
+    const labels = L.layerGroup();
+    regions.features.filter((f) => f.properties.level !== "district").forEach((f) => {
+      const centre = L.geoJSON(f).getBounds().getCenter();
+      const cls = f.properties.level === "subdistrict" ? "ccg-label ccg-label-big" : "ccg-label";
+      L.marker(centre, { icon: L.divIcon({ className: cls, html: esc(f.properties.name), iconSize: null }), interactive: false })
+        .addTo(labels);
+    });
+    replace(map, "labels", labels, labels.getLayers().length);
+    // Community names only once they have room.
+    const crowd = () => map.getContainer().classList.toggle("ccg-z-low", map.getZoom() < 13);
+    map.on("zoomend", crowd);
+    crowd();
+    const streets = async () => {
+      if (map.getZoom() < 14) { if (state.streets) { map.removeLayer(state.streets); state.streets = null; } return; }
+      const data = await getJSON("/api/v1/layers/streets/features", { bbox: bboxOf(map), limit: 5000 });
+      replace(map, "streets", L.geoJSON(data, { style: { color: "#9aa", weight: 1.5 }, interactive: false }), data.features.length);
+      state.streets.bringToBack();
+    };
+    if (cfg.page !== "owners") { map.on("moveend", () => streets().catch((e) => setStatus(e.message, true))); await streets(); }
+  }
+
+  // --- Heatmap -----------------------------------------------------------------------------------------------
+  const HEAT = ["#fff5eb", "#fdd0a2", "#fd8d3c", "#e6550d", "#a63603"];
+
+  function breaks(values) {
+    const v = values.filter((x) => x > 0).sort((a, b) => a - b);
+    if (!v.length) return [1];
+    const q = [0.2, 0.4, 0.6, 0.8].map((p) => v[Math.min(v.length - 1, Math.floor(p * v.length))]);
+    return Array.from(new Set([v[0], ...q])).sort((a, b) => a - b);
+  }
+
+  async function heatmap(map) {
+    const f = formValues();
+    const params = Object.assign({}, f);
+    delete params.size_m;
+    if (f.cell === "hex" || f.cell === "square" || !f.cell) {
+      params.size_m = f.size_m;
+      params.bbox = bboxOf(map);
+      if (!f.size_m || f.size_m === "auto") {
+        // About 24 screen pixels per cell, rounded to a size people can talk about.
+        const mpp = 156543 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, map.getZoom());
+        params.size_m = [50, 100, 250, 500, 1000, 2000, 5000, 10000].find((s) => s >= mpp * 24) || 20000;
+      }
+    }
+    setStatus("加载中…");
+    const mine = ++state.seq;
+    const data = await getJSON("/api/v1/analytics/heatmap", params);
+    if (mine !== state.seq) return;
+    const b = breaks(data.features.map((x) => x.properties.count));
+    const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return HEAT[Math.min(i, HEAT.length - 1)]; };
+    const layer = L.geoJSON(data, {
+      style: (x) => ({ color: "#a63603", weight: 0.5, fillColor: x.properties.count ? colour(x.properties.count) : "#fff",
+        fillOpacity: x.properties.count ? 0.75 : 0.15 }),
+      onEachFeature: (x, l) => {
+        const p = x.properties;
+        l.bindPopup(table([["名称", p.name || p.code || "网格单元"], ["问题数", fmt(p.count, 0) + " 件"], ["未办结", fmt(p.open, 0) + " 件"],
+          ["超期", fmt(p.overdue, 0) + " 件"], ["密度", fmt(p.per_km2) + " 件/km²"],
+          ["每公里道路", p.per_street_km === undefined ? "—" : fmt(p.per_street_km) + " 件/km"]]));
+      },
+    });
+    replace(map, "heat", layer, data.features.length);
+    const rows = b.map((v, i) => [HEAT[Math.min(i + 1, HEAT.length - 1)], "≥ " + fmt(v, 0) + " 件"]);
+    legend(map, "问题数（件/格）", [[HEAT[0], "< " + fmt(b[0], 0) + " 件"]].concat(rows),
+      "合计 " + fmt(data.total, 0) + " 件；格网：" + ({ hex: "六边形", square: "方格", grid_cell: "单元网格", community: "社区" }[data.cell]) +
+      (data.size_m ? " " + fmt(data.size_m, 0) + " 米" : ""));
+    setStatus("共 " + fmt(data.total, 0) + " 件问题，" + fmt(data.features.length, 0) + " 个格");
+  }
+
+  // --- Coverage gaps -----------------------------------------------------------------------------------------
+  const GAP = {
+    ownership: ["#d7191c", "无人负责（缺责任人）"], patrol: ["#fdae61", "未按期巡查"], grid_gap: ["#2c7bb6", "网格未覆盖"],
+    grid_overlap: ["#7b3294", "网格交叉重叠"], service: ["#1a9641", "设施步行可达盲区"],
+  };
+
+  async function coverage(map) {
+    const f = formValues();
+    setStatus("加载中…");
+    const mine = ++state.seq;
+    const data = await getJSON("/api/v1/analytics/coverage", f);
+    if (mine !== state.seq) return;
+    const layer = L.geoJSON(data, {
+      style: (x) => ({ color: GAP[x.properties.kind][0], weight: x.geometry.type.includes("Line") ? 4 : 1.5,
+        fillOpacity: 0.35, dashArray: x.properties.kind === "patrol" ? "4 4" : null }),
+      pointToLayer: (x, ll) => L.circleMarker(ll, { radius: 7 }),
+      onEachFeature: (x, l) => {
+        const p = x.properties;
+        const rows = [["类型", GAP[p.kind][1]], ["名称", p.name || p.code || ""], ["区划", p.region_code]];
+        if (p.missing_role_names) rows.push(["缺少", p.missing_role_names]);
+        if (p.kind === "patrol") rows.push(["巡查周期", p.duty_days + " 天"], ["上次巡查", p.last_inspected ? p.last_inspected.slice(0, 10) : "从未"]);
+        if (p.length_m) rows.push(["长度", fmt(p.length_m / 1000, 2) + " km"]);
+        if (p.area_m2) rows.push(["面积", fmt(p.area_m2 / 1e6, 3) + " km²"]);
+        if (p.facility) rows.push(["设施", p.facility + "（" + fmt(p.walk_m, 0) + " 米）"]);
+        l.bindPopup(table(rows));
+      },
+    });
+    replace(map, "gaps", layer, data.features.length);
+    const s = data.summary;
+    legend(map, "覆盖缺口", data.kinds.map((k) => [GAP[k][0], GAP[k][1] + "：" + fmt((s[k] || {}).count || 0, 0) + " 处" +
+      ((s[k] || {}).length_m ? "，" + fmt(s[k].length_m / 1000, 2) + " km" : "") +
+      ((s[k] || {}).area_m2 ? "，" + fmt(s[k].area_m2 / 1e6, 2) + " km²" : ""), k === "patrol"]),
+      data.service_method ? "可达范围按直线距离计算" : null);
+    setStatus("共 " + fmt(data.features.length, 0) + " 处缺口");
+  }
+
+  // --- Owners: each street coloured by its owner, unowned in red -------------------------------------------
+  const OWNER_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3", "#b2df8a", "#cab2d6", "#fdbf6f", "#01665e"];
+  const colourOf = (key) => { let h = 0; for (const c of key) h = (h * 31 + c.charCodeAt(0)) >>> 0; return OWNER_COLOURS[h % OWNER_COLOURS.length]; };
+
+  async function owners(map) {
+    const f = formValues();
+    setStatus("加载中…");
+    const mine = ++state.seq;
+    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map) }, f));
+    if (mine !== state.seq) return;
+    const layer = L.geoJSON(data, {
+      style: (x) => x.properties.owned ? { color: colourOf(x.properties.colour_key), weight: 4 }
+        : { color: "#e31a1c", weight: 5, dashArray: "8 5" },
+      onEachFeature: (x, l) => {
+        const p = x.properties;
+        const rows = [["道路", p.name || p.code], ["路段", (p.section_from || "") + (p.section_to ? " — " + p.section_to : "")],
+          ["长度", fmt(p.length_m / 1000, 2) + " km"]];
+        p.owners.forEach((o) => rows.push([o.role_name, o.holder + (o.phone ? "（" + o.phone + "）" : "")]));
+        if (!p.owners.length) rows.push(["责任人", "无"]);
+        if (p.missing.length) rows.push(["缺少", p.missing.join("、")]);
+        l.bindPopup(table(rows));
+      },
+    });
+    replace(map, "owners", layer, data.features.length);
+    legend(map, "道路责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", true]],
+      "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km");
+    setStatus("视图内 " + fmt(data.features.length, 0) + " 个路段" + (data.truncated ? "（已截断，请放大）" : ""));
+  }
+
+  // --- Ranking choropleth + 红黑榜 table -------------------------------------------------------------------
+  const RANK = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"];
+  const METRIC_NAMES = { on_time_rate: "按期结案率", closure_rate: "结案率", rework_rate: "返工率", overdue_rate: "超期率",
+    per_street_km: "每公里问题数", escalations: "问责升级次数" };
+
+  async function ranking(map) {
+    const f = formValues();
+    setStatus("加载中…");
+    const mine = ++state.seq;
+    const level = f.level || "subdistrict";
+    const [data, regions] = await Promise.all([
+      getJSON("/api/v1/analytics/ranking", f),
+      getJSON("/api/v1/layers/regions/features", { limit: 10000 }),
+    ]);
+    if (mine !== state.seq) return;
+    const byKey = Object.fromEntries(data.rows.map((r) => [r.key, r]));
+    const ranked = data.rows.filter((r) => r.ranked).length;
+    // First ranked is deep green, last is red, the rest spread between.
+    const colour = (r) => (r && r.ranked ? RANK[Math.round((r.rank - 1) / Math.max(1, ranked - 1) * (RANK.length - 1))] : "#ccc");
+    const metric = METRIC_NAMES[data.sort];
+    const show = (r, k) => (k.endsWith("_rate") ? pct(r[k]) : fmt(r[k], 2));
+    const change = (c) => (c === null ? "—" : (c > 0 ? "+" : "") +
+      (data.sort.endsWith("_rate") ? (c * 100).toFixed(1) + " 个百分点" : fmt(c, 2)));
+    const shapes = { type: "FeatureCollection", features: regions.features.filter((x) => x.properties.level === level) };
+    const layer = L.geoJSON(shapes, {
+      style: (x) => ({ color: "#444", weight: 1, fillColor: colour(byKey[x.properties.code]), fillOpacity: 0.7 }),
+      onEachFeature: (x, l) => {
+        const r = byKey[x.properties.code];
+        if (!r) { l.bindPopup(table([["名称", x.properties.name], ["本期", "无数据"]])); return; }
+        l.bindPopup(table([["名称", r.name], ["排名", r.ranked ? r.rank + " / " + ranked : "样本不足，不排名（到期 " + r.due + " 件）"],
+          [metric, show(r, data.sort)], ["较上期", change(r.change)],
+          ["派遣", fmt(r.dispatched, 0) + " 件"], ["按期结案率", pct(r.on_time_rate)], ["返工率", pct(r.rework_rate)],
+          ["超期", fmt(r.overdue, 0) + " 件"], ["问责升级", fmt(r.escalations, 0) + " 次"]]));
+      },
+    });
+    replace(map, "ranking", layer, shapes.features.length);
+    legend(map, "红黑榜：" + metric, [[RANK[0], "前列"], [RANK[RANK.length - 1], "后列"], ["#ccc", "样本不足（少于 " + data.min_sample + " 件）"]],
+      data.period + "，与上期比较");
+    const body = document.getElementById("ccg-ranking-body");
+    if (body) {
+      body.textContent = "";
+      data.rows.forEach((r) => {
+        const tr = document.createElement("tr");
+        if (r.board) tr.className = "ccg-" + r.board;
+        [r.ranked ? r.rank : "—", r.name, show(r, data.sort), r.change === null ? "—" : (r.change > 0 ? "↑" : r.change < 0 ? "↓" : "＝"),
+          r.due, r.board === "red" ? "红榜" : r.board === "black" ? "黑榜" : ""].forEach((v) => {
+          const td = document.createElement("td"); td.textContent = v; tr.appendChild(td);
+        });
+        body.appendChild(tr);
+      });
+    }
+    setStatus(data.period + "：" + ranked + " 个参与排名");
+  }
+
+  const PAGES = { heatmap, coverage, owners, ranking };
+
+  window.CCGRID = {
+    init: async function (map, cfg) {
+      const draw = () => PAGES[cfg.page](map).catch((e) => setStatus("加载失败：" + e.message, true));
+      try {
+        await cityLayers(map, cfg);
+        await PAGES[cfg.page](map);
+      } catch (e) {
+        setStatus("加载失败：" + e.message, true);
+      } finally {
+        state.ready = true;
+        document.body.dataset.ccgridReady = "1";
+      }
+      const form = document.getElementById("ccg-filters");
+      if (form) {
+        form.addEventListener("change", draw);
+        form.addEventListener("submit", (ev) => { ev.preventDefault(); draw(); });
+      }
+      if (cfg.reload_on_move) map.on("moveend", draw);
+    },
+  };
+})();

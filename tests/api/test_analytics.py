@@ -1,0 +1,184 @@
+"""Heatmap, coverage gaps and the 红黑榜 over HTTP, on the demo city and on a crafted town."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from shapely.geometry import LineString, Point, shape
+from sqlalchemy import text
+
+from gis.db import transaction
+from layers import assignments as a
+from layers import inspections, owners
+from tests.conftest import scalar
+from tests.crafted import owner_town
+
+HEAT = "/api/v1/analytics/heatmap"
+GAPS = "/api/v1/analytics/coverage"
+RANK = "/api/v1/analytics/ranking"
+
+
+def test_hex_heatmap_counts_every_first_report_once(client, viewer):
+    body = client.get(HEAT, params={"cell": "hex", "size_m": 250}, headers=viewer).json()
+    expected = scalar("SELECT count(*) FROM problems WHERE duplicate_of IS NULL")
+    assert body["total"] == expected > 1000
+    assert sum(f["properties"]["count"] for f in body["features"]) == expected
+    top = body["features"][0]["properties"]
+    assert top["count"] == body["max"] and top["per_km2"] > 0 and top["open"] >= top["overdue"]
+    assert body["features"][0]["geometry"]["type"] == "Polygon" and "crs" not in body["features"][0]["geometry"]
+
+
+def test_heatmap_filters_match_the_ledger(client, viewer):
+    since = (datetime.now(UTC) - timedelta(days=90)).isoformat()
+    params = {"cell": "square", "size_m": 500, "category": "占道经营", "since": since}
+    body = client.get(HEAT, params=params, headers=viewer).json()
+    assert body["total"] == scalar("""SELECT count(*) FROM problems WHERE duplicate_of IS NULL
+                                      AND category_code = '0401' AND reported_at >= now() - interval '90 days'""") > 0
+    overdue = client.get(HEAT, params={"cell": "community", "status": "overdue"}, headers=viewer).json()
+    assert overdue["total"] == scalar("""SELECT count(*) FROM problems WHERE duplicate_of IS NULL
+        AND status NOT IN ('closed', 'rejected', 'rectified', 'verified') AND due_at < now()""") > 0
+    assert all(f["properties"]["count"] == f["properties"]["overdue"] for f in overdue["features"])
+
+
+def test_community_cells_include_quiet_ones_and_respect_scope(client, viewer, token_for):
+    body = client.get(HEAT, params={"cell": "community"}, headers=viewer).json()
+    assert len(body["features"]) == scalar("SELECT count(*) FROM regions WHERE level = 'community'")
+    counts = {f["id"]: f["properties"]["count"] for f in body["features"]}
+    assert counts == {c: n for c, n in _per_community()}
+    assert any(n == 0 for n in counts.values())
+    per_km = [f["properties"] for f in body["features"] if f["properties"]["street_km"]]
+    assert all(p["per_street_km"] == pytest.approx(p["count"] / p["street_km"], rel=0.02, abs=0.06) for p in per_km)
+    scoped = client.get(HEAT, params={"cell": "community"}, headers=token_for("viewer", "411421001")).json()
+    assert scoped["features"] and all(f["id"].startswith("411421001") for f in scoped["features"])
+    assert scoped["total"] == sum(n for c, n in _per_community() if c.startswith("411421001"))
+
+
+def _per_community():
+    with transaction() as s:
+        rows = s.execute(text("""SELECT r.code, count(p.id) FROM regions r LEFT JOIN problems p
+                                 ON left(p.region_code, 12) = r.code AND p.duplicate_of IS NULL
+                                 WHERE r.level = 'community' GROUP BY r.code""")).all()
+    return [(c, n) for c, n in rows]
+
+
+def test_heatmap_refuses_what_it_cannot_answer(client, viewer):
+    r = client.get(HEAT, params={"cell": "hex", "size_m": 25}, headers=viewer)
+    assert r.status_code == 422 and r.json()["field"] == "size_m" and "cells" in r.json()["detail"]
+    small = client.get(HEAT, params={"cell": "hex", "size_m": 25, "bbox": "115.14,34.64,115.15,34.65"},
+                       headers=viewer)
+    assert small.status_code == 200  # the same cells over a small area are fine
+    for params, field in [({"category": "乱扔烟头"}, "category"), ({"status": "lost"}, "status"),
+                          ({"bbox": "115,34"}, "bbox"), ({"cell": "circle"}, "cell")]:
+        r = client.get(HEAT, params=params, headers=viewer)
+        assert r.status_code == 422, params
+        assert field in r.text
+
+
+@pytest.fixture(scope="module")
+def gap_town(demo):
+    """Owners on two of three 和平路 segments, one corner cell removed, one cell swollen over its neighbours,
+    a patrol along 和平路 only; toilets sit in the north-west of the community."""
+    t = owner_town("419941", 115.80, 35.80)
+    ids = t["ids"]
+    with transaction() as s:
+        chief = owners.create_person(s, name="缺口街长", region_code=t["district"], actor="test")
+        road = owners.create_person(s, name="缺口路长", region_code=t["district"], actor="test")
+        owned = [ids["419941-h0"], ids["419941-h1"]]
+        a.assign(s, role="district_street_chief", layer="streets", feature_ids=owned, holder=a.Holder(chief),
+                 actor="test")
+        a.assign(s, role="road_chief", layer="streets", feature_ids=owned, holder=a.Holder(road), actor="test")
+        corner = s.execute(text("""SELECT id, area_m2, ST_X(ST_Centroid(geom)) AS x, ST_Y(ST_Centroid(geom)) AS y
+                                   FROM grid_cells WHERE region_code = :c
+                                   ORDER BY round(area_m2 / 1000) DESC, ST_XMin(geom) + ST_YMin(geom) LIMIT 1"""),
+                           {"c": t["community"]}).one()
+        s.execute(text("DELETE FROM grid_cells WHERE id = :i"), {"i": corner.id})
+        swollen = s.execute(text("""SELECT id FROM grid_cells WHERE region_code = :c
+                                    ORDER BY ST_XMax(geom) + ST_YMax(geom) DESC LIMIT 1"""),
+                            {"c": t["community"]}).scalar()
+        s.execute(text("UPDATE grid_cells SET geom = ST_Multi(ST_Buffer(geom, 0.0004, 'join=mitre')) WHERE id = :i"),
+                  {"i": swollen})
+        now = datetime.now(UTC)
+        y = 35.805
+        inspections.record_patrol(s, track=LineString([(115.8, y), (115.806, y)]), started_at=now - timedelta(hours=1),
+                                  ended_at=now, walker="缺口路长", actor="test")
+    return {**t, "corner_area": corner.area_m2, "corner": Point(corner.x, corner.y), "swollen": swollen}
+
+
+def _gaps(client, headers, **params):
+    r = client.get(GAPS, params={"region": "419941", **params}, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_each_gap_kind_on_crafted_data(client, viewer, gap_town):
+    ids = gap_town["ids"]
+    body = _gaps(client, viewer, facility="公共厕所", walk_m=800, inspected_within_days=7)
+    by_kind: dict[str, list] = {}
+    for f in body["features"]:
+        by_kind.setdefault(f["properties"]["kind"], []).append(f)
+    unowned = {(f["properties"]["layer"], f["properties"]["id"]) for f in by_kind["ownership"]}
+    assert ("streets", ids["419941-h2"]) in unowned
+    assert ("streets", ids["419941-h0"]) not in unowned and ("streets", ids["419941-h1"]) not in unowned
+    assert ("assessment_points", ids["419941-M"]) in unowned  # a market with nobody responsible
+    # Patrol: 和平路 was walked an hour ago; the market and the lane never.
+    stale = {(f["properties"]["layer"], f["properties"]["id"]) for f in by_kind["patrol"]}
+    assert ("streets", ids["419941-h1"]) not in stale
+    assert ("assessment_points", ids["419941-M"]) in stale and ("streets", ids["419941-lane"]) in stale
+    never = next(f for f in by_kind["patrol"] if f["properties"]["id"] == ids["419941-M"])
+    assert never["properties"]["last_inspected"] is None
+    # Grid: the removed corner is a gap of the cell's size; the swollen cell overlaps its neighbours.
+    holes = [f for f in by_kind["grid_gap"] if f["properties"]["region_code"] == gap_town["community"]]
+    assert any(f["properties"]["area_m2"] == pytest.approx(gap_town["corner_area"], rel=0.02) for f in holes)
+    assert any(shape(f["geometry"]).contains(gap_town["corner"]) for f in holes)
+    assert {f["properties"]["code"] for f in by_kind["grid_overlap"]} | {
+        f["properties"]["other_code"] for f in by_kind["grid_overlap"]} >= {
+        scalar("SELECT code FROM grid_cells WHERE id = :i", i=gap_town["swollen"])}
+    # Service: the south-east corner is beyond 800 m of every toilet, the toilets' own block is not.
+    far = [shape(f["geometry"]) for f in by_kind["service"] if f["properties"]["region_code"] == gap_town["community"]]
+    assert any(g.contains(Point(115.8099, 35.8001)) for g in far)
+    assert not any(g.contains(Point(115.8015, 35.808)) for g in far)
+    assert body["service_method"] == "straight_line"
+    assert body["summary"]["grid_gap"]["area_m2"] > 0 and body["summary"]["ownership"]["count"] >= 3
+    wide = _gaps(client, viewer, kind="service", facility="公共厕所", walk_m=2000)
+    assert [f for f in wide["features"] if f["properties"]["region_code"] == gap_town["community"]] == []
+
+
+def test_gap_requests_are_checked_and_scoped(client, viewer, token_for, gap_town):
+    assert client.get(GAPS, params={"kind": "service"}, headers=viewer).status_code == 422  # no facility
+    assert client.get(GAPS, params={"kind": "holes"}, headers=viewer).status_code == 422
+    assert client.get(GAPS, params={"facility": "天文台"}, headers=viewer).json()["field"] == "facility"
+    other = token_for("viewer", "411421001")
+    assert client.get(GAPS, params={"region": "419941"}, headers=other).status_code == 403
+    mine = client.get(GAPS, params={"kind": ["ownership", "grid_gap"]}, headers=other).json()
+    assert mine["features"] and all(f["properties"]["region_code"].startswith("411421001") for f in mine["features"])
+
+
+def test_ranking_ranks_only_rows_with_enough_sample(client, viewer):
+    month = scalar("SELECT to_char(now() - interval '1 month', 'YYYY-MM')")
+    full = client.get(RANK, params={"level": "community", "period": month, "min_sample": 1}, headers=viewer).json()
+    dues = sorted(r["due"] for r in full["rows"] if r["due"])
+    assert len(dues) >= 2
+    cut = dues[-1]  # only the busiest row(s) have this many due
+    body = client.get(RANK, params={"level": "community", "period": month, "min_sample": cut}, headers=viewer).json()
+    assert len(body["rows"]) == len(full["rows"]) == scalar("SELECT count(*) FROM regions WHERE level = 'community'")
+    ranked = [r for r in body["rows"] if r["ranked"]]
+    assert ranked and all(r["due"] >= cut for r in ranked)
+    assert all(r["rank"] is None and r["board"] is None for r in body["rows"] if r["due"] < cut)
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    rates = [r["on_time_rate"] for r in ranked]
+    assert rates == sorted(rates, reverse=True)
+    for r in full["rows"]:
+        if r["previous"] and r["on_time_rate"] is not None and r["previous"]["on_time_rate"] is not None:
+            assert r["change"] == pytest.approx(r["on_time_rate"] - r["previous"]["on_time_rate"], abs=1e-4)
+    red = [r for r in full["rows"] if r["board"] == "red"]
+    black = [r for r in full["rows"] if r["board"] == "black"]
+    assert red and black and max(r["rank"] for r in red) < min(r["rank"] for r in black)
+
+
+def test_ranking_periods_and_bad_input(client, viewer):
+    body = client.get(RANK, params={"period": "2026-Q3", "level": "owner", "sort": "overdue_rate"},
+                      headers=viewer).json()
+    assert body["since"].startswith("2026-07-01") and body["previous_since"].startswith("2026-04-01")
+    assert body["higher_is_better"] is False
+    assert client.get(RANK, params={"period": "2026-13"}, headers=viewer).json()["field"] == "period"
+    assert client.get(RANK, params={"level": "city"}, headers=viewer).status_code == 422
+

@@ -1,0 +1,81 @@
+"""Each map page in headless Chromium (Debian's `chromium`, driven by Playwright): log in through the form, wait
+for the layers to be drawn, and check that no request left this host and that region names are not HTML."""
+
+import shutil
+from urllib.parse import urlsplit
+
+import pytest
+from shapely.geometry import box
+
+from tests.conftest import _token
+from tests.crafted import put
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+EVIL = '<img src=x onerror="window.__xss=1">恶意社区'
+
+
+@pytest.fixture(scope="module")
+def browser_page(server):
+    from playwright.sync_api import sync_playwright
+
+    # A region whose name is markup: it must show as text on every map.
+    put("regions", [({"code": "419951", "name": "转义测试区"}, box(115.9, 35.9, 115.92, 35.92)),
+                    ({"code": "419951001", "name": EVIL}, box(115.9, 35.9, 115.92, 35.92))])
+    token = _token("city_office")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(f"{server}/maps/heatmap")
+        assert "/login" in page.url  # no session yet
+        page.fill("input[name=token]", token)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{server}/maps/heatmap")
+        yield page, requests
+        browser.close()
+
+
+def _open(page, server, path):
+    page.goto(f"{server}{path}")
+    page.wait_for_function("document.body.dataset.ccgridReady === '1'", timeout=30_000)
+    return page.evaluate("() => ({drawn: window.CCGRID_STATE.drawn, errors: window.CCGRID_STATE.errors,"
+                         " xss: window.__xss || null})")
+
+
+@pytest.mark.parametrize("path, layer", [("/maps/heatmap", "heat"), ("/maps/coverage", "gaps"),
+                                         ("/maps/owners", "owners"), ("/maps/ranking", "ranking")])
+def test_each_map_page_draws_its_layers_offline(browser_page, server, path, layer):
+    page, requests = browser_page
+    requests.clear()
+    state = _open(page, server, path)
+    assert state["errors"] == []
+    assert state["drawn"][layer] > 0 and state["drawn"]["regions"] > 0 and state["drawn"]["labels"] > 0
+    assert page.locator(".ccg-legend").count() == 1
+    assert page.locator(".leaflet-interactive").count() > 0  # shapes really are on the map
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith("data:")}
+    assert hosts == {urlsplit(server).netloc}, hosts
+    assert state["xss"] is None
+    assert page.locator(".ccg-label", has_text="恶意社区").first.text_content() == EVIL
+
+
+def test_filters_reload_from_the_api(browser_page, server):
+    page, requests = browser_page
+    _open(page, server, "/maps/heatmap")
+    communities = page.evaluate("window.CCGRID_STATE.drawn.heat")
+    requests.clear()
+    page.select_option("select[name=cell]", "community")
+    page.wait_for_function(f"window.CCGRID_STATE.drawn.heat !== {communities}", timeout=15_000)
+    assert any("cell=community" in u for u in requests if "/analytics/heatmap" in u)
+    assert "社区" in page.locator(".ccg-legend").text_content()
+    assert "加载失败" not in page.locator("#ccg-status").text_content()
+
+
+def test_landing_page_and_logout(browser_page, server):
+    page, _ = browser_page
+    page.goto(f"{server}/maps/")
+    assert page.locator(".ccg-card").count() == 6 and "责任覆盖率" in page.content()
+    page.click("text=退出")
+    page.goto(f"{server}/maps/owners")
+    assert "/login" in page.url
