@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 PG_VERSION ?= 15
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup postgis browser vendor demo test lint clean db-up db-down
+.PHONY: setup postgis browser vendor demo test bench lint clean db-up db-down
 
 setup: postgis $(STAMP)
 
@@ -58,6 +58,12 @@ demo: db-up
 
 test: setup browser
 	$(BIN)/pytest
+
+bench: setup
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench.heatmap $(BENCH_ARGS)
+	$(BIN)/python -m bench.tiles $(BENCH_ARGS)
+	$(BIN)/python -m bench.load --clients 50 --seconds 60 $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from collections.abc import Iterator
 from functools import lru_cache
 
@@ -25,7 +26,14 @@ def database_url(settings: Settings | None = None) -> str:
             if url.startswith(prefix):
                 url = "postgresql+psycopg://" + url[len(prefix) :]
         return url
-    return Cluster(settings.data_dir).up()
+    return _embedded_url(settings.data_dir.resolve())
+
+
+@lru_cache(maxsize=4)
+def _embedded_url(data_dir: Path) -> str:
+    # Started (or found running) once per process: checking on every transaction cost a file lock and a connection.
+    # If the cluster stops later, requests fail with 503 and succeed again once it is back on the same port.
+    return Cluster(data_dir).up()
 
 
 @lru_cache(maxsize=8)
@@ -58,6 +66,7 @@ def reset_engines() -> None:
     """Forget cached engines (tests switch databases; a forked server must not share sockets)."""
     _engine_for.cache_clear()
     _session_factory.cache_clear()
+    _embedded_url.cache_clear()
 
 
 @lru_cache(maxsize=8)
