@@ -32,14 +32,15 @@ def parser(description: str) -> argparse.ArgumentParser:
     return p
 
 
-def prepare(scale: str, reports: int) -> int:
-    """Load the city and make sure exactly `reports` bench reports exist; returns the total of first reports."""
+def prepare(scale: str, reports: int | None) -> int:
+    """Load the city and make sure exactly `reports` bench reports exist (None: leave them as they are);
+    returns the total of first reports."""
     migrate(get_engine())
     with transaction() as s:
         demo.load(s, scale=scale, seed=2021)
         have = s.execute(text("SELECT count(*) FROM problems WHERE external_id LIKE :p || '%'"),
                          {"p": PREFIX}).scalar_one()
-    if have != reports:
+    if reports is not None and have != reports:
         console.print(f"generating {reports:,} reports (had {have:,}) …")
         with transaction() as s:
             s.execute(text("DELETE FROM problem_events WHERE problem_id IN "

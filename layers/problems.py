@@ -15,23 +15,26 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from layers.audit import record
+from layers.problem_filters import ProblemFilter
 
 MAX_DESCRIPTION = 2000
 POINT_RADIUS_M = 50  # a report this close to an assessment point belongs to it
 
 # Route the problems in `ids`: the smallest region, the cell, the nearest street within the category's tolerance,
-# the assessment point containing or near it.
+# the assessment point containing or near it. A report inside a grid cell takes the cell's community, so the
+# (large, detailed) region polygons are only tested for reports outside every cell.
 _ROUTE = f"""
 UPDATE problems p SET
-    region_code = r.code, district_code = left(r.code, 6),
+    region_code = coalesce(g.region_code, r.code), district_code = left(coalesce(g.region_code, r.code), 6),
     grid_cell_id = g.id, grid_cell_code = g.code,
     street_id = s.id, street_distance_m = s.dist,
     point_id = ap.id
 FROM problems q
 JOIN problem_categories c ON c.code = q.category_code
-LEFT JOIN LATERAL (SELECT code FROM regions WHERE ST_Intersects(geom, q.geom)
+LEFT JOIN LATERAL (SELECT id, code, region_code FROM grid_cells WHERE ST_Intersects(geom, q.geom)
+                   ORDER BY id LIMIT 1) g ON true
+LEFT JOIN LATERAL (SELECT code FROM regions WHERE g.id IS NULL AND ST_Intersects(geom, q.geom)
                    ORDER BY length(code) DESC LIMIT 1) r ON true
-LEFT JOIN LATERAL (SELECT id, code FROM grid_cells WHERE ST_Intersects(geom, q.geom) ORDER BY id LIMIT 1) g ON true
 LEFT JOIN LATERAL (SELECT id, ST_Distance(geom_m, q.geom_m) AS dist FROM streets
                    WHERE ST_DWithin(geom_m, q.geom_m, coalesce(c.street_tolerance_m, 50))
                    ORDER BY geom_m <-> q.geom_m LIMIT 1) s ON true
@@ -43,19 +46,16 @@ WHERE p.id = q.id AND q.id IN (SELECT id FROM route_batch)
 # Snapshot the owners in force at routing time, place by place.
 _OWNERS = """
 INSERT INTO problem_owners (problem_id, assignment_id, place)
-SELECT p.id, a.id, 'street' FROM problems p JOIN assignments_on(CAST(:on AS date)) a
-    ON a.layer = 'streets' AND a.feature_id = p.street_id WHERE p.id IN (SELECT id FROM route_batch)
-UNION ALL
-SELECT p.id, a.id, 'grid_cell' FROM problems p JOIN assignments_on(CAST(:on AS date)) a
-    ON a.layer = 'grid_cells' AND a.feature_id = p.grid_cell_id WHERE p.id IN (SELECT id FROM route_batch)
-UNION ALL
-SELECT p.id, a.id, 'assessment_point' FROM problems p JOIN assignments_on(CAST(:on AS date)) a
-    ON a.layer = 'assessment_points' AND a.feature_id = p.point_id WHERE p.id IN (SELECT id FROM route_batch)
-UNION ALL
-SELECT p.id, a.id, rg.level FROM problems p
-    JOIN regions rg ON rg.code IN (left(p.region_code, 9), left(p.region_code, 12)) AND rg.level <> 'district'
-    JOIN assignments_on(CAST(:on AS date)) a ON a.layer = 'regions' AND a.feature_id = rg.id
-    WHERE p.id IN (SELECT id FROM route_batch)
+SELECT p.id, a.id, x.place
+FROM problems p
+CROSS JOIN LATERAL (VALUES ('streets', p.street_id, 'street'), ('grid_cells', p.grid_cell_id, 'grid_cell'),
+                           ('assessment_points', p.point_id, 'assessment_point'),
+                           ('regions', (SELECT id FROM regions WHERE code = left(p.region_code, 9)), 'subdistrict'),
+                           ('regions', (SELECT id FROM regions WHERE code = left(p.region_code, 12)), 'community'))
+                   AS x(layer, fid, place)
+JOIN assignments a ON a.layer = x.layer AND a.feature_id = x.fid
+     AND a.valid_from <= CAST(:on AS date) AND (a.valid_to IS NULL OR a.valid_to > CAST(:on AS date))
+WHERE p.id IN (SELECT id FROM route_batch) AND x.fid IS NOT NULL
 ON CONFLICT DO NOTHING
 """
 
@@ -79,15 +79,44 @@ CROSS JOIN LATERAL (
 ) m
 ORDER BY n.reported_at, n.id, m.reported_at, m.id
 """
+# For a big batch, per-report probes add up (0.5 ms each); instead bucket every report by a square of its
+# category's radius and hash-join each new report with the open reports in its own and the eight neighbouring
+# squares, same category, inside the window: one pass over integers, no index probes.
+_DUPLICATE_CANDIDATES_BULK = """
+WITH n AS (
+    SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m, c.duplicate_radius_m AS r,
+           make_interval(hours => c.duplicate_window_h) AS w,
+           floor(p.x_m / c.duplicate_radius_m)::bigint AS cx, floor(p.y_m / c.duplicate_radius_m)::bigint AS cy
+    FROM route_batch b JOIN problems p ON p.id = b.id AND p.duplicate_of IS NULL
+    JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
+span AS (SELECT min(reported_at - w) AS t0, max(reported_at) AS t1 FROM n),
+nb AS MATERIALIZED (  -- each new report once per neighbouring square, keys computed, so the join hashes on them
+    SELECT n.*, n.cx + dx.d AS kx, n.cy + dy.d AS ky
+    FROM n CROSS JOIN (VALUES (-1), (0), (1)) AS dx(d) CROSS JOIN (VALUES (-1), (0), (1)) AS dy(d)),
+m AS MATERIALIZED (
+    SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m,
+           floor(p.x_m / c.duplicate_radius_m)::bigint AS kx, floor(p.y_m / c.duplicate_radius_m)::bigint AS ky
+    FROM problems p JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL, span
+    WHERE p.duplicate_of IS NULL AND p.status NOT IN ('closed', 'rejected')
+      AND p.reported_at >= span.t0 AND p.reported_at <= span.t1),
+pairs AS (
+    SELECT n.id AS report, m.id AS master, n.reported_at, m.reported_at AS master_at,
+           row_number() OVER (PARTITION BY n.id ORDER BY m.reported_at, m.id) AS k
+    FROM nb n JOIN m ON m.category_code = n.category_code AND m.kx = n.kx AND m.ky = n.ky
+    WHERE (m.reported_at, m.id) < (n.reported_at, n.id) AND m.reported_at >= n.reported_at - n.w
+      AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= n.r ^ 2)
+SELECT report, master FROM pairs WHERE k <= :per_report ORDER BY reported_at, report, master_at, master
+"""
+BULK_FROM = 500  # batches this big use the bucketed join
 # A report whose few oldest candidates were all linked in this batch starts its own group instead.
 _CANDIDATES_PER_REPORT = 8
 
 
-def _link_duplicates(session: Session) -> int:
+def _link_duplicates(session: Session, batch_size: int) -> int:
     """Link reports to masters, oldest report first: a report linked here cannot be a later one's master."""
     linked: dict[int, int] = {}
-    for report, master in session.execute(
-        text(_DUPLICATE_CANDIDATES), {"per_report": _CANDIDATES_PER_REPORT}).all():
+    sql = _DUPLICATE_CANDIDATES_BULK if batch_size >= BULK_FROM else _DUPLICATE_CANDIDATES
+    for report, master in session.execute(text(sql), {"per_report": _CANDIDATES_PER_REPORT}).all():
         if report not in linked and master not in linked:
             linked[report] = master
     if linked:
@@ -154,7 +183,7 @@ def route(session: Session, ids: list[int]) -> int:
     if outside is not None:
         raise InvalidInput(f"({outside[0]:.6f}, {outside[1]:.6f}) is outside every region of the city", field="lon")
     session.execute(text(_OWNERS), {"on": session.execute(text("SELECT current_date")).scalar()})
-    return _link_duplicates(session)
+    return _link_duplicates(session, len(ids))
 
 
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
@@ -268,16 +297,10 @@ def search(
     offset: int = 0,
     with_contact: bool = False,
 ) -> dict[str, Any]:
-    where = ["(CAST(:scope AS text) IS NULL OR p.region_code LIKE :scope || '%')"]
-    params: dict[str, Any] = {"scope": scope, "limit": limit, "offset": offset}
-    simple = {"p.status": status, "p.source": source}
-    for i, (col, value) in enumerate(simple.items()):
-        if value:
-            where.append(f"{col} = :v{i}")
-            params[f"v{i}"] = value
-    if category:  # a small class, or every small class of a big one
-        where.append("(p.category_code = :cat OR c.parent_code = :cat OR c.name = :cat OR pc.name = :cat)")
-        params["cat"] = category
+    base, params = ProblemFilter(scope=scope, category=category, status=status, source=source, since=since,
+                                 until=until, bbox=bbox, with_duplicates=True).sql(session)
+    where = [base]
+    params.update({"limit": limit, "offset": offset})
     if overdue is not None:
         cond = "(NOT st.final AND p.status NOT IN ('rectified', 'verified') AND p.due_at < now())"
         where.append(cond if overdue else f"NOT coalesce({cond}, false)")
@@ -285,15 +308,6 @@ def search(
         where.append("NOT st.final AND p.status NOT IN ('rectified', 'verified') "
                      "AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
         params["dw"] = due_within_hours
-    if since:
-        where.append("p.reported_at >= :since")
-        params["since"] = since
-    if until:
-        where.append("p.reported_at < :until")
-        params["until"] = until
-    if bbox:
-        where.append("p.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)")
-        params.update(zip(("x0", "y0", "x1", "y1"), bbox, strict=True))
     if owner_person_id is not None:
         where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
                      "WHERE po.problem_id = p.id AND a.person_id = :owner)")

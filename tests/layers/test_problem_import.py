@@ -55,6 +55,11 @@ def test_hundred_thousand_reports_route_and_reconcile(hotline_file):
     assert scalar("""SELECT count(*) FROM problems d JOIN problems m ON m.id = d.duplicate_of
                      WHERE d.external_id LIKE 'H%' AND (m.category_code <> d.category_code
                        OR m.reported_at > d.reported_at OR m.duplicate_of IS NOT NULL)""") == 0
+    # ... and lies within its category's radius and window.
+    assert scalar("""SELECT count(*) FROM problems d JOIN problems m ON m.id = d.duplicate_of
+                     JOIN problem_categories c ON c.code = d.category_code
+                     WHERE d.external_id LIKE 'H%' AND (NOT ST_DWithin(d.geom_m, m.geom_m, c.duplicate_radius_m + 0.001)
+                       OR m.reported_at < d.reported_at - make_interval(hours => c.duplicate_window_h))""") == 0
     # Every master's counter matches the reports linked to it (a master may be an earlier report of another file).
     assert scalar("""SELECT count(*) FROM problems m WHERE m.duplicates <>
                      (SELECT count(*) FROM problems d WHERE d.duplicate_of = m.id)""") == 0
