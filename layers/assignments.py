@@ -261,8 +261,10 @@ def reassign(
     street_group: str | None = None,
     actor: str,
     scope: str | None = None,
+    move_open_problems: bool = False,
 ) -> dict[str, Any]:
-    """Close the current holders of this role on these features on `on`, and open the new holder from then."""
+    """Close the current holders of this role on these features on `on`, and open the new holder from then.
+    With `move_open_problems`, the problems of these places still open pass to the new holder (with an event)."""
     r = get_role(session, role)
     on = on or today(session)
     current = session.execute(
@@ -278,7 +280,29 @@ def reassign(
         end(session, c.id, on=on, actor=actor, scope=scope)
     result = assign(session, role=r["code"], layer=layer, feature_ids=feature_ids, holder=holder, valid_from=on,
                     note=note, street_group=street_group, actor=actor, scope=scope)
-    return {"ended": [c.id for c in current], "created": result.created}
+    moved = _move_open_problems(session, [c.id for c in current], actor) if move_open_problems else []
+    return {"ended": [c.id for c in current], "created": result.created, "moved_problems": moved}
+
+
+def _move_open_problems(session: Session, ended: list[int], actor: str) -> list[int]:
+    """Point the open problems owned through `ended` assignments at their successors on the same place."""
+    rows = session.execute(text("""
+        WITH moved AS (
+            SELECT po.problem_id, po.place, po.assignment_id AS old_id, nxt.id AS new_id, p.status
+            FROM problem_owners po
+            JOIN assignments old ON old.id = po.assignment_id AND old.id = ANY(:ended)
+            JOIN assignments nxt ON nxt.layer = old.layer AND nxt.feature_id = old.feature_id
+                 AND nxt.role = old.role AND nxt.valid_from = old.valid_to
+            JOIN problems p ON p.id = po.problem_id
+            JOIN problem_statuses st ON st.code = p.status AND NOT st.final),
+        gone AS (DELETE FROM problem_owners po USING moved m
+                 WHERE po.problem_id = m.problem_id AND po.assignment_id = m.old_id),
+        added AS (INSERT INTO problem_owners (problem_id, assignment_id, place)
+                  SELECT problem_id, new_id, place FROM moved ON CONFLICT DO NOTHING)
+        INSERT INTO problem_events (problem_id, actor, action, from_status, to_status, note)
+        SELECT DISTINCT problem_id, :actor, '移交', status, status, '责任人变更，问题转交新责任人' FROM moved
+        RETURNING problem_id"""), {"ended": ended, "actor": actor}).scalars().all()
+    return sorted(set(rows))
 
 
 _OWNER_SQL = """

@@ -73,6 +73,7 @@ class AssignmentIn(Place):
 
 class ReassignIn(Place):
     on: date | None = Field(None, description="the day the new owner takes over (default today)")
+    move_open_problems: bool = Field(False, description="pass the places' open problems to the new owner")
 
 
 class EndIn(_Strict):
@@ -195,7 +196,8 @@ def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_pe
         return assign_svc.reassign(
             s, role=body.role, layer=body.layer, feature_ids=ids,
             holder=assign_svc.Holder(body.person_id, body.unit_id), on=body.on, note=body.note,
-            street_group=body.street_name, actor=principal.actor, scope=principal.region_code)
+            street_group=body.street_name, actor=principal.actor, scope=principal.region_code,
+            move_open_problems=body.move_open_problems)
 
 
 @router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)")

@@ -49,8 +49,9 @@ def test_assign_over_http_and_read_back(client, admin, viewer):
 
 
 def test_locate_lists_the_owners_at_the_spot(client, admin, viewer):
-    cell = scalar("SELECT g.id FROM grid_cells g JOIN assignments a ON a.layer = 'grid_cells' AND a.feature_id = g.id "
-                  "AND a.role = 'grid_worker' ORDER BY g.id LIMIT 1")
+    cell = scalar("SELECT g.id FROM grid_cells g JOIN assignments_on(current_date) a ON a.layer = 'grid_cells' "
+                  "AND a.feature_id = g.id AND a.role = 'grid_worker' JOIN people p ON p.id = a.person_id "
+                  "WHERE g.region_code LIKE '411421%' AND p.phone IS NOT NULL ORDER BY g.id LIMIT 1")
     x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM grid_cells WHERE id = :i", i=cell) for c in "XY")
     body = client.get("/api/v1/locate", params={"lon": x, "lat": y}, headers=admin).json()
     workers = [o for o in body["owners"] if o["place"] == "grid_cell"]

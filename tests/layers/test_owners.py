@@ -192,3 +192,32 @@ def test_demo_coverage_is_a_realistic_mix(demo):
     assert 50 < rep["totals"]["pct"] < 100
     assert rep["doubly_owned"] and rep["expiring"] and rep["overloaded"] and rep["idle_people"]
     assert rep["streets_km"]["covered"] > rep["streets_km"]["uncovered"] > 0
+
+
+def test_reassign_can_move_open_problems_to_the_new_owner(database):
+    from layers import problems
+
+    t = owner_town("419919", 114.00, 35.50)
+    old, new = person("旧路长", t["district"]), person("新路长", t["district"])
+    with transaction() as s:
+        ids = street(s, "和平路", t["district"])
+    give("road_chief", "streets", ids, old, valid_from=date.today() - timedelta(days=30))
+    with transaction() as s:
+        open_pid = problems.intake(s, problems.Report(category="占道经营", source="patrol", lon=114.003, lat=35.5051),
+                                   actor="test")
+        closed_pid = problems.intake(s, problems.Report(category="暴露垃圾", source="patrol", lon=114.0035,
+                                                        lat=35.5049), actor="test")
+        s.execute(text("UPDATE problems SET status = 'closed' WHERE id = :p"), {"p": closed_pid})
+
+    def holders(pid):
+        return scalar("""SELECT string_agg(pp.name, ',' ORDER BY pp.name) FROM problem_owners po
+                         JOIN assignments a ON a.id = po.assignment_id JOIN people pp ON pp.id = a.person_id
+                         WHERE po.problem_id = :p AND a.role = 'road_chief'""", p=pid)
+
+    assert holders(open_pid) == holders(closed_pid) == "旧路长"
+    with transaction() as s:
+        done = a.reassign(s, role="路长", layer="streets", feature_ids=ids, holder=a.Holder(new), actor="test",
+                          move_open_problems=True)
+    assert done["moved_problems"] == [open_pid]
+    assert holders(open_pid) == "新路长" and holders(closed_pid) == "旧路长"  # a closed case keeps its owner
+    assert scalar("SELECT count(*) FROM problem_events WHERE problem_id = :p AND action = '移交'", p=open_pid) == 1
