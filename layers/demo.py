@@ -280,6 +280,8 @@ def loaded_marker(session: Session) -> str | None:
 def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
     session.execute(text("DELETE FROM escalations WHERE region_code LIKE :p"), {"p": DISTRICT_CODE + "%"})
+    session.execute(text("DELETE FROM patrols WHERE region_code LIKE :p OR created_by = 'demo'"),
+                    {"p": DISTRICT_CODE + "%"})
     session.execute(text("DELETE FROM problems WHERE external_id LIKE 'DEMO-%' OR region_code LIKE :p"),
                     {"p": DISTRICT_CODE + "%"})
     demo_owners.clear(session, DISTRICT_CODE)
@@ -305,6 +307,7 @@ def load(
     marker = f"{scale}:{seed}"
     if loaded_marker(session) == marker and not force:
         return counts(session)
+    session.execute(text("SET LOCAL statement_timeout = 0"))  # a batch job, not a request
     clear(session)
     s = SCALES[scale]
     rng = np.random.default_rng(seed)

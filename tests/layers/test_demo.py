@@ -33,3 +33,17 @@ def test_demo_reload_is_a_no_op(demo):
     with transaction() as s:
         assert s.execute(text(stamp)).one() == before
     assert again == before_counts
+
+
+def test_demo_can_be_cleared_with_its_registry_problems_and_patrols(demo):
+    """What `demo load --force` (or another scale) does first; rolled back so other tests keep the city."""
+    with transaction() as s:
+        assert s.execute(text("SELECT count(*) FROM patrols WHERE created_by = 'demo'")).scalar() > 0
+        s.execute(text("SET LOCAL statement_timeout = 0"))
+        demo_city.clear(s)
+        left = s.execute(text("""SELECT (SELECT count(*) FROM regions WHERE code LIKE '411421%'),
+                                         (SELECT count(*) FROM problems WHERE region_code LIKE '411421%'),
+                                         (SELECT count(*) FROM people WHERE name LIKE '%（示例）'),
+                                         (SELECT count(*) FROM patrols WHERE created_by = 'demo')""")).one()
+        s.rollback()
+    assert tuple(left) == (0, 0, 0, 0)

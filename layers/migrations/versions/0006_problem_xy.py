@@ -1,5 +1,6 @@
 """Problems keep their metric and web-mercator x/y as plain numbers, so binning a million of them (heatmaps,
-clustered tiles) reads and transforms no geometry.
+clustered tiles) reads and transforms no geometry. Plus an index behind every foreign key into problems and
+problem_photos: deleting problems (a demo reload, an archive) otherwise scans the referencing tables per row.
 
 Revision ID: 0006
 Revises: 0005
@@ -31,6 +32,10 @@ def upgrade() -> None:
             NEW.updated_at := now();
             RETURN NEW;
         END $$;
+        CREATE INDEX problem_photos_problem ON problem_photos (problem_id);
+        CREATE INDEX problem_events_photo ON problem_events (photo_id) WHERE photo_id IS NOT NULL;
+        CREATE INDEX escalations_problem ON escalations (problem_id);
+        CREATE INDEX inspection_results_problem ON inspection_results (problem_id) WHERE problem_id IS NOT NULL;
         """
     )
 
@@ -38,6 +43,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.execute(
         """
+        DROP INDEX problem_photos_problem, problem_events_photo, escalations_problem, inspection_results_problem;
         CREATE OR REPLACE FUNCTION ccgrid_problems_derive() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
