@@ -55,10 +55,14 @@ def gaps(
               inspected_within_days, "default_days": DEFAULT_PATROL_DAYS, "facility": facility, "walk": walk_m,
               "min_area": min_area_m2, "limit": limit}
     features: list[dict[str, Any]] = []
+    truncated: list[str] = []
     for kind in kinds:
         sql = {"ownership": _OWNERSHIP, "patrol": _PATROL, "grid_gap": _GRID_GAP, "grid_overlap": _GRID_OVERLAP,
                "service": _SERVICE}[kind]
-        for r in session.execute(text(sql), params).mappings():
+        rows = session.execute(text(sql), params).mappings().all()
+        if len(rows) >= limit:
+            truncated.append(kind)  # the largest (or stalest) first; ask for a smaller region for the rest
+        for r in rows:
             props = {k: v for k, v in r.items() if k != "g"}
             props["kind"] = kind
             for k, v in props.items():
@@ -75,6 +79,7 @@ def gaps(
     for s in summary.values():
         s["length_m"], s["area_m2"] = round(s["length_m"], 1), round(s["area_m2"], 1)
     return {"type": "FeatureCollection", "features": features, "kinds": kinds, "summary": summary,
+            "truncated": truncated,
             "service_method": SERVICE_METHOD if "service" in kinds else None}
 
 

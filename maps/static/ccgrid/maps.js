@@ -186,7 +186,8 @@
       ((s[k] || {}).length_m ? "，" + fmt(s[k].length_m / 1000, 2) + " km" : "") +
       ((s[k] || {}).area_m2 ? "，" + fmt(s[k].area_m2 / 1e6, 2) + " km²" : ""), k === "patrol"]),
       data.service_method ? "可达范围按直线距离计算" : null);
-    setStatus("共 " + fmt(data.features.length, 0) + " 处缺口");
+    setStatus("共 " + fmt(data.features.length, 0) + " 处缺口" +
+      (data.truncated.length ? "（" + data.truncated.map((k) => GAP[k][1]).join("、") + " 只列出一部分，请选择更小的区域）" : ""));
   }
 
   // --- Owners: each street coloured by its owner, unowned in red -------------------------------------------
