@@ -11,7 +11,6 @@ Baselines measured in the same run:
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -19,7 +18,7 @@ from sqlalchemy import text
 from bench.common import console, ms, p, parser, prepare, timings
 from gis.aggregate import bin_columns, cell_geometry
 from gis.db import transaction
-from layers.heatmap import heatmap
+from layers.heatmap import heatmap, heatmap_json
 from layers.problem_filters import ProblemFilter
 
 SIZE = 250.0
@@ -61,13 +60,13 @@ def main() -> None:
             ("category + 90 days", ProblemFilter(category=cat, since=since),
              "category_code = :c AND reported_at >= :since", {"c": cat, "since": since}),
         ]:
-            service = timings(lambda flt=flt: heatmap(s, cell="hex", size_m=SIZE, filters=flt), args.repeat)
+            service = timings(lambda flt=flt: heatmap_json(s, cell="hex", size_m=SIZE, filters=flt), args.repeat)
             raw = timings(lambda where=where, params=params: s.execute(text(_raw_sql(where)), params).scalar(),
                           args.repeat)
             got = heatmap(s, cell="hex", size_m=SIZE, filters=flt)
             rows.append((label, got["total"], len(got["features"]), service, raw))
         naive = timings(lambda: s.execute(text(_NAIVE)).scalar(), max(1, args.repeat // 3), warmup=0)
-        cells = json.dumps(heatmap(s, cell="hex", size_m=SIZE, filters=ProblemFilter()), ensure_ascii=False)
+        cells = heatmap_json(s, cell="hex", size_m=SIZE, filters=ProblemFilter())
         # What a page that ships every report as a marker would carry (id, category, status, position).
         markers = s.execute(text("""
             SELECT sum(length(json_build_object('type', 'Feature', 'geometry', ST_AsGeoJSON(geom, 6, 0)::json,

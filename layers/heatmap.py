@@ -37,11 +37,17 @@ def _extent_m2(session: Session, where: str, params: dict[str, Any], bbox: Any) 
 
 
 def heatmap(session: Session, *, cell: str = "hex", size_m: float = 250.0, filters: ProblemFilter) -> dict[str, Any]:
+    return json.loads(heatmap_json(session, cell=cell, size_m=size_m, filters=filters))
+
+
+def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, filters: ProblemFilter) -> str:
+    """The heatmap as GeoJSON text, built in PostgreSQL: thousands of cells never become Python objects."""
     if cell not in CELLS:
         raise InvalidInput(f"cell must be one of {', '.join(CELLS)}", field="cell")
     where, params = filters.sql(session)
     params["final"] = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
     params["done"] = list(DONE)
+    params["cell"] = cell
     if cell in SHAPES:
         if not MIN_SIZE_M <= size_m <= MAX_SIZE_M:
             raise InvalidInput(f"size_m must be between {MIN_SIZE_M:g} and {MAX_SIZE_M:g} metres", field="size_m")
@@ -49,37 +55,42 @@ def heatmap(session: Session, *, cell: str = "hex", size_m: float = 250.0, filte
         if cells > MAX_CELLS:
             raise InvalidInput(f"that area needs about {cells:,.0f} cells of {size_m:g} m (at most {MAX_CELLS:,}); "
                                "use a larger size_m or a smaller bbox", field="size_m")
-        features = _binned(session, cell, size_m, where, params)
+        sql = _binned(cell, size_m, where)
+        params.update({"size": size_m, "area_km2": cell_area_m2(cell, size_m) / 1e6})
     else:
-        features = _by_area(session, cell, where, params, filters)
-    total = sum(f["properties"]["count"] for f in features)
-    return {
-        "type": "FeatureCollection",
-        "features": features,
-        "cell": cell,
-        "size_m": size_m if cell in SHAPES else None,
-        "total": total,
-        "max": max((f["properties"]["count"] for f in features), default=0),
-    }
+        sql = _by_area(cell, where, filters)
+    return session.execute(text(sql), params).scalar_one()
 
 
-def _binned(session: Session, shape: str, size_m: float, where: str, params: dict[str, Any]) -> list[dict]:
+# Wraps `cells` (rows with key, g, n and a `props` json) into the answer.
+_COLLECTION = """
+SELECT json_build_object(
+    'type', 'FeatureCollection',
+    'features', coalesce(json_agg(json_build_object('type', 'Feature', 'id', key, 'geometry', g::json,
+                                                    'properties', props) ORDER BY n DESC, key), '[]'),
+    'cell', CAST(:cell AS text), 'size_m', {size}, 'total', coalesce(sum(n), 0), 'max', coalesce(max(n), 0))::text
+FROM cells
+"""
+
+
+def _binned(shape: str, size_m: float, where: str) -> str:
     i, j = bin_columns(shape, "p.x_m", "p.y_m", ":size")
-    area_km2 = cell_area_m2(shape, size_m) / 1e6
     geom = cell_geometry(shape, ":size", "b.i", "b.j", "ccgrid_metric_srid()")
-    rows = session.execute(text(f"""
+    return f"""
         WITH b AS (
             SELECT {i} AS i, {j} AS j, count(*) AS n, count(*) FILTER (WHERE open) AS open,
                    count(*) FILTER (WHERE overdue) AS overdue
             FROM (SELECT p.x_m, p.y_m, {_FLAGS} FROM problems p WHERE {where}) p
-            GROUP BY 1, 2)
-        SELECT b.i, b.j, b.n, b.open, b.overdue, ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0) AS g
-        FROM b ORDER BY b.n DESC, b.i, b.j"""), {**params, "size": size_m}).all()
-    return [_feature(f"{r.i}:{r.j}", r.g, {"count": r.n, "open": r.open, "overdue": r.overdue,
-                                            "per_km2": round(r.n / area_km2, 1)}) for r in rows]
+            GROUP BY 1, 2),
+        cells AS (
+            SELECT b.i || ':' || b.j AS key, b.n, ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0) AS g,
+                   json_build_object('count', b.n, 'open', b.open, 'overdue', b.overdue,
+                                     'per_km2', round((b.n / CAST(:area_km2 AS float8))::numeric, 1)) AS props
+            FROM b)
+        """ + _COLLECTION.format(size="CAST(:size AS float8)")
 
 
-def _by_area(session: Session, cell: str, where: str, params: dict[str, Any], filters: ProblemFilter) -> list[dict]:
+def _by_area(cell: str, where: str, filters: ProblemFilter) -> str:
     """Every grid cell or community in view, empty ones included (a quiet place is news too)."""
     if cell == "grid_cell":
         area_sql = """SELECT g.id::text AS key, g.code, g.code AS name, g.region_code, g.area_m2, g.geom,
@@ -95,25 +106,22 @@ def _by_area(session: Session, cell: str, where: str, params: dict[str, Any], fi
         key = "left(p.region_code, 12)"
     scope = "a.region_code LIKE :f_scope || '%'" if filters.scope else "true"
     view = "a.geom && ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)" if filters.bbox else "true"
-    rows = session.execute(text(f"""
+    return f"""
         WITH counts AS (
             SELECT {key} AS key, count(*) AS n, count(*) FILTER (WHERE open) AS open,
                    count(*) FILTER (WHERE overdue) AS overdue
             FROM (SELECT p.grid_cell_id, p.region_code, {_FLAGS} FROM problems p WHERE {where}) p GROUP BY 1),
-        a AS ({area_sql})
-        SELECT a.key, a.code, a.name, a.area_m2, a.street_m, coalesce(c.n, 0) AS n, coalesce(c.open, 0) AS open,
-               coalesce(c.overdue, 0) AS overdue, ST_AsGeoJSON(a.geom, 6, 0) AS g
-        FROM a LEFT JOIN counts c ON c.key = a.key WHERE {scope} AND {view}
-        ORDER BY n DESC, a.code"""), params).all()
-    out = []
-    for r in rows:
-        props = {"code": r.code, "name": r.name, "count": r.n, "open": r.open, "overdue": r.overdue,
-                 "per_km2": round(r.n / (r.area_m2 / 1e6), 1) if r.area_m2 else None,
-                 "street_km": round(r.street_m / 1000, 2),
-                 "per_street_km": round(r.n / (r.street_m / 1000), 1) if r.street_m else None}
-        out.append(_feature(r.key, r.g, props))
-    return out
-
-
-def _feature(fid: str, geometry: str, props: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "Feature", "id": fid, "geometry": json.loads(geometry), "properties": props}
+        a AS ({area_sql}),
+        cells AS (
+            SELECT a.key, coalesce(c.n, 0) AS n, ST_AsGeoJSON(a.geom, 6, 0) AS g,
+                   json_build_object(
+                       'code', a.code, 'name', a.name, 'count', coalesce(c.n, 0), 'open', coalesce(c.open, 0),
+                       'overdue', coalesce(c.overdue, 0),
+                       'per_km2', CASE WHEN a.area_m2 > 0
+                                       THEN round((coalesce(c.n, 0) / (a.area_m2 / 1e6))::numeric, 1) END,
+                       'street_km', round((a.street_m / 1000)::numeric, 2),
+                       'per_street_km', CASE WHEN a.street_m > 0
+                                             THEN round((coalesce(c.n, 0) / (a.street_m / 1000))::numeric, 1) END)
+                       AS props
+            FROM a LEFT JOIN counts c ON c.key = a.key WHERE {scope} AND {view})
+        """ + _COLLECTION.format(size="NULL")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
 
 from api.auth import Principal, require
 from gis.db import transaction
@@ -35,9 +36,10 @@ def heatmap_cells(
     cell: str = Query("hex", pattern="^(hex|square|grid_cell|community)$"),
     size_m: float = Query(250.0, description="hexagon edge or square side in metres (hex/square)"),
     filters: ProblemFilter = Depends(problem_filter),
-) -> dict:
+) -> Response:
     with transaction() as s:
-        return heatmap.heatmap(s, cell=cell, size_m=size_m, filters=filters)
+        body = heatmap.heatmap_json(s, cell=cell, size_m=size_m, filters=filters)
+    return Response(body, media_type="application/geo+json")
 
 
 @router.get("/coverage", summary="Coverage gaps as geometry: ownership, patrol, grid gaps/overlaps, service reach")
