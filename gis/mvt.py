@@ -48,7 +48,7 @@ WITH bounds AS ({_bounds(srid, 0)}),
 b AS (SELECT merc, env, ST_XMin(merc) AS x0, ST_YMin(merc) AS y0, ST_XMax(merc) - ST_XMin(merc) AS w FROM bounds),
 pts AS (
     SELECT {merc_x} AS x, {merc_y} AS y, {columns}
-    FROM {table_sql} t, b WHERE {geom} && b.env AND {where}
+    FROM {table_sql} t, b WHERE {where}
       AND {merc_x} >= b.x0 AND {merc_x} < b.x0 + b.w AND {merc_y} >= b.y0 AND {merc_y} < b.y0 + b.w),
 mvt AS (
     SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(avg(x), avg(y)), 3857), (SELECT merc FROM b), {EXTENT}, 0, true)

@@ -17,7 +17,7 @@ from layers.ledgers import LEVELS, indicators
 
 # metric → True when higher is better.
 METRICS = {"on_time_rate": True, "closure_rate": True, "rework_rate": False, "overdue_rate": False,
-           "per_street_km": False, "escalations": False}
+           "per_street_km": False, "per_point": False, "escalations": False}
 DEFAULT_MIN_SAMPLE = 10
 _PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|W(?P<w>\d{1,2})|Q(?P<q>[1-4])))?$")
 
@@ -105,7 +105,8 @@ def _rows(session: Session, level: str, scope: str, since: datetime, until: date
         km = float(x.get("street_km") or 0)
         rows[r["key"]] = {**r, "street_km": round(km, 2), "points": int(x.get("points") or 0),
                           "escalations": int(x.get("escalations") or 0),
-                          "per_street_km": round(r["dispatched"] / km, 2) if km else None}
+                          "per_street_km": round(r["dispatched"] / km, 2) if km else None,
+                          "per_point": round(r["dispatched"] / int(x["points"]), 2) if x.get("points") else None}
     return rows
 
 
@@ -142,7 +143,8 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
                "board": ("red" if rank and rank <= min(board, n // 2) else
                          "black" if rank and rank > n - min(board, n // 2) else None),
                "previous": ({k: p[k] for k in ("dispatched", "on_time_rate", "closure_rate", "rework_rate",
-                                               "overdue_rate", "per_street_km", "escalations")} if p else None),
+                                               "overdue_rate", "per_street_km", "per_point", "escalations")}
+                            if p else None),
                "previous_rank": prev_rank.get(r["key"])}
         row["change"] = (round(r[sort] - p[sort], 4) if p and r[sort] is not None and p[sort] is not None
                          else None)

@@ -50,7 +50,8 @@ SIZES = [("auto", "随缩放自动"), ("100", "100 米"), ("250", "250 米"), ("
 WALKS = [("500", "500 米"), ("1000", "1000 米（15分钟生活圈）"), ("1500", "1500 米")]
 PATROL_DAYS = [("", "按角色巡查周期"), ("1", "1 天"), ("7", "7 天"), ("30", "30 天")]
 METRICS = [("on_time_rate", "按期结案率"), ("closure_rate", "结案率"), ("rework_rate", "返工率"),
-           ("overdue_rate", "超期率"), ("per_street_km", "每公里问题数"), ("escalations", "问责升级次数")]
+           ("overdue_rate", "超期率"), ("per_street_km", "每公里问题数"), ("per_point", "每个点位问题数"),
+           ("escalations", "问责升级次数")]
 RANKING_TABLE = ('<div class="ccg-side"><b>红黑榜</b><table><thead><tr><th>名次</th><th>名称</th><th>指标</th>'
                  '<th>较上期</th><th>到期件数</th><th></th></tr></thead><tbody id="ccg-ranking-body"></tbody></table>'
                  '</div>')

@@ -222,7 +222,7 @@
   // --- Ranking choropleth + 红黑榜 table -------------------------------------------------------------------
   const RANK = ["#1a9850", "#91cf60", "#d9ef8b", "#fee08b", "#fc8d59", "#d73027"];
   const METRIC_NAMES = { on_time_rate: "按期结案率", closure_rate: "结案率", rework_rate: "返工率", overdue_rate: "超期率",
-    per_street_km: "每公里问题数", escalations: "问责升级次数" };
+    per_street_km: "每公里问题数", per_point: "每个点位问题数", escalations: "问责升级次数" };
 
   async function ranking(map) {
     const f = formValues();
