@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput
 from layers.audit import record
 from layers.problems import MAX_DESCRIPTION, route
+from layers.tables import read_table
 from layers.writer import Rejection, RowsRejected
 
 ALIASES = {"类别": "category", "问题类别": "category", "来源": "source", "经度": "lon", "纬度": "lat", "lng": "lon",
@@ -33,16 +34,7 @@ class ImportResult:
 
 
 def _frame(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InvalidInput(f"file not found: {path}", field="path")
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    elif suffix in (".xlsx", ".xls"):
-        df = pd.read_excel(path, dtype=str)
-    else:
-        raise InvalidInput("problems import from .csv or .xlsx", field="path")
-    df.columns = [ALIASES.get(str(c).strip(), str(c).strip().lower()) for c in df.columns]
+    df = read_table(path, ALIASES, "a problems file")
     missing = {"category", "lon", "lat"} - set(df.columns)
     if missing:
         raise InvalidInput(f"missing column(s) {', '.join(sorted(missing))}", field=sorted(missing)[0])

@@ -20,6 +20,7 @@ from layers import assignments as assign_svc
 from layers.catalog import LAYERS
 from layers.owners import create_unit, find_or_create_person, unit_by_name
 from layers.owners import role as get_role
+from layers.tables import read_table
 from layers.writer import Rejection, RowsRejected
 
 ALIASES = {
@@ -43,20 +44,7 @@ class RosterResult:
 
 
 def _read(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise InvalidInput(f"file not found: {path}", field="path")
-    try:
-        if path.suffix.lower() in (".xlsx", ".xls"):
-            df = pd.read_excel(path, dtype=str)
-        elif path.suffix.lower() == ".csv":
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-        else:
-            raise InvalidInput("a roster is a .csv or .xlsx file", field="path")
-    except InvalidInput:
-        raise
-    except Exception as exc:
-        raise InvalidInput(f"cannot read {path.name}: {exc}", field="path") from None
-    df.columns = [ALIASES.get(str(c).strip(), str(c).strip().lower()) for c in df.columns]
+    df = read_table(path, ALIASES, "a roster")
     return df.astype(object).where(df.notna(), None)
 
 

@@ -153,3 +153,16 @@ def test_photos_are_checked(spot, data, words):
     with pytest.raises(InvalidInput, match=words), transaction() as s:
         lifecycle.add_photo(s, pid, data, actor="test")
     assert scalar("SELECT count(*) FROM problem_photos WHERE problem_id = :p", p=pid) == 0
+
+
+def test_a_broken_or_foreign_file_is_bad_input(demo, tmp_path):
+    from layers.problem_import import import_problems
+
+    broken = tmp_path / "12345.xlsx"
+    broken.write_bytes(b"this is not a spreadsheet")
+    for path in (broken, tmp_path / "missing.csv", tmp_path / "reports.json"):
+        if path.suffix == ".json":
+            path.write_text("[]")
+        with pytest.raises(InvalidInput) as info, transaction() as s:
+            import_problems(s, path, actor="test")
+        assert info.value.field == "path"
