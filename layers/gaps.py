@@ -36,6 +36,7 @@ def gaps(
     inspected_within_days: int | None = None,
     facility: str | None = None,
     walk_m: float = 1000.0,
+    bbox: tuple[float, float, float, float] | None = None,
     min_area_m2: float = MIN_AREA_M2,
     limit: int = 20_000,
 ) -> dict[str, Any]:
@@ -54,6 +55,7 @@ def gaps(
     params = {"scope": scope or "", "on": today(session), "layer": layer, "family": None, "days":
               inspected_within_days, "default_days": DEFAULT_PATROL_DAYS, "facility": facility, "walk": walk_m,
               "min_area": min_area_m2, "limit": limit}
+    params.update(zip(("x0", "y0", "x1", "y1"), bbox or (None, None, None, None), strict=True))
     features: list[dict[str, Any]] = []
     truncated: list[str] = []
     for kind in kinds:
@@ -97,6 +99,7 @@ SELECT s.layer, s.id, s.code, s.name, s.region_code, s.kind AS feature_kind,
        (SELECT area_m2 FROM grid_cells WHERE s.layer = 'grid_cells' AND id = s.id) AS area_m2,
        ST_AsGeoJSON(max({_GEOM_OF}), 6, 0) AS g
 FROM status s WHERE NOT s.covered AND s.layer IN ('streets', 'assessment_points', 'grid_cells')
+  AND (CAST(:x0 AS float8) IS NULL OR {_GEOM_OF} && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
 GROUP BY s.layer, s.id, s.code, s.name, s.region_code, s.kind
 ORDER BY s.layer, s.code LIMIT :limit
 """
@@ -118,7 +121,8 @@ last AS (
                     (SELECT max(v.visited_at) FROM inspection_visits v
                      WHERE pl.layer = 'assessment_points' AND v.point_id = pl.id)) AS last_inspected
     FROM places pl LEFT JOIN duty d ON d.layer = pl.layer AND d.feature_id = pl.id
-    WHERE coalesce(pl.region_code, '') LIKE :scope || '%' AND (CAST(:layer AS text) IS NULL OR pl.layer = :layer))
+    WHERE coalesce(pl.region_code, '') LIKE :scope || '%' AND (CAST(:layer AS text) IS NULL OR pl.layer = :layer)
+      AND (CAST(:x0 AS float8) IS NULL OR pl.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)))
 SELECT layer, id, code, name, region_code, length_m, duty_days, last_inspected,
        floor(extract(epoch FROM now() - last_inspected) / 86400)::int AS days_since, ST_AsGeoJSON(geom, 6, 0) AS g
 FROM last WHERE last_inspected IS NULL OR last_inspected < now() - make_interval(days => duty_days)
@@ -131,7 +135,8 @@ WITH c AS (
     SELECT r.id, r.code, r.name, r.geom_m,
            (SELECT ST_Union(g.geom_m) FROM grid_cells g WHERE g.community_id = r.id OR
                    (g.geom_m && r.geom_m AND g.region_code LIKE left(r.code, 9) || '%')) AS cells
-    FROM regions r WHERE r.level = 'community' AND r.code LIKE :scope || '%'),
+    FROM regions r WHERE r.level = 'community' AND r.code LIKE :scope || '%'
+      AND (CAST(:x0 AS float8) IS NULL OR r.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))),
 pieces AS (
     SELECT c.code, c.name, (ST_Dump(CASE WHEN c.cells IS NULL THEN c.geom_m
                                      ELSE ST_Difference(c.geom_m, c.cells) END)).geom AS geom FROM c)
@@ -148,6 +153,7 @@ FROM grid_cells a JOIN grid_cells b ON a.id < b.id AND a.geom_m && b.geom_m
      AND ST_Relate(a.geom_m, b.geom_m, '2********')
 CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom_m, b.geom_m), 3) AS geom) x
 WHERE (a.region_code LIKE :scope || '%' OR b.region_code LIKE :scope || '%') AND ST_Area(x.geom) >= :min_area
+  AND (CAST(:x0 AS float8) IS NULL OR a.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
 ORDER BY ST_Area(x.geom) DESC LIMIT :limit
 """
 
@@ -158,7 +164,8 @@ WITH reach AS (
 pieces AS (
     SELECT r.code, r.name, (ST_Dump(CASE WHEN reach.geom IS NULL THEN r.geom_m
                                      ELSE ST_Difference(r.geom_m, reach.geom) END)).geom AS geom
-    FROM regions r, reach WHERE r.level = 'community' AND r.code LIKE :scope || '%')
+    FROM regions r, reach WHERE r.level = 'community' AND r.code LIKE :scope || '%'
+      AND (CAST(:x0 AS float8) IS NULL OR r.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)))
 SELECT code AS region_code, name, :facility AS facility, :walk AS walk_m,
        round(ST_Area(geom)::numeric, 1)::float AS area_m2, ST_AsGeoJSON(ST_Transform(geom, 4490), 6, 0) AS g
 FROM pieces WHERE ST_Area(geom) >= :min_area ORDER BY ST_Area(geom) DESC LIMIT :limit

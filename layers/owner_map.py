@@ -20,7 +20,9 @@ seg AS (
     SELECT s.* FROM streets s
     WHERE s.region_code LIKE :scope || '%'
       AND (CAST(:x0 AS float8) IS NULL OR s.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
-    ORDER BY s.id LIMIT :limit)
+    -- Cut to the limit, the main roads are the ones kept.
+    ORDER BY CASE s.road_class WHEN 'arterial' THEN 0 WHEN 'secondary' THEN 1 WHEN 'branch' THEN 2 ELSE 3 END, s.id
+    LIMIT :limit)
 SELECT s.id, s.code, s.name, s.road_class, s.section_from, s.section_to, s.region_code,
        round(s.length_m::numeric, 1)::float AS length_m,
        coalesce((SELECT json_agg(json_build_object(
@@ -43,10 +45,11 @@ FROM seg s
 
 
 def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, float, float, float] | None,
-                  with_contact: bool) -> dict[str, Any]:
+                  with_contact: bool, limit: int = MAX_STREETS) -> dict[str, Any]:
     x0, y0, x1, y1 = bbox or (None, None, None, None)
+    cap = min(limit, MAX_STREETS)
     rows = session.execute(text(_SQL), {"on": today(session), "scope": scope or "", "x0": x0, "y0": y0, "x1": x1,
-                                        "y1": y1, "limit": MAX_STREETS, "contacts": with_contact}).mappings()
+                                        "y1": y1, "limit": cap, "contacts": with_contact}).mappings()
     features = []
     for r in rows:
         props = {k: v for k, v in r.items() if k != "g"}
@@ -59,5 +62,5 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
         features.append({"type": "Feature", "id": r["id"], "geometry": json.loads(r["g"]), "properties": props})
     owned_m = sum(f["properties"]["length_m"] or 0 for f in features if f["properties"]["owned"])
     total_m = sum(f["properties"]["length_m"] or 0 for f in features)
-    return {"type": "FeatureCollection", "features": features, "truncated": len(features) >= MAX_STREETS,
+    return {"type": "FeatureCollection", "features": features, "truncated": len(features) >= cap,
             "owned_km": round(owned_m / 1000, 2), "unowned_km": round((total_m - owned_m) / 1000, 2)}

@@ -118,7 +118,7 @@ def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[st
         + f'<form id="ccg-filters" class="ccg-panel"><b>{escape(PAGES[page])}</b>{_filters(page, lookups)}'
         + '<div><button type="submit">刷新</button></div><div id="ccg-status" class="ccg-status"></div></form>'
         + side))
-    config = {"page": page, "reload_on_move": page in ("heatmap", "owners")}
+    config = {"page": page, "reload_on_move": page in ("heatmap", "owners", "coverage")}
     # JSON inside a <script>: no "</" may survive, or text could close the tag.
     payload = json.dumps(config, ensure_ascii=False).replace("</", "<\\/")
     m.add_child(_Init(payload))  # a child of the map, so it runs after the map exists

@@ -51,11 +51,15 @@ def coverage_gaps(
                                               description="patrol gap threshold instead of each role's duty"),
     facility: str | None = Query(None, max_length=50, description="assessment point type for service gaps"),
     walk_m: float = Query(1000.0, ge=50, le=10_000, description="walking reach for service gaps (15-min ≈ 1000 m)"),
+    bbox: str | None = Query(None, description="only gaps touching minLon,minLat,maxLon,maxLat"),
+    limit: int = Query(20_000, ge=1, le=20_000, description="at most this many gaps of each kind (listed in "
+                                                             "`truncated` when cut)"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     with transaction() as s:
         return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
-                         inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m)
+                         inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m,
+                         bbox=parse_bbox(bbox), limit=limit)
 
 
 @router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one")
@@ -77,8 +81,10 @@ def red_black_list(
 def street_owners(
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    limit: int = Query(owner_map.MAX_STREETS, ge=1, le=owner_map.MAX_STREETS,
+                       description="at most this many segments, main roads first"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     with transaction() as s:
         return owner_map.street_owners(s, scope=principal.within(region), bbox=parse_bbox(bbox),
-                                       with_contact=principal.sees_contacts)
+                                       with_contact=principal.sees_contacts, limit=limit)

@@ -182,3 +182,15 @@ def test_ranking_periods_and_bad_input(client, viewer):
     assert client.get(RANK, params={"period": "2026-13"}, headers=viewer).json()["field"] == "period"
     assert client.get(RANK, params={"level": "city"}, headers=viewer).status_code == 422
 
+
+
+def test_gaps_inside_a_bbox_only(client, viewer, gap_town):
+    everywhere = _gaps(client, viewer, kind=["ownership", "patrol"])
+    # The town's south-west quarter: the lane and the market, not the toilets in the north.
+    box = "115.8,35.8,115.8045,35.8042"
+    inside = _gaps(client, viewer, kind=["ownership", "patrol"], bbox=box)
+    ids = {(f["properties"]["layer"], f["properties"]["id"]) for f in inside["features"]}
+    assert ("assessment_points", gap_town["ids"]["419941-M"]) in ids
+    assert ("assessment_points", gap_town["ids"]["419941-T0"]) not in ids
+    assert 0 < len(inside["features"]) < len(everywhere["features"])
+    assert client.get(GAPS, params={"bbox": "1,2,3"}, headers=viewer).status_code == 422

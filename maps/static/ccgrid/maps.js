@@ -68,6 +68,9 @@
     return "<table class='ccg-popup'>" + rows.map(([k, v]) => "<tr><th>" + esc(k) + "</th><td>" + esc(v) + "</td></tr>").join("") + "</table>";
   }
 
+  // Thousands of shapes draw far faster on one canvas than as SVG elements.
+  const renderer = (data) => (data.features.length > 2000 ? L.canvas({ padding: 0.2 }) : undefined);
+
   function replace(map, key, layer, count) {
     if (state[key]) map.removeLayer(state[key]);
     state[key] = layer.addTo(map);
@@ -100,7 +103,8 @@
     const streets = async () => {
       if (map.getZoom() < 14) { if (state.streets) { map.removeLayer(state.streets); state.streets = null; } return; }
       const data = await getJSON("/api/v1/layers/streets/features", { bbox: bboxOf(map), limit: 5000 });
-      replace(map, "streets", L.geoJSON(data, { style: { color: "#9aa", weight: 1.5 }, interactive: false }), data.features.length);
+      replace(map, "streets", L.geoJSON(data, { style: { color: "#9aa", weight: 1.5 }, interactive: false,
+        renderer: renderer(data) }), data.features.length);
       state.streets.bringToBack();
     };
     if (cfg.page !== "owners") { map.on("moveend", () => streets().catch((e) => setStatus(e.message, true))); await streets(); }
@@ -136,6 +140,7 @@
     const b = breaks(data.features.map((x) => x.properties.count));
     const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return HEAT[Math.min(i, HEAT.length - 1)]; };
     const layer = L.geoJSON(data, {
+      renderer: renderer(data),
       style: (x) => ({ color: "#a63603", weight: 0.5, fillColor: x.properties.count ? colour(x.properties.count) : "#fff",
         fillOpacity: x.properties.count ? 0.75 : 0.15 }),
       onEachFeature: (x, l) => {
@@ -163,12 +168,15 @@
     const f = formValues();
     setStatus("加载中…");
     const mine = ++state.seq;
-    const data = await getJSON("/api/v1/analytics/coverage", f);
+    // A browser draws a few thousand shapes well; zooming in (the view reloads) shows the rest.
+    const data = await getJSON("/api/v1/analytics/coverage", Object.assign({ bbox: bboxOf(map), limit: 1500 }, f));
     if (mine !== state.seq) return;
+    const shared = renderer(data);  // one canvas for every shape of the layer, points included
     const layer = L.geoJSON(data, {
+      renderer: shared,
       style: (x) => ({ color: GAP[x.properties.kind][0], weight: x.geometry.type.includes("Line") ? 4 : 1.5,
         fillOpacity: 0.35, dashArray: x.properties.kind === "patrol" ? "4 4" : null }),
-      pointToLayer: (x, ll) => L.circleMarker(ll, { radius: 7 }),
+      pointToLayer: (x, ll) => L.circleMarker(ll, { radius: 7, renderer: shared }),
       onEachFeature: (x, l) => {
         const p = x.properties;
         const rows = [["类型", GAP[p.kind][1]], ["名称", p.name || p.code || ""], ["区划", p.region_code]];
@@ -198,9 +206,11 @@
     const f = formValues();
     setStatus("加载中…");
     const mine = ++state.seq;
-    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map) }, f));
+    // Zoomed out, the main roads only (the answer keeps arterials and secondaries first); zoom in for every lane.
+    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map), limit: 2500 }, f));
     if (mine !== state.seq) return;
     const layer = L.geoJSON(data, {
+      renderer: renderer(data),
       style: (x) => x.properties.owned ? { color: colourOf(x.properties.colour_key), weight: 4 }
         : { color: "#e31a1c", weight: 5, dashArray: "8 5" },
       onEachFeature: (x, l) => {
@@ -216,7 +226,7 @@
     replace(map, "owners", layer, data.features.length);
     legend(map, "道路责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", true]],
       "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km");
-    setStatus("视图内 " + fmt(data.features.length, 0) + " 个路段" + (data.truncated ? "（已截断，请放大）" : ""));
+    setStatus("视图内 " + fmt(data.features.length, 0) + " 个路段" + (data.truncated ? "（只显示主要道路，放大可见全部）" : ""));
   }
 
   // --- Ranking choropleth + 红黑榜 table -------------------------------------------------------------------
