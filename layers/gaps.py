@@ -115,12 +115,14 @@ places AS (
     SELECT 'streets' AS layer, id, code, name, region_code, length_m, geom FROM streets
     UNION ALL
     SELECT 'assessment_points', id, code, name, region_code, NULL, geom FROM assessment_points),
+walked AS (SELECT layer, feature_id, max(at) AS at FROM patrol_hits GROUP BY 1, 2),
+visited AS (SELECT point_id, max(visited_at) AS at FROM inspection_visits GROUP BY 1),
 last AS (
     SELECT pl.*, coalesce(CAST(:days AS int), d.days, :default_days) AS duty_days,
-           greatest((SELECT max(h.at) FROM patrol_hits h WHERE h.layer = pl.layer AND h.feature_id = pl.id),
-                    (SELECT max(v.visited_at) FROM inspection_visits v
-                     WHERE pl.layer = 'assessment_points' AND v.point_id = pl.id)) AS last_inspected
+           greatest(w.at, v.at) AS last_inspected
     FROM places pl LEFT JOIN duty d ON d.layer = pl.layer AND d.feature_id = pl.id
+    LEFT JOIN walked w ON w.layer = pl.layer AND w.feature_id = pl.id
+    LEFT JOIN visited v ON pl.layer = 'assessment_points' AND v.point_id = pl.id
     WHERE coalesce(pl.region_code, '') LIKE :scope || '%' AND (CAST(:layer AS text) IS NULL OR pl.layer = :layer)
       AND (CAST(:x0 AS float8) IS NULL OR pl.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490)))
 SELECT layer, id, code, name, region_code, length_m, duty_days, last_inspected,
