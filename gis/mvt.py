@@ -4,6 +4,8 @@ geometries are clipped and quantised by ST_AsMVTGeom, and a cap bounds every til
 
 from __future__ import annotations
 
+import math
+
 EXTENT = 4096
 BUFFER = 64
 MAX_ZOOM = 22
@@ -61,8 +63,6 @@ SELECT ST_AsMVT(mvt, '{layer}', {EXTENT}, 'geom') FROM mvt WHERE geom IS NOT NUL
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     """The x, y of the web-mercator tile holding (lon, lat) at zoom z."""
-    import math
-
     n = 2**z
     x = int((lon + 180.0) / 360.0 * n)
     lat_r = math.radians(lat)

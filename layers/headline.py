@@ -8,18 +8,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import coverage
-from layers.problem_filters import DONE
+from layers.problem_filters import flag_params, open_sql, overdue_sql
 
 
 def numbers(session: Session, scope: str | None) -> dict[str, Any]:
-    row = session.execute(text("""
+    row = session.execute(text(f"""
         SELECT count(*) FILTER (WHERE reported_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai')
                                                     AT TIME ZONE 'Asia/Shanghai') AS today,
-               count(*) FILTER (WHERE status <> ALL(:final)) AS open,
-               count(*) FILTER (WHERE status <> ALL(:final) AND status <> ALL(:done) AND due_at < now()) AS overdue,
+               count(*) FILTER (WHERE {open_sql("p")}) AS open,
+               count(*) FILTER (WHERE {overdue_sql("p")}) AS overdue,
                count(*) FILTER (WHERE status = 'closed' AND closed_at >= now() - interval '30 days') AS closed_30d
-        FROM problems WHERE duplicate_of IS NULL AND coalesce(region_code, '') LIKE :scope || '%'"""),
-        {"scope": scope or "", "final": ["closed", "rejected"], "done": list(DONE)}).mappings().one()
+        FROM problems p WHERE duplicate_of IS NULL AND coalesce(region_code, '') LIKE :scope || '%'"""),
+        {"scope": scope or "", **flag_params(session)}).mappings().one()
     escalated = session.execute(text("""
         SELECT count(*) FILTER (WHERE level = 1), count(*) FILTER (WHERE level = 2), count(*) FILTER (WHERE level >= 3)
         FROM escalations WHERE exposed_at >= now() - interval '7 days'

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gis.aggregate import SHAPES, bin_columns, cell_area_m2, cell_geometry
 from gis.errors import InvalidInput
-from layers.problem_filters import DONE, ProblemFilter
+from layers.problem_filters import ProblemFilter, flag_params, open_sql, overdue_sql
 
 CELLS = (*SHAPES, "grid_cell", "community")
 MIN_SIZE_M, MAX_SIZE_M = 25.0, 20_000.0
@@ -20,9 +20,7 @@ MIN_SIZE_M, MAX_SIZE_M = 25.0, 20_000.0
 MAX_CELLS = 200_000
 
 # Per problem: is it still open, and is it past its deadline and unfixed.
-_FLAGS = """
-    p.status <> ALL(:final) AS open,
-    (p.status <> ALL(:final) AND p.status <> ALL(:done) AND p.due_at < now()) AS overdue"""
+_FLAGS = f"{open_sql('p')} AS open, {overdue_sql('p')} AS overdue"
 
 
 def _extent_m2(session: Session, where: str, params: dict[str, Any], bbox: Any) -> float:
@@ -45,8 +43,7 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
     if cell not in CELLS:
         raise InvalidInput(f"cell must be one of {', '.join(CELLS)}", field="cell")
     where, params = filters.sql(session)
-    params["final"] = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
-    params["done"] = list(DONE)
+    params.update(flag_params(session))
     params["cell"] = cell
     if cell in SHAPES:
         if not MIN_SIZE_M <= size_m <= MAX_SIZE_M:

@@ -17,8 +17,38 @@ from gis.errors import InvalidInput
 
 # Statuses a problem leaves the owner's hands in: it cannot be overdue any more.
 DONE = ("rectified", "verified")
-# Special status words accepted beside the status codes and names.
-STATUS_WORDS = {"open": "not closed or rejected", "overdue": "past its deadline and not fixed"}
+
+
+# What "open" and "overdue" mean, once for every listing, count, map and tile (parameters from flag_params).
+def open_sql(alias: str = "p") -> str:
+    """Not closed (销号) or rejected (不予立案)."""
+    return f"{alias}.status <> ALL(:final)"
+
+
+def pending_sql(alias: str = "p") -> str:
+    """Open and still with its owners (not yet fixed or verified)."""
+    return f"({alias}.status <> ALL(:final) AND {alias}.status <> ALL(:done))"
+
+
+def overdue_sql(alias: str = "p") -> str:
+    """Still with its owners and past its deadline."""
+    return f"({pending_sql(alias)} AND {alias}.due_at < now())"
+
+
+def flag_params(session: Session) -> dict[str, list[str]]:
+    final = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
+    return {"final": final, "done": list(DONE)}
+
+
+def check_source(session: Session, source: str) -> str:
+    """A source's code, given its code or name."""
+    code = session.execute(
+        text("SELECT code FROM problem_sources WHERE code = :s OR name = :s"), {"s": source}
+    ).scalar()
+    if code is None:
+        names = "、".join(session.execute(text("SELECT code || '(' || name || ')' FROM problem_sources")).scalars())
+        raise InvalidInput(f"unknown source {source!r}; sources are {names}", field="source")
+    return code
 
 
 @dataclass
@@ -50,12 +80,8 @@ class ProblemFilter:
             where.append(cond)
             params.update(extra)
         if self.source:
-            code = session.execute(text("SELECT code FROM problem_sources WHERE code = :s OR name = :s"),
-                                   {"s": self.source}).scalar()
-            if code is None:
-                raise InvalidInput(f"unknown source {self.source!r}", field="source")
             where.append(f"{a}.source = :f_source")
-            params["f_source"] = code
+            params["f_source"] = check_source(session, self.source)
         if self.since:
             where.append(f"{a}.reported_at >= :f_since")
             params["f_since"] = self.since
@@ -83,12 +109,10 @@ def category_codes(session: Session, category: str) -> list[str]:
 
 
 def status_condition(session: Session, status: str, alias: str = "p") -> tuple[str, dict[str, Any]]:
-    final = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
     if status == "open":
-        return f"{alias}.status <> ALL(:f_final)", {"f_final": final}
+        return open_sql(alias), flag_params(session)
     if status == "overdue":
-        return (f"({alias}.status <> ALL(:f_final) AND {alias}.due_at < now())",
-                {"f_final": final + list(DONE)})
+        return overdue_sql(alias), flag_params(session)
     code = session.execute(text("SELECT code FROM problem_statuses WHERE code = :s OR name = :s"),
                            {"s": status}).scalar()
     if code is None:

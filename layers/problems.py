@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from layers.audit import record
-from layers.problem_filters import ProblemFilter
+from layers.problem_filters import ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
 
 MAX_DESCRIPTION = 2000
 POINT_RADIUS_M = 50  # a report this close to an assessment point belongs to it
@@ -156,16 +156,6 @@ def category(session: Session, code: str) -> dict[str, Any]:
     return dict(row)
 
 
-def check_source(session: Session, source: str) -> str:
-    code = session.execute(
-        text("SELECT code FROM problem_sources WHERE code = :s OR name = :s"), {"s": source}
-    ).scalar()
-    if code is None:
-        names = "、".join(session.execute(text("SELECT code || '(' || name || ')' FROM problem_sources")).scalars())
-        raise InvalidInput(f"unknown source {source!r}; sources are {names}", field="source")
-    return code
-
-
 def route(session: Session, ids: list[int]) -> int:
     """Route problems (set-based), snapshot their owners and link duplicates; returns how many were linked.
 
@@ -227,7 +217,7 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
     return pid
 
 
-_PROBLEM_SQL = """
+_PROBLEM_SQL = f"""
     SELECT p.id, p.external_id, p.category_code, c.name AS category_name, pc.name AS category_group,
            p.source, src.name AS source_name, p.status, st.name AS status_name, st.final,
            p.description, p.address, p.reporter, p.reporter_contact,
@@ -236,7 +226,7 @@ _PROBLEM_SQL = """
            round(p.street_distance_m::numeric, 1)::float AS street_distance_m,
            p.point_id, ap.name AS point_name, ap.point_type,
            p.duplicate_of, p.duplicates, p.dispatched_at, p.due_at, p.closed_at, p.rework_count, p.extension_count,
-           (NOT st.final AND p.status NOT IN ('rectified', 'verified') AND p.due_at < now()) AS overdue,
+           {overdue_sql("p")} AS overdue,
            p.updated_at
     FROM problems p
     JOIN problem_categories c ON c.code = p.category_code
@@ -258,7 +248,8 @@ def _shape(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
 
 def get(session: Session, pid: int, *, scope: str | None = None, with_contact: bool = False,
         detail: bool = True) -> dict[str, Any]:
-    row = session.execute(text(_PROBLEM_SQL + " WHERE p.id = :i"), {"i": pid}).mappings().one_or_none()
+    row = session.execute(text(_PROBLEM_SQL + " WHERE p.id = :i"),
+                          {**flag_params(session), "i": pid}).mappings().one_or_none()
     if row is None or (scope and not (row["region_code"] or "").startswith(scope)):
         raise NotFound(f"problem {pid} not found", field="id")
     out = _shape(row, with_contact)
@@ -300,13 +291,11 @@ def search(
     base, params = ProblemFilter(scope=scope, category=category, status=status, source=source, since=since,
                                  until=until, bbox=bbox, with_duplicates=True).sql(session)
     where = [base]
-    params.update({"limit": limit, "offset": offset})
+    params.update({**flag_params(session), "limit": limit, "offset": offset})
     if overdue is not None:
-        cond = "(NOT st.final AND p.status NOT IN ('rectified', 'verified') AND p.due_at < now())"
-        where.append(cond if overdue else f"NOT coalesce({cond}, false)")
+        where.append(overdue_sql("p") if overdue else f"NOT coalesce({overdue_sql('p')}, false)")
     if due_within_hours is not None:
-        where.append("NOT st.final AND p.status NOT IN ('rectified', 'verified') "
-                     "AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
+        where.append(f"{pending_sql('p')} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
         params["dw"] = due_within_hours
     if owner_person_id is not None:
         where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "

@@ -13,7 +13,7 @@ from gis.errors import InvalidInput, NotFound
 from gis.mvt import MAX_ZOOM, clustered_points_tile, features_tile, valid_tile
 from layers.catalog import LAYERS
 from layers.features import scope_clause
-from layers.problem_filters import DONE, ProblemFilter
+from layers.problem_filters import ProblemFilter, flag_params, open_sql, overdue_sql
 
 CLUSTER_BELOW_ZOOM = 17
 MAX_FEATURES = 20_000  # per tile and layer
@@ -35,9 +35,13 @@ TILE_LAYERS = tuple(FIELDS)
 MIN_ZOOM = {"regions": 0, "grid_cells": 12, "streets": 11, "assessment_points": 10, "problems": 0}
 
 
-def _check(layer: str, z: int, x: int, y: int) -> None:
+def _check_layer(layer: str) -> None:
     if layer not in FIELDS:
         raise NotFound(f"no tile layer {layer!r}; layers are {', '.join(TILE_LAYERS)}", field="layer")
+
+
+def _check(layer: str, z: int, x: int, y: int) -> None:
+    _check_layer(layer)
     if not valid_tile(z, x, y):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^z)", field="z")
 
@@ -52,10 +56,8 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | N
         filters = filters or ProblemFilter(scope=scope)
         where, extra = filters.sql(session, alias="t")
         params.update(extra)
-        params["final"] = list(session.execute(text("SELECT code FROM problem_statuses WHERE final")).scalars())
-        params["done"] = list(DONE)
-        flags = ("t.status <> ALL(:final) AS open, "
-                 "(t.status <> ALL(:final) AND t.status <> ALL(:done) AND t.due_at < now()) AS overdue")
+        params.update(flag_params(session))
+        flags = f"{open_sql('t')} AS open, {overdue_sql('t')} AS overdue"
         if z < CLUSTER_BELOW_ZOOM:
             sql = clustered_points_tile(
                 "problems", "problems", flags,
@@ -72,8 +74,7 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | N
 
 
 def tilejson(session: Session, layer: str, base_url: str, query: str = "") -> dict[str, Any]:
-    if layer not in FIELDS:
-        raise NotFound(f"no tile layer {layer!r}; layers are {', '.join(TILE_LAYERS)}", field="layer")
+    _check_layer(layer)
     box = session.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
                                "(SELECT ST_Extent(geom) AS e FROM regions WHERE level = 'district') q")).one()
     bounds = [round(v, 6) for v in box] if box[0] is not None else [-180, -85.05, 180, 85.05]
