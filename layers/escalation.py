@@ -19,7 +19,6 @@ KIND_NAMES = {"overdue": "超期未整改", "rework": "复查未通过（退回�
 
 _RUN = """
 WITH cfg AS (SELECT
-        (SELECT value::int FROM escalation_settings WHERE key = 'window_days') AS window_days,
         (SELECT value::boolean FROM escalation_settings WHERE key = 'count_overdue') AS c_overdue,
         (SELECT value::boolean FROM escalation_settings WHERE key = 'count_rework') AS c_rework,
         (SELECT value::boolean FROM escalation_settings WHERE key = 'count_mystery') AS c_mystery),

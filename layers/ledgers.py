@@ -29,6 +29,11 @@ _OWNERS_OF_PROBLEM = """
      LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
      WHERE po.problem_id = p.id AND r.is_primary)"""
 
+# When a problem was fixed (整改完成, the last one after any rework): the deadline is for the fix, not for the
+# paperwork after it.
+_FIXED = """LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
+                           WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true"""
+
 _LEDGER_SQL = {
     "points": f"""
         SELECT ap.code AS "编码", ap.name AS "名称", ap.point_type AS "类型", g.name AS "所属社区",
@@ -64,8 +69,7 @@ _LEDGER_SQL = {
                p.rework_count AS "返工次数", p.extension_count AS "延期次数", st.name AS "状态"
         FROM problems p JOIN problem_categories c ON c.code = p.category_code
         JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
-        LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
-                           WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true
+        {_FIXED}
         WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL
           AND coalesce(p.region_code, '') LIKE :scope || '%'
           AND p.dispatched_at >= :since AND p.dispatched_at < :until
@@ -93,7 +97,7 @@ def ledger(session: Session, kind: str, *, scope: str | None = None, since: date
 
 
 # Per problem: whether it is due, closed, on time, reworked, overdue — then grouped by the chosen level.
-_FACTS = """
+_FACTS = f"""
     SELECT p.id, p.region_code,
            (p.status = 'closed' OR p.due_at <= now()) AS due,
            p.status = 'closed' AS closed,
@@ -102,9 +106,7 @@ _FACTS = """
            (p.status <> 'closed' AND p.due_at < now() AND (fixed.at IS NULL OR fixed.at > p.due_at))
                OR (p.status = 'closed' AND fixed.at > p.due_at) AS overdue
     FROM problems p
-    -- The deadline is for the fix (整改完成, the last one after any rework), not for the paperwork after it.
-    LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
-                       WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true
+    {_FIXED}
     WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL AND p.status <> 'rejected'
       AND p.dispatched_at >= :since AND p.dispatched_at < :until
       AND coalesce(p.region_code, '') LIKE :scope || '%'
