@@ -23,8 +23,8 @@ MAX_CELLS = 200_000
 _FLAGS = f"{open_sql('p')} AS open, {overdue_sql('p')} AS overdue"
 
 
-def _extent_m2(session: Session, where: str, params: dict[str, Any], bbox: Any) -> float:
-    """Area the cells could cover: the bbox, else the extent of the (scoped) city, in m²."""
+def _extent_m2(session: Session, params: dict[str, Any], bbox: Any) -> float:
+    """Area the cells could cover: the bbox, else the extent of the city's districts, in m²."""
     if bbox:
         env = "ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)"
     else:
@@ -48,7 +48,7 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
     if cell in SHAPES:
         if not MIN_SIZE_M <= size_m <= MAX_SIZE_M:
             raise InvalidInput(f"size_m must be between {MIN_SIZE_M:g} and {MAX_SIZE_M:g} metres", field="size_m")
-        cells = _extent_m2(session, where, params, filters.bbox) / cell_area_m2(cell, size_m)
+        cells = _extent_m2(session, params, filters.bbox) / cell_area_m2(cell, size_m)
         if cells > MAX_CELLS:
             raise InvalidInput(f"that area needs about {cells:,.0f} cells of {size_m:g} m (at most {MAX_CELLS:,}); "
                                "use a larger size_m or a smaller bbox", field="size_m")
