@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from gis.cluster import Cluster
@@ -124,6 +125,40 @@ def db_status() -> None:
     )
     if not st.running:
         raise typer.Exit(3)
+
+
+@db_app.command("partitions")
+@friendly
+def db_partitions(ahead: int = typer.Option(0, min=0, max=120, help="also create this many months from now")) -> None:
+    """The reports table's monthly partitions (created on first use; --ahead makes them early)."""
+    from datetime import date
+
+    from layers import partitions
+
+    with transaction() as s:
+        if ahead:
+            partitions.ensure(s, date.today().replace(day=1), ahead)
+        rows = partitions.partitions(s)
+    table = Table("分区", "月份", "问题数", "大小 MB")
+    for r in rows:
+        table.add_row(r["name"], r["month"].strftime("%Y-%m"), f"{r['rows']:,}", f"{r['bytes'] / 2**20:,.1f}")
+    console.print(table)
+
+
+@db_app.command("archive")
+@friendly
+def db_archive(before: str = typer.Option(..., help="archive every month before this one, YYYY-MM")) -> None:
+    """Move whole months of reports (and their history) out of the live ledger into schema `archive`."""
+    from layers import partitions
+
+    with transaction() as s:
+        s.execute(text("SET LOCAL statement_timeout = 0"))
+        moved = partitions.archive(s, partitions.month(before))
+    if not moved:
+        console.print(f"nothing before {before} to archive")
+    for m in moved:
+        console.print(f"archived {m['partition']}: {m['reports']:,} reports, {m['problem_events']:,} events, "
+                      f"{m['problem_owners']:,} owner rows")
 
 
 @db_app.command("url")

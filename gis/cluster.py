@@ -206,6 +206,11 @@ class Cluster:
                 "work_mem = 32MB\n"
                 "maintenance_work_mem = 256MB\n"
                 "max_connections = 200\n"
+                # Bulk imports write gigabytes of WAL; with the default 1 GB the server checkpoints every few
+                # seconds during one and each page touched after a checkpoint is logged whole again.
+                "max_wal_size = 8GB\n"
+                "checkpoint_timeout = 15min\n"
+                "wal_compression = on\n"
                 "jit = off\n"
             )
 

@@ -61,6 +61,18 @@ SELECT ST_AsMVT(mvt, '{layer}', {EXTENT}, 'geom') FROM mvt WHERE geom IS NOT NUL
 """
 
 
+def clusters_tile(layer: str, rows_sql: str, columns: str) -> str:
+    """A tile of ready-made clusters: `rows_sql` gives web-mercator x, y and the `columns` for tile :z/:x/:y."""
+    return f"""
+WITH bounds AS ({_bounds(3857, 0)}),
+mvt AS (
+    SELECT ST_AsMVTGeom(ST_SetSRID(ST_MakePoint(c.x, c.y), 3857), (SELECT merc FROM bounds), {EXTENT}, 0, true)
+               AS geom, {columns}
+    FROM ({rows_sql}) c)
+SELECT ST_AsMVT(mvt, '{layer}', {EXTENT}, 'geom') FROM mvt WHERE geom IS NOT NULL
+"""
+
+
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     """The x, y of the web-mercator tile holding (lon, lat) at zoom z."""
     n = 2**z

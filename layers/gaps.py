@@ -131,32 +131,25 @@ FROM last WHERE last_inspected IS NULL OR last_inspected < now() - make_interval
 ORDER BY last_inspected NULLS FIRST, layer, code LIMIT :limit
 """
 
-# Parts of each community that no grid cell covers.
+# Parts of each community that no grid cell covers, and overlaps between cells: kept current by triggers on the
+# grid and the communities (migration 0009), so a request reads rows instead of unioning the city's cells.
 _GRID_GAP = """
-WITH c AS (
-    SELECT r.id, r.code, r.name, r.geom_m,
-           (SELECT ST_Union(g.geom_m) FROM grid_cells g WHERE g.community_id = r.id OR
-                   (g.geom_m && r.geom_m AND g.region_code LIKE left(r.code, 9) || '%')) AS cells
-    FROM regions r WHERE r.level = 'community' AND r.code LIKE :scope || '%'
-      AND (CAST(:x0 AS float8) IS NULL OR r.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))),
-pieces AS (
-    SELECT c.code, c.name, (ST_Dump(CASE WHEN c.cells IS NULL THEN c.geom_m
-                                     ELSE ST_Difference(c.geom_m, c.cells) END)).geom AS geom FROM c)
-SELECT code AS region_code, name, round(ST_Area(geom)::numeric, 1)::float AS area_m2,
-       ST_AsGeoJSON(ST_Transform(geom, 4490), 6, 0) AS g
-FROM pieces WHERE ST_Area(geom) >= :min_area ORDER BY ST_Area(geom) DESC LIMIT :limit
+SELECT r.code AS region_code, r.name, round(p.area_m2::numeric, 1)::float AS area_m2,
+       ST_AsGeoJSON(ST_Transform(p.geom_m, 4490), 6, 0) AS g
+FROM grid_gap_pieces p JOIN regions r ON r.id = p.community_id
+WHERE r.code LIKE :scope || '%' AND p.area_m2 >= :min_area
+  AND (CAST(:x0 AS float8) IS NULL OR r.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
+ORDER BY p.area_m2 DESC LIMIT :limit
 """
 
 # Where two grid cells overlap (交叉: shown so it can be fixed or accepted).
 _GRID_OVERLAP = """
-SELECT a.code AS code, b.code AS other_code, a.region_code, round(ST_Area(x.geom)::numeric, 1)::float AS area_m2,
-       ST_AsGeoJSON(ST_Transform(x.geom, 4490), 6, 0) AS g
-FROM grid_cells a JOIN grid_cells b ON a.id < b.id AND a.geom_m && b.geom_m
-     AND ST_Relate(a.geom_m, b.geom_m, '2********')
-CROSS JOIN LATERAL (SELECT ST_CollectionExtract(ST_Intersection(a.geom_m, b.geom_m), 3) AS geom) x
-WHERE (a.region_code LIKE :scope || '%' OR b.region_code LIKE :scope || '%') AND ST_Area(x.geom) >= :min_area
+SELECT a.code AS code, b.code AS other_code, a.region_code, round(o.area_m2::numeric, 1)::float AS area_m2,
+       ST_AsGeoJSON(ST_Transform(o.geom_m, 4490), 6, 0) AS g
+FROM grid_overlap_pieces o JOIN grid_cells a ON a.id = o.cell_a JOIN grid_cells b ON b.id = o.cell_b
+WHERE (a.region_code LIKE :scope || '%' OR b.region_code LIKE :scope || '%') AND o.area_m2 >= :min_area
   AND (CAST(:x0 AS float8) IS NULL OR a.geom && ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490))
-ORDER BY ST_Area(x.geom) DESC LIMIT :limit
+ORDER BY o.area_m2 DESC LIMIT :limit
 """
 
 # Parts of each community beyond walking reach of every facility of the type (straight-line buffers).

@@ -1,5 +1,6 @@
 """Problem density per cell — hexagons or squares in the city's metric CRS, or the city's own grid cells and
-communities — aggregated in PostGIS; only the cells travel to the browser.
+communities — aggregated in PostGIS; only the cells travel to the browser. The default view (250 m hexagons, no
+filter but a region and whole months) is read from pre-binned counts (layers/bins.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gis.aggregate import SHAPES, bin_columns, cell_area_m2, cell_geometry
 from gis.errors import InvalidInput
+from layers import bins
 from layers.problem_filters import ProblemFilter, flag_params, open_sql, overdue_sql
 
 CELLS = (*SHAPES, "grid_cell", "community")
@@ -52,7 +54,12 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
         if cells > MAX_CELLS:
             raise InvalidInput(f"that area needs about {cells:,.0f} cells of {size_m:g} m (at most {MAX_CELLS:,}); "
                                "use a larger size_m or a smaller bbox", field="size_m")
-        sql = _binned(cell, size_m, where)
+        pre = bins.heatmap_sql(session, filters) if (cell, size_m) == ("hex", bins.HEX_SIZE_M) else None
+        if pre is not None:
+            sql = _from_bins(pre[0], bool(filters.bbox))
+            params.update(pre[1])
+        else:
+            sql = _binned(cell, size_m, where)
         params.update({"size": size_m, "area_km2": cell_area_m2(cell, size_m) / 1e6})
     else:
         sql = _by_area(cell, where, filters)
@@ -84,6 +91,21 @@ def _binned(shape: str, size_m: float, where: str) -> str:
                    json_build_object('count', b.n, 'open', b.open, 'overdue', b.overdue,
                                      'per_km2', round((b.n / CAST(:area_km2 AS float8))::numeric, 1)) AS props
             FROM b)
+        """ + _COLLECTION.format(size="CAST(:size AS float8)")
+
+
+def _from_bins(bins_sql: str, in_view: bool) -> str:
+    """The same cells from pre-binned counts. With a bbox: every cell that touches the view, counted whole."""
+    geom = cell_geometry("hex", ":size", "b.i", "b.j", "ccgrid_metric_srid()")
+    view = ("ST_Intersects(" + geom + ", ST_Transform(ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490), "
+            "ccgrid_metric_srid()))") if in_view else "true"
+    return f"""
+        WITH b AS ({bins_sql}),
+        cells AS (
+            SELECT b.i || ':' || b.j AS key, b.n, ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0) AS g,
+                   json_build_object('count', b.n, 'open', b.open, 'overdue', b.overdue,
+                                     'per_km2', round((b.n / CAST(:area_km2 AS float8))::numeric, 1)) AS props
+            FROM b WHERE {view})
         """ + _COLLECTION.format(size="CAST(:size AS float8)")
 
 

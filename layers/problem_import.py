@@ -1,9 +1,12 @@
-"""Bulk problem import (hotline exports, mock-assessment sheets): COPY into a staging table, then one INSERT and one
-routing pass in PostGIS for the whole file. Rows carry an external id, so a re-run never duplicates a report.
+"""Bulk problem import (hotline exports, mock-assessment sheets): COPY into a staging table, route the whole file
+set-based there (layers/routing.py), then write each report once, complete, in time order; owners, duplicate links
+and the first event follow as one statement each. Rows carry an external id, so a re-run never duplicates a report.
 """
 
 from __future__ import annotations
 
+import io
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
 from layers.audit import record
-from layers.problems import MAX_DESCRIPTION, route
+from layers.problems import DERIVED, DERIVED_FROM, MAX_DESCRIPTION, PROBLEM_COLUMNS, link_duplicates, snapshot_owners
+from layers.routing import route_table
 from layers.tables import read_table
 from layers.writer import Rejection, RowsRejected
 
@@ -22,6 +26,7 @@ ALIASES = {"类别": "category", "问题类别": "category", "来源": "source",
            "描述": "description", "问题描述": "description", "地址": "address", "上报时间": "reported_at",
            "编号": "external_id", "工单号": "external_id", "id": "external_id"}
 Progress = Callable[[str, int, int], None]
+EPOCH = pd.Timestamp(0, tz="UTC")
 
 
 @dataclass
@@ -82,46 +87,79 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     ext = ext.fillna(path.name + "#" + row_no.astype(str))  # a file without ids: its name and row are the id
     at_local = at.dt.tz_localize("Asia/Shanghai", nonexistent="NaT", ambiguous="NaT") if at.dt.tz is None else at
 
-    session.execute(text("DROP TABLE IF EXISTS pg_temp.problem_stage"))
-    session.execute(text(
-        "CREATE TEMP TABLE problem_stage (row_no int, external_id text, category_code text, source text, "
-        "lon float8, lat float8, description text, address text, reported_at timestamptz) ON COMMIT DROP"))
-    address = df["address"] if "address" in df else pd.Series([None] * n)
     ok = ~bad
+    stage = f"problem_stage_{secrets.token_hex(4)}"
+    # Unlogged work tables (not temporary ones): parallel workers can read them. They live in this transaction.
+    session.execute(text("SET LOCAL work_mem = '256MB'"))
+    session.execute(text(
+        f"CREATE UNLOGGED TABLE {stage} (row_no int, external_id text, category_code text, source text, "
+        "lon float8, lat float8, description text, address text, reported_epoch float8)"))
+    rows = pd.DataFrame({"row_no": row_no[ok], "external_id": ext[ok], "category_code": category[ok],
+                         "source": source[ok], "lon": lon[ok], "lat": lat[ok], "description": description[ok],
+                         "address": df["address"][ok] if "address" in df else None,
+                         # seconds since 1970 as a number: formatting a million dates as text costs ~10 s
+                         "reported_epoch": (at_local[ok] - EPOCH) / pd.Timedelta(seconds=1)})
+    buf = io.StringIO()
+    rows.to_csv(buf, header=False, index=False)
     dbapi = session.connection().connection.dbapi_connection
-    with dbapi.cursor() as cur, cur.copy(
-        "COPY problem_stage (row_no, external_id, category_code, source, lon, lat, description, address, "
-        "reported_at) FROM STDIN"
-    ) as copy:
-        for rec in zip(row_no[ok], ext[ok], category[ok], source[ok], lon[ok], lat[ok], description[ok],
-                       address[ok], at_local[ok], strict=True):
-            copy.write_row([None if (isinstance(v, float) and v != v) or v is pd.NaT else v for v in rec])
+    with dbapi.cursor() as cur, cur.copy(f"COPY {stage} FROM STDIN (FORMAT csv)") as copy:
+        copy.write(buf.getvalue())
+    del buf
     report("检查", n, n)
+    # Rows whose external id is known (a re-run) or came earlier in the file are not imported again.
+    session.execute(text(f"""
+        CREATE UNLOGGED TABLE {stage}_new AS
+        SELECT nextval('problems_id_seq') AS id, s.row_no, s.external_id, s.category_code, s.source,
+               coalesce(s.description, '') AS description, s.address, s.lon, s.lat, pt.g AS geom,
+               coalesce(to_timestamp(s.reported_epoch), now()) AS reported_at, {DERIVED}
+        FROM {stage} s CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4490) AS g) pt
+        {DERIVED_FROM.format(g="pt.g", srid="CAST(:srid AS int)")}
+        WHERE NOT EXISTS (SELECT 1 FROM problem_external_ids e WHERE e.external_id = s.external_id)
+          AND NOT EXISTS (SELECT 1 FROM {stage} t WHERE t.external_id = s.external_id AND t.row_no < s.row_no)
+        """), {"srid": session.execute(text("SELECT ccgrid_metric_srid()")).scalar_one()})
+    fresh = session.execute(text(f"SELECT count(*) FROM {stage}_new")).scalar_one()
+    report("路由", 0, 1)
+    routed = route_table(session, f"{stage}_new", fresh)
     outside = session.execute(text(
-        "SELECT s.row_no FROM problem_stage s WHERE NOT EXISTS (SELECT 1 FROM regions r WHERE r.level = 'district' "
-        "AND ST_Intersects(r.geom, ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4490))) ORDER BY 1")).scalars().all()
+        f"SELECT row_no FROM {stage}_new s WHERE NOT EXISTS (SELECT 1 FROM {routed} r WHERE r.id = s.id) "
+        "ORDER BY 1")).scalars().all()
     result.rejected += [Rejection(r, "lon", "the location is outside every region of the city") for r in outside]
     result.rejected.sort(key=lambda r: r.row)
     if result.rejected and not skip_invalid:
         raise RowsRejected(result.rejected)
-    session.execute(text("DELETE FROM problem_stage WHERE row_no = ANY(:b)"), {"b": list(outside)})
-    ids = session.execute(text("""
-        INSERT INTO problems (external_id, category_code, source, description, address, geom, reported_at,
-                              created_by)
-        SELECT external_id, category_code, source, coalesce(description, ''), address,
-               ST_SetSRID(ST_MakePoint(lon, lat), 4490), coalesce(reported_at, now()), :actor
-        FROM problem_stage ORDER BY reported_at NULLS LAST, row_no
-        ON CONFLICT (external_id) DO NOTHING RETURNING id"""), {"actor": actor}).scalars().all()
-    staged = session.execute(text("SELECT count(*) FROM problem_stage")).scalar_one()
-    result.inserted, result.already = len(ids), staged - len(ids)
-    report("路由", 0, 1)
-    if ids:
-        result.duplicates_linked = route(session, list(ids))
-        session.execute(text(
-            "INSERT INTO problem_events (problem_id, at, actor, action, to_status, note) "
-            "SELECT p.id, p.reported_at, :actor, '上报', 'reported', '批量导入' FROM route_batch b "
-            "JOIN problems p ON p.id = b.id"), {"actor": actor})
-    report("路由", 1, 1)
+    result.inserted = fresh - len(outside)
+    result.already = int(ok.sum()) - fresh
+    session.execute(text(f"""
+        SELECT ccgrid_problem_partition(m) FROM (SELECT DISTINCT date_trunc('month', reported_at) AS m
+                                                 FROM {stage}_new) x"""))
+    # Each report is written once, complete, in time order (so each month's partition fills in one run).
+    session.execute(text(f"""
+        CREATE UNLOGGED TABLE {stage}_rows AS
+        SELECT s.*, left(r.region_code, 6)::char(6) AS district_code, r.region_code, r.grid_cell_id,
+               r.grid_cell_code, r.street_id, r.street_distance_m, r.point_id
+        FROM {stage}_new s JOIN {routed} r ON r.id = s.id"""))
+    session.execute(text(f"""
+        INSERT INTO problems ({PROBLEM_COLUMNS})
+        SELECT id, external_id, category_code, source, description, address, NULL, NULL, geom, geom_m, x_m, y_m,
+               merc_x, merc_y, reported_at, district_code, region_code, grid_cell_id, grid_cell_code, street_id,
+               street_distance_m, point_id, :actor
+        FROM {stage}_rows ORDER BY reported_at, id"""), {"actor": actor})
+    session.execute(text(f"""
+        INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
+        SELECT external_id, id, reported_at FROM {stage}_rows"""))
+    report("路由", 1, 2)
+    if result.inserted:
+        snapshot_owners(session, f"{stage}_rows")
+        session.execute(text(f"ANALYZE {stage}_rows"))
+        result.duplicates_linked = link_duplicates(session, f"{stage}_rows", result.inserted)
+        session.execute(text(f"""
+            INSERT INTO problem_events (problem_id, problem_reported_at, district_code, at, actor, action,
+                                        to_status, note)
+            SELECT id, reported_at, district_code, reported_at, :actor, '上报', 'reported', '批量导入'
+            FROM {stage}_rows"""), {"actor": actor})
+    for suffix in ("_rows", "_new_routed", "_new", ""):
+        session.execute(text(f"DROP TABLE {stage}{suffix}"))
+    report("路由", 2, 2)
     record(session, actor, "bulk_report", "problems", None,
            {"file": path.name, "rows": n, "inserted": result.inserted, "already": result.already,
             "rejected": len(result.rejected)})

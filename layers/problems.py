@@ -1,7 +1,8 @@
 """Problem intake and routing: each report lands on its region, grid cell, street segment, assessment point and
 current owners in one set-based pass, and is linked to an open report of the same kind nearby (duplicates).
 
-Bulk imports stage rows with COPY and route them all in the same SQL as a single report.
+Reports are routed before they are stored (layers/routing.py), so each is written once, complete. Bulk imports
+stage rows with COPY and route them all set-based (layers/problem_import.py).
 """
 
 from __future__ import annotations
@@ -16,119 +17,143 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput, NotFound
 from layers.audit import record
 from layers.problem_filters import ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
+from layers.routing import PROBE_SQL
 
 MAX_DESCRIPTION = 2000
-POINT_RADIUS_M = 50  # a report this close to an assessment point belongs to it
+PROBLEM_COLUMNS = ("id, external_id, category_code, source, description, address, reporter, reporter_contact, geom, "
+                   "geom_m, x_m, y_m, merc_x, merc_y, reported_at, district_code, region_code, grid_cell_id, "
+                   "grid_cell_code, street_id, street_distance_m, point_id, created_by")
 
-# Route the problems in `ids`: the smallest region, the cell, the nearest street within the category's tolerance,
-# the assessment point containing or near it. A report inside a grid cell takes the cell's community, so the
-# (large, detailed) region polygons are only tested for reports outside every cell.
-_ROUTE = f"""
-UPDATE problems p SET
-    region_code = coalesce(g.region_code, r.code), district_code = left(coalesce(g.region_code, r.code), 6),
-    grid_cell_id = g.id, grid_cell_code = g.code,
-    street_id = s.id, street_distance_m = s.dist,
-    point_id = ap.id
-FROM problems q
-JOIN problem_categories c ON c.code = q.category_code
-LEFT JOIN LATERAL (SELECT id, code, region_code FROM grid_cells WHERE ST_Intersects(geom, q.geom)
-                   ORDER BY id LIMIT 1) g ON true
-LEFT JOIN LATERAL (SELECT code FROM regions WHERE g.id IS NULL AND ST_Intersects(geom, q.geom)
-                   ORDER BY length(code) DESC LIMIT 1) r ON true
-LEFT JOIN LATERAL (SELECT id, ST_Distance(geom_m, q.geom_m) AS dist FROM streets
-                   WHERE ST_DWithin(geom_m, q.geom_m, coalesce(c.street_tolerance_m, 50))
-                   ORDER BY geom_m <-> q.geom_m LIMIT 1) s ON true
-LEFT JOIN LATERAL (SELECT id FROM assessment_points WHERE ST_DWithin(geom_m, q.geom_m, {POINT_RADIUS_M})
-                   ORDER BY ST_Distance(geom_m, q.geom_m), id LIMIT 1) ap ON true
-WHERE p.id = q.id AND q.id IN (SELECT id FROM route_batch)
-"""
+# A staged report's derived coordinates, set-based (a row trigger does the same for writers that leave them out,
+# at ~70 µs a row): metric x/y for distances and binning, web-mercator x/y for tiles. Each transform runs once:
+# select DERIVED from a query that joins DERIVED_FROM. `srid` is SQL for the metric SRID: a bound parameter for a
+# big batch, since ccgrid_metric_srid() is a lookup that would run once per row.
+DERIVED_FROM = """CROSS JOIN LATERAL (
+    SELECT ST_Transform({g}, {srid}) AS gm, ST_Transform({g}, 3857) AS gw) AS derived"""
+DERIVED = ("derived.gm AS geom_m, ST_X(derived.gm) AS x_m, ST_Y(derived.gm) AS y_m, ST_X(derived.gw) AS merc_x, "
+           "ST_Y(derived.gw) AS merc_y")
 
-# Snapshot the owners in force at routing time, place by place.
+# Snapshot the owners in force at routing time, place by place. `{rows}` has the routed reports: id, reported_at,
+# district_code, region_code, grid_cell_id, street_id, point_id.
 _OWNERS = """
-INSERT INTO problem_owners (problem_id, assignment_id, place)
-SELECT p.id, a.id, x.place
-FROM problems p
+WITH live AS (SELECT id, layer, feature_id FROM assignments
+              WHERE valid_from <= CAST(:on AS date) AND (valid_to IS NULL OR valid_to > CAST(:on AS date)))
+INSERT INTO problem_owners (problem_id, problem_reported_at, district_code, assignment_id, place)
+SELECT p.id, p.reported_at, p.district_code, a.id, x.place
+FROM {rows} p
+LEFT JOIN regions sd ON sd.code = left(p.region_code, 9)
+LEFT JOIN regions cm ON cm.code = left(p.region_code, 12)
 CROSS JOIN LATERAL (VALUES ('streets', p.street_id, 'street'), ('grid_cells', p.grid_cell_id, 'grid_cell'),
                            ('assessment_points', p.point_id, 'assessment_point'),
-                           ('regions', (SELECT id FROM regions WHERE code = left(p.region_code, 9)), 'subdistrict'),
-                           ('regions', (SELECT id FROM regions WHERE code = left(p.region_code, 12)), 'community'))
+                           ('regions', sd.id, 'subdistrict'), ('regions', cm.id, 'community'))
                    AS x(layer, fid, place)
-JOIN assignments a ON a.layer = x.layer AND a.feature_id = x.fid
-     AND a.valid_from <= CAST(:on AS date) AND (a.valid_to IS NULL OR a.valid_to > CAST(:on AS date))
-WHERE p.id IN (SELECT id FROM route_batch) AND x.fid IS NOT NULL
+JOIN live a ON a.layer = x.layer AND a.feature_id = x.fid
+WHERE x.fid IS NOT NULL
 ON CONFLICT DO NOTHING
 """
 
-# Candidate masters for each new report: an earlier open report of the same category within the category's radius
-# and window that is not itself a duplicate. One LATERAL probe per report (GiST on geom_m or the category+time index)
-# with a LIMIT keeps the plan per row and the candidate list short however dense the city.
+# Candidate masters for each new report (`{batch}`: id, reported_at): an earlier open report of the same category
+# within the category's radius and window that is not itself a duplicate. One probe per report through the
+# category+time index, which carries x/y, with a LIMIT keeps the candidate list short however dense the city.
 _DUPLICATE_CANDIDATES = """
-SELECT n.id AS report, m.id AS master
-FROM route_batch b
-JOIN problems n ON n.id = b.id AND n.duplicate_of IS NULL
+SELECT n.id AS report, n.reported_at AS report_at, m.id AS master, m.reported_at AS master_at
+FROM {batch} b
+JOIN problems n ON n.id = b.id AND n.reported_at = b.reported_at AND n.duplicate_of IS NULL
 JOIN problem_categories c ON c.code = n.category_code AND c.duplicate_radius_m IS NOT NULL
 CROSS JOIN LATERAL (
     SELECT m.id, m.reported_at FROM problems m
-    WHERE ST_DWithin(m.geom_m, n.geom_m, c.duplicate_radius_m)
-      AND m.category_code = n.category_code AND m.id <> n.id AND m.duplicate_of IS NULL
-      AND m.status NOT IN ('closed', 'rejected')
-      AND (m.reported_at, m.id) < (n.reported_at, n.id)
+    WHERE m.category_code = n.category_code
       AND m.reported_at >= n.reported_at - make_interval(hours => c.duplicate_window_h)
+      AND m.reported_at <= n.reported_at
+      AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= c.duplicate_radius_m ^ 2
+      AND m.id <> n.id AND m.duplicate_of IS NULL AND m.status NOT IN ('closed', 'rejected')
+      AND (m.reported_at, m.id) < (n.reported_at, n.id)
     ORDER BY m.reported_at, m.id
     LIMIT :per_report
 ) m
 ORDER BY n.reported_at, n.id, m.reported_at, m.id
 """
-# For a big batch, per-report probes add up (0.5 ms each); instead bucket every report by a square of its
-# category's radius and hash-join each new report with the open reports in its own and the eight neighbouring
-# squares, same category, inside the window: one pass over integers, no index probes.
+# For a big batch, per-report probes add up (0.5 ms each); instead key every report by a square of twice its
+# category's radius and a time bucket of its category's window, and hash-join each new report with the open reports
+# of the same category in the 2×2 squares its radius can reach (its own and the nearer neighbour each way) and in
+# its own and the previous bucket: one pass over integers, no index probes, and a busy square's year of reports is
+# never paired with itself.
 _DUPLICATE_CANDIDATES_BULK = """
 WITH n AS (
     SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m, c.duplicate_radius_m AS r,
            make_interval(hours => c.duplicate_window_h) AS w,
-           floor(p.x_m / c.duplicate_radius_m)::bigint AS cx, floor(p.y_m / c.duplicate_radius_m)::bigint AS cy
-    FROM route_batch b JOIN problems p ON p.id = b.id AND p.duplicate_of IS NULL
+           p.x_m / (2 * c.duplicate_radius_m) AS fx, p.y_m / (2 * c.duplicate_radius_m) AS fy,
+           floor(extract(epoch FROM p.reported_at) / (c.duplicate_window_h * 3600))::bigint AS ct
+    FROM {batch} p
     JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
 span AS (SELECT min(reported_at - w) AS t0, max(reported_at) AS t1 FROM n),
-nb AS MATERIALIZED (  -- each new report once per neighbouring square, keys computed, so the join hashes on them
-    SELECT n.*, n.cx + dx.d AS kx, n.cy + dy.d AS ky
-    FROM n CROSS JOIN (VALUES (-1), (0), (1)) AS dx(d) CROSS JOIN (VALUES (-1), (0), (1)) AS dy(d)),
+nb AS MATERIALIZED (  -- each new report once per reachable square and bucket, keys computed, so the join hashes
+    SELECT n.id, n.category_code, n.reported_at, n.x_m, n.y_m, n.r, n.w,
+           floor(n.fx)::bigint + CASE WHEN dx.d = 0 THEN 0 WHEN n.fx - floor(n.fx) < 0.5 THEN -1 ELSE 1 END AS kx,
+           floor(n.fy)::bigint + CASE WHEN dy.d = 0 THEN 0 WHEN n.fy - floor(n.fy) < 0.5 THEN -1 ELSE 1 END AS ky,
+           n.ct - dt.d AS kt
+    FROM n CROSS JOIN (VALUES (0), (1)) AS dx(d) CROSS JOIN (VALUES (0), (1)) AS dy(d)
+    CROSS JOIN (VALUES (0), (1)) AS dt(d)),
 m AS MATERIALIZED (
     SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m,
-           floor(p.x_m / c.duplicate_radius_m)::bigint AS kx, floor(p.y_m / c.duplicate_radius_m)::bigint AS ky
+           floor(p.x_m / (2 * c.duplicate_radius_m))::bigint AS kx,
+           floor(p.y_m / (2 * c.duplicate_radius_m))::bigint AS ky,
+           floor(extract(epoch FROM p.reported_at) / (c.duplicate_window_h * 3600))::bigint AS kt
     FROM problems p JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL, span
     WHERE p.duplicate_of IS NULL AND p.status NOT IN ('closed', 'rejected')
       AND p.reported_at >= span.t0 AND p.reported_at <= span.t1),
 pairs AS (
     SELECT n.id AS report, m.id AS master, n.reported_at, m.reported_at AS master_at,
            row_number() OVER (PARTITION BY n.id ORDER BY m.reported_at, m.id) AS k
-    FROM nb n JOIN m ON m.category_code = n.category_code AND m.kx = n.kx AND m.ky = n.ky
+    FROM nb n JOIN m ON m.category_code = n.category_code AND m.kx = n.kx AND m.ky = n.ky AND m.kt = n.kt
     WHERE (m.reported_at, m.id) < (n.reported_at, n.id) AND m.reported_at >= n.reported_at - n.w
       AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= n.r ^ 2)
-SELECT report, master FROM pairs WHERE k <= :per_report ORDER BY reported_at, report, master_at, master
+SELECT report, reported_at AS report_at, master, master_at FROM pairs WHERE k <= :per_report
+ORDER BY reported_at, report, master_at, master
 """
 BULK_FROM = 500  # batches this big use the bucketed join
 # A report whose few oldest candidates were all linked in this batch starts its own group instead.
 _CANDIDATES_PER_REPORT = 8
 
 
-def _link_duplicates(session: Session, batch_size: int) -> int:
-    """Link reports to masters, oldest report first: a report linked here cannot be a later one's master."""
-    linked: dict[int, int] = {}
-    sql = _DUPLICATE_CANDIDATES_BULK if batch_size >= BULK_FROM else _DUPLICATE_CANDIDATES
-    for report, master in session.execute(text(sql), {"per_report": _CANDIDATES_PER_REPORT}).all():
+def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None) -> int:
+    """Link new reports to masters, oldest report first: a report linked here cannot be a later one's master.
+
+    `batch` is a relation of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
+    """
+    linked: dict[int, tuple[int, Any, Any]] = {}  # report → (master, report time, master time)
+    bulk = batch_size >= BULK_FROM
+    if bulk:  # the CTEs hide the row counts; a merge join would sort millions of keys to disk
+        session.execute(text("SET LOCAL enable_mergejoin = off"))
+    sql = _DUPLICATE_CANDIDATES_BULK if bulk else _DUPLICATE_CANDIDATES
+    rows = session.execute(text(sql.format(batch=batch)), {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
+    if bulk:
+        session.execute(text("RESET enable_mergejoin"))
+    for report, report_at, master, master_at in rows.all():
         if report not in linked and master not in linked:
-            linked[report] = master
+            linked[report] = (master, report_at, master_at)
     if linked:
+        # Both keys of each row, so each update reaches its month's partition directly.
         session.execute(text("""
             UPDATE problems p SET duplicate_of = v.master
-            FROM unnest(CAST(:r AS bigint[]), CAST(:m AS bigint[])) AS v(report, master) WHERE p.id = v.report"""),
-            {"r": list(linked), "m": list(linked.values())})
+            FROM unnest(CAST(:r AS bigint[]), CAST(:rt AS timestamptz[]), CAST(:m AS bigint[]))
+                 AS v(report, at, master)
+            WHERE p.id = v.report AND p.reported_at = v.at"""),
+            {"r": list(linked), "rt": [v[1] for v in linked.values()], "m": [v[0] for v in linked.values()]})
         session.execute(text("""
             UPDATE problems m SET duplicates = m.duplicates + v.n
-            FROM (SELECT master, count(*) AS n FROM unnest(CAST(:m AS bigint[])) AS master GROUP BY master) v
-            WHERE m.id = v.master"""), {"m": list(linked.values())})
+            FROM (SELECT master, at, count(*) AS n
+                  FROM unnest(CAST(:m AS bigint[]), CAST(:mt AS timestamptz[])) AS x(master, at)
+                  GROUP BY master, at) v
+            WHERE m.id = v.master AND m.reported_at = v.at"""),
+            {"m": [v[0] for v in linked.values()], "mt": [v[2] for v in linked.values()]})
     return len(linked)
+
+
+def snapshot_owners(session: Session, rows: str, params: dict[str, Any] | None = None) -> None:
+    """Record the owners in force today of each routed report in the relation `rows`."""
+    on = session.execute(text("SELECT current_date")).scalar()
+    session.execute(text(_OWNERS.format(rows=rows)), {**(params or {}), "on": on})
 
 
 @dataclass
@@ -156,65 +181,61 @@ def category(session: Session, code: str) -> dict[str, Any]:
     return dict(row)
 
 
-def route(session: Session, ids: list[int]) -> int:
-    """Route problems (set-based), snapshot their owners and link duplicates; returns how many were linked.
-
-    Reports outside every region are refused.
-    """
-    session.execute(text("DROP TABLE IF EXISTS pg_temp.route_batch"))
-    session.execute(text("CREATE TEMP TABLE route_batch (id bigint PRIMARY KEY) ON COMMIT DROP"))
-    session.execute(text("INSERT INTO route_batch SELECT unnest(CAST(:ids AS bigint[]))"), {"ids": ids})
-    session.execute(text("ANALYZE route_batch"))
-    session.execute(text(_ROUTE))
-    outside = session.execute(
-        text("SELECT ST_X(geom), ST_Y(geom) FROM problems WHERE id IN (SELECT id FROM route_batch) "
-             "AND region_code IS NULL LIMIT 1"),
-    ).one_or_none()
-    if outside is not None:
-        raise InvalidInput(f"({outside[0]:.6f}, {outside[1]:.6f}) is outside every region of the city", field="lon")
-    session.execute(text(_OWNERS), {"on": session.execute(text("SELECT current_date")).scalar()})
-    return _link_duplicates(session, len(ids))
+# One report, routed and stored in a single statement: the point, its places (index probes), the row.
+_INTAKE = f"""
+WITH q AS (
+    SELECT nextval('problems_id_seq') AS id, CAST(:cat AS text) AS category_code, g AS geom,
+           coalesce(CAST(:at AS timestamptz), now()) AS reported_at, {DERIVED}
+    FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) AS g) pt
+    {DERIVED_FROM.format(g="pt.g", srid="ccgrid_metric_srid()")}),
+r AS ({PROBE_SQL.format(input="q")})
+INSERT INTO problems ({PROBLEM_COLUMNS})
+SELECT q.id, :ext, q.category_code, :src, :desc, :addr, :rep, :contact, q.geom, q.geom_m, q.x_m, q.y_m,
+       q.merc_x, q.merc_y, q.reported_at, left(r.region_code, 6), r.region_code, r.grid_cell_id, r.grid_cell_code,
+       r.street_id, r.street_distance_m, r.point_id, :actor
+FROM q JOIN r ON r.id = q.id
+RETURNING id, reported_at, district_code, region_code, grid_cell_id, street_id, point_id
+"""
 
 
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
-    """Take one report: validate, store, route, link duplicates. Returns the problem id (= Open311 request id)."""
+    """Take one report: validate, route, store, snapshot owners, link duplicates. Returns the problem id (= Open311
+    request id). Reports outside every region are refused."""
     cat = category(session, report.category)
     source = check_source(session, report.source)
     if len(report.description or "") > MAX_DESCRIPTION:
         raise InvalidInput(f"at most {MAX_DESCRIPTION} characters", field="description")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise InvalidInput("longitude/latitude out of range", field="lon")
-    if report.external_id:
-        existing = session.execute(
-            text("SELECT id FROM problems WHERE external_id = :e"), {"e": report.external_id}
-        ).scalar()
-        if existing:
-            return existing  # the same report sent twice (a retry) is the same problem
-    pid = session.execute(
-        text("""
-            INSERT INTO problems (external_id, category_code, source, description, address, reporter,
-                                  reporter_contact, geom, reported_at, created_by)
-            VALUES (:ext, :cat, :src, :desc, :addr, :rep, :contact, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490),
-                    coalesce(CAST(:at AS timestamptz), now()), :actor)
-            RETURNING id"""),
-        {"ext": report.external_id, "cat": cat["code"], "src": source, "desc": report.description or "",
-         "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "lon": report.lon,
-         "lat": report.lat, "at": report.reported_at, "actor": actor},
-    ).scalar_one()
-    route(session, [pid])
-    if scope:
-        inside = session.execute(
-            text("SELECT region_code LIKE :s || '%' FROM problems WHERE id = :i"), {"s": scope, "i": pid}
-        ).scalar()
-        if not inside:
-            raise InvalidInput(f"the location is outside your region {scope}", field="lon")
-    session.execute(
-        text("INSERT INTO problem_events (problem_id, actor, action, to_status, note) "
-             "VALUES (:p, :a, '上报', 'reported', :n)"),
-        {"p": pid, "a": actor, "n": f"来源：{source}"},
-    )
-    record(session, actor, "report", "problems", pid, {"category": cat["code"], "source": source})
-    return pid
+    existing, _ = session.execute(
+        text("SELECT (SELECT problem_id FROM problem_external_ids WHERE external_id = :e), "
+             "ccgrid_problem_partition(coalesce(CAST(:at AS timestamptz), now()))"),
+        {"e": report.external_id, "at": report.reported_at}).one()
+    if existing:
+        return existing  # the same report sent twice (a retry) is the same problem
+    row = session.execute(text(_INTAKE), {
+        "ext": report.external_id, "cat": cat["code"], "src": source, "desc": report.description or "",
+        "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "lon": report.lon,
+        "lat": report.lat, "at": report.reported_at, "actor": actor}).mappings().one_or_none()
+    if row is None:
+        raise InvalidInput(f"({report.lon:.6f}, {report.lat:.6f}) is outside every region of the city", field="lon")
+    if scope and not (row["region_code"] or "").startswith(scope):
+        raise InvalidInput(f"the location is outside your region {scope}", field="lon")
+    keys = {"i": row["id"], "t": row["reported_at"], "d": row["district_code"]}
+    session.execute(text("""
+        WITH e AS (INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
+                   SELECT CAST(:ext AS text), :i, :t WHERE CAST(:ext AS text) IS NOT NULL)
+        INSERT INTO problem_events (problem_id, problem_reported_at, district_code, actor, action, to_status, note)
+        VALUES (:i, :t, :d, :a, '上报', 'reported', :n)"""),
+        {**keys, "ext": report.external_id, "a": actor, "n": f"来源：{source}"})
+    routed = ("(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at, CAST(:d AS char(6)) "
+              "AS district_code, CAST(:rc AS text) AS region_code, CAST(:gc AS int) AS grid_cell_id, "
+              "CAST(:st AS int) AS street_id, CAST(:pt AS int) AS point_id)")
+    snapshot_owners(session, routed, {**keys, "rc": row["region_code"], "gc": row["grid_cell_id"],
+                                      "st": row["street_id"], "pt": row["point_id"]})
+    link_duplicates(session, "(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at)", 1, keys)
+    record(session, actor, "report", "problems", row["id"], {"category": cat["code"], "source": source})
+    return row["id"]
 
 
 _PROBLEM_SQL = f"""

@@ -24,6 +24,7 @@ def migrate(engine: Engine) -> str:
     cfg = alembic_config()
     with engine.begin() as conn:
         conn.execute(text("SELECT pg_advisory_xact_lock(4490)"))
+        conn.execute(text("SET LOCAL statement_timeout = 0"))  # a migration may rewrite a table of millions of rows
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

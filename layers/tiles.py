@@ -1,5 +1,6 @@
 """Vector tiles of every layer and of problems. Problems are clustered below CLUSTER_BELOW_ZOOM (one point per
-square of the tile with its counts), so no tile ships every report of a busy city.
+square of the tile with its counts), so no tile ships every report of a busy city; up to z12 the clusters of an
+unfiltered view come from pre-binned counts (layers/bins.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
-from gis.mvt import MAX_ZOOM, clustered_points_tile, features_tile, valid_tile
+from gis.mvt import MAX_ZOOM, clustered_points_tile, clusters_tile, features_tile, valid_tile
+from layers import bins
 from layers.catalog import LAYERS
 from layers.features import scope_clause
 from layers.problem_filters import ProblemFilter, flag_params, open_sql, overdue_sql
@@ -58,7 +60,11 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | N
         params.update(extra)
         params.update(flag_params(session))
         flags = f"{open_sql('t')} AS open, {overdue_sql('t')} AS overdue"
-        if z < CLUSTER_BELOW_ZOOM:
+        pre = bins.tile_sql(session, z, filters) if z < CLUSTER_BELOW_ZOOM else None
+        if pre is not None:
+            sql = clusters_tile("problems", pre[0], "count, open, overdue")
+            params.update(pre[1])
+        elif z < CLUSTER_BELOW_ZOOM:
             sql = clustered_points_tile(
                 "problems", "problems", flags,
                 "count(*) FILTER (WHERE open) AS open, count(*) FILTER (WHERE overdue) AS overdue", where)

@@ -194,3 +194,31 @@ def test_gaps_inside_a_bbox_only(client, viewer, gap_town):
     assert ("assessment_points", gap_town["ids"]["419941-T0"]) not in ids
     assert 0 < len(inside["features"]) < len(everywhere["features"])
     assert client.get(GAPS, params={"bbox": "1,2,3"}, headers=viewer).status_code == 422
+
+
+def test_grid_gaps_follow_grid_edits(gap_town):
+    """Gaps are precomputed: a cell drawn over the hole closes it at once; shrinking the swollen cell back ends
+    its overlaps (both inside a transaction that is rolled back)."""
+    from layers.gaps import gaps
+
+    with transaction() as s:
+        def kinds(kind):
+            return [f for f in gaps(s, kinds=[kind], scope="419941")["features"]
+                    if shape(f["geometry"]).intersects(gap_town["corner"]) or kind == "grid_overlap"]
+
+        assert kinds("grid_gap")
+        cell = s.execute(text("SELECT community_id, region_code, district_code FROM grid_cells "
+                              "WHERE region_code = :c LIMIT 1"), {"c": gap_town["community"]}).one()
+        s.execute(text("""
+            INSERT INTO grid_cells (code, community_id, region_code, district_code, geom)
+            VALUES (:code, :cid, :rc, :dc, ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 0.003,
+                                                              'quad_segs=1')))"""),
+                  {"code": gap_town["community"] + "999", "cid": cell.community_id, "rc": cell.region_code,
+                   "dc": cell.district_code, "x": gap_town["corner"].x, "y": gap_town["corner"].y})
+        assert kinds("grid_gap") == []
+        s.execute(text("UPDATE grid_cells SET geom = ST_Multi(ST_Buffer(geom, -0.0004, 'join=mitre')) WHERE id = :i"),
+                  {"i": gap_town["swollen"]})
+        swollen = s.execute(text("SELECT code FROM grid_cells WHERE id = :i"), {"i": gap_town["swollen"]}).scalar()
+        assert swollen not in {f["properties"]["code"] for f in kinds("grid_overlap")} | {
+            f["properties"]["other_code"] for f in kinds("grid_overlap")}
+        s.rollback()

@@ -50,6 +50,10 @@ def test_hundred_thousand_reports_route_and_reconcile(hotline_file):
         FROM problems WHERE external_id LIKE 'H%'""")
     total, routed, in_cells, dups, events = (int(v) for v in stats.strip("()").split(","))
     assert (total, routed, in_cells, events) == (N, N, N, N)
+    # The file's local (Beijing) times survive the trip.
+    first = hotline_file.read_text().splitlines()[1].split(",")[-1]
+    assert scalar("SELECT to_char(reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI') "
+                  "FROM problems WHERE external_id = 'H0'") == str(first)
     assert dups == result.duplicates_linked > 0
     # Every duplicate points to an earlier report of its category that is not itself a duplicate.
     assert scalar("""SELECT count(*) FROM problems d JOIN problems m ON m.id = d.duplicate_of

@@ -1,0 +1,79 @@
+"""The monthly partitions of the reports table (migration 0007): list them, create months ahead, archive old ones.
+
+Archiving a month moves it out of the live ledger in one transaction: the rows that name its reports (events,
+owners, photos, escalations, external ids) are moved to the same-named tables in schema `archive`, its counts leave
+the pre-binned aggregates, and the partition itself is detached and moved to `archive` (no rows are copied: the
+table is renamed into the other schema). The archive can be dumped and dropped with plain pg_dump/DROP.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput
+
+CHILDREN = ("problem_events", "problem_owners", "problem_photos", "escalations", "problem_external_ids")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month(value: str, field: str = "before") -> date:
+    m = _MONTH.match(value or "")
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise InvalidInput(f"{value!r} is not a month; write YYYY-MM, e.g. 2025-12", field=field)
+    return date(int(m.group(1)), int(m.group(2)), 1)
+
+
+def partitions(session: Session) -> list[dict[str, Any]]:
+    """Each live month: its table, first day, reports and size."""
+    rows = session.execute(text("""
+        SELECT c.relname AS name, to_date(right(c.relname, 6), 'YYYYMM') AS month,
+               coalesce(s.n_live_tup, 0) AS rows, pg_total_relation_size(c.oid) AS bytes
+        FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+        LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid
+        WHERE i.inhparent = 'problems'::regclass ORDER BY c.relname""")).mappings()
+    return [dict(r) for r in rows]
+
+
+def ensure(session: Session, first: date, months: int) -> list[str]:
+    """Create the partitions of `months` months from `first` (existing ones are kept)."""
+    if not 1 <= months <= 120:
+        raise InvalidInput("months must be between 1 and 120", field="months")
+    return list(session.execute(text("""
+        SELECT ccgrid_problem_partition((m::timestamp AT TIME ZONE 'Asia/Shanghai'))
+        FROM generate_series(CAST(:f AS date), CAST(:f AS date) + make_interval(months => :n - 1),
+                             interval '1 month') AS m"""), {"f": first, "n": months}).scalars())
+
+
+def archive(session: Session, before: date) -> list[dict[str, Any]]:
+    """Archive every month that ends on or before `before`; returns what moved."""
+    today = session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date")).scalar_one()
+    if before > today.replace(day=1):
+        raise InvalidInput("only months that are over can be archived", field="before")
+    session.execute(text("CREATE SCHEMA IF NOT EXISTS archive"))
+    for child in CHILDREN:
+        session.execute(text(f"CREATE TABLE IF NOT EXISTS archive.{child} (LIKE public.{child})"))
+    moved = []
+    for part in partitions(session):
+        if part["month"] >= before:
+            continue
+        name = part["name"]
+        # Its counts leave the aggregates first (a detach is not a delete: no trigger sees it).
+        session.execute(text(
+            "DO $$ BEGIN EXECUTE ccgrid_bins_sql('SELECT -1 AS sign, x_m, y_m, merc_x, merc_y, region_code, "
+            f"reported_at, status, duplicate_of FROM {name}'); END $$"))
+        session.execute(text("SET LOCAL ccgrid.archiving = on"))  # lets the history rows move
+        counts = {}
+        for child in CHILDREN:
+            counts[child] = session.execute(text(f"""
+                WITH gone AS (DELETE FROM public.{child} c USING {name} p WHERE c.problem_id = p.id RETURNING c.*)
+                INSERT INTO archive.{child} SELECT * FROM gone""")).rowcount
+        session.execute(text(f"ALTER TABLE problems DETACH PARTITION {name}"))
+        session.execute(text(f"ALTER TABLE {name} SET SCHEMA archive"))
+        moved.append({"partition": name, "month": part["month"], "reports": part["rows"], **counts})
+    session.execute(text("SET LOCAL ccgrid.archiving = off"))
+    return moved

@@ -1,0 +1,170 @@
+"""The layout for scale: monthly partitions, archiving, the two routing plans, pre-binned counts kept current."""
+
+import json
+from datetime import UTC, datetime
+
+import mapbox_vector_tile
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from api.cli import app
+from gis.db import transaction
+from gis.errors import InvalidInput
+from gis.mvt import tile_of
+from layers import bins, heatmap, lifecycle, partitions, problems, routing, tiles
+from layers.problem_filters import ProblemFilter, flag_params
+from tests.conftest import scalar
+
+
+def _report(s, at=None, category="占道经营"):
+    lon, lat = s.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM grid_cells "
+                              "WHERE region_code LIKE '411421001%' ORDER BY id LIMIT 1) x")).one()
+    return problems.intake(s, problems.Report(category=category, source="patrol", lon=lon, lat=lat, reported_at=at),
+                           actor="test")
+
+
+def test_a_report_of_a_new_month_gets_that_month_s_partition(demo):
+    with transaction() as s:
+        pid = _report(s, at=datetime(2030, 5, 10, 3, 0, tzinfo=UTC))
+        where = s.execute(text("SELECT tableoid::regclass::text FROM problems WHERE id = :i"), {"i": pid}).scalar()
+        # The history rows carry the problem's full key, filled in when the writer gave only the id.
+        keys = s.execute(text("SELECT problem_reported_at, district_code FROM problem_events WHERE problem_id = :i"),
+                         {"i": pid}).one()
+        s.rollback()
+    assert where == "problems_203005"
+    assert keys[0] == datetime(2030, 5, 10, 3, 0, tzinfo=UTC) and keys[1] == "411421"
+
+
+def test_deleting_reports_takes_their_rows_along_and_keeps_masters(demo):
+    with transaction() as s:
+        master = _report(s)
+        dup = _report(s)
+        assert s.execute(text("SELECT duplicate_of FROM problems WHERE id = :i"), {"i": dup}).scalar() == master
+        with pytest.raises(Exception, match="master of a remaining duplicate"):
+            with s.begin_nested():
+                s.execute(text("DELETE FROM problems WHERE id = :i"), {"i": master})
+        s.execute(text("DELETE FROM problems WHERE id IN (:a, :b)"), {"a": master, "b": dup})
+        left = s.execute(text("""SELECT (SELECT count(*) FROM problem_events WHERE problem_id IN (:a, :b))
+                                      + (SELECT count(*) FROM problem_owners WHERE problem_id IN (:a, :b))""",
+                              ), {"a": master, "b": dup}).scalar()
+        s.rollback()
+    assert left == 0
+
+
+def test_archiving_moves_whole_months_out_of_the_live_ledger(demo):
+    with transaction() as s:
+        first = partitions.partitions(s)[0]
+        cutoff = partitions.month(first["month"].strftime("%Y-%m"))
+        cutoff = cutoff.replace(year=cutoff.year + (cutoff.month == 12), month=cutoff.month % 12 + 1)
+        live = s.execute(text("SELECT count(*) FROM problems")).scalar()
+        in_month = s.execute(text(f"SELECT count(*) FROM {first['name']}")).scalar()
+        events = s.execute(text(f"SELECT count(*) FROM problem_events e JOIN {first['name']} p ON p.id = e.problem_id"
+                                )).scalar()
+        assert in_month > 0 and events >= in_month
+        moved = partitions.archive(s, cutoff)
+        assert [m["partition"] for m in moved] == [first["name"]]
+        assert moved[0]["problem_events"] == events
+        assert s.execute(text("SELECT count(*) FROM problems")).scalar() == live - in_month
+        assert s.execute(text(f"SELECT count(*) FROM archive.{first['name']}")).scalar() == in_month
+        # The pre-binned counts forgot the month too: they still equal a count of the live reports.
+        binned = s.execute(text("SELECT sum(n) FROM problem_bins WHERE grid = 1 AND span = 'a'")).scalar()
+        assert binned == s.execute(text("SELECT count(*) FROM problems WHERE duplicate_of IS NULL")).scalar()
+        with pytest.raises(InvalidInput, match="over"):
+            partitions.archive(s, datetime.now(UTC).date().replace(day=1, year=datetime.now(UTC).year + 1))
+        s.rollback()
+
+
+def test_archive_cli_refuses_a_bad_month(demo):
+    result = CliRunner().invoke(app, ["db", "archive", "--before", "2025-13"])
+    assert result.exit_code == 1 and "not a month" in result.output
+
+
+def test_the_bulk_routing_plan_gives_the_probe_plan_s_answer(demo, monkeypatch):
+    """3,000 points around the demo city (some in no cell, some off the map) routed both ways."""
+    with transaction() as s:
+        s.execute(text("""
+            CREATE UNLOGGED TABLE route_check AS
+            SELECT g AS id, c.code AS category_code, x.lon, x.lat, ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4490) AS geom
+            FROM generate_series(1, 3000) g
+            CROSS JOIN LATERAL (SELECT 115.00 + 0.3 * random() + g * 0 AS lon, 34.50 + 0.25 * random() + g * 0 AS lat) x
+            CROSS JOIN LATERAL (SELECT code FROM problem_categories WHERE parent_code IS NOT NULL
+                                ORDER BY random() + g * 0 LIMIT 1) c"""))
+        s.execute(text("ALTER TABLE route_check ADD COLUMN geom_m geometry, ADD COLUMN x_m float8, "
+                       "ADD COLUMN y_m float8"))
+        s.execute(text("UPDATE route_check SET geom_m = ST_Transform(geom, ccgrid_metric_srid())"))
+        s.execute(text("UPDATE route_check SET x_m = ST_X(geom_m), y_m = ST_Y(geom_m)"))
+        probed = routing.route_table(s, "route_check", 3000)
+        s.execute(text(f"ALTER TABLE {probed} RENAME TO route_check_probed"))
+        monkeypatch.setattr(routing, "BULK_ROUTE_FROM", 100)
+        bulk = routing.route_table(s, "route_check", 3000)
+        cols = ("id, region_code, grid_cell_id, grid_cell_code, street_id, round(street_distance_m::numeric, 6), "
+                "point_id")
+        diff = s.execute(text(f"""SELECT count(*) FROM ((SELECT {cols} FROM route_check_probed EXCEPT
+                                  SELECT {cols} FROM {bulk}) UNION ALL (SELECT {cols} FROM {bulk} EXCEPT
+                                  SELECT {cols} FROM route_check_probed)) d""")).scalar()
+        routed, streets, points = s.execute(
+            text(f"SELECT count(*), count(street_id), count(point_id) FROM {bulk}")).one()
+        s.rollback()
+    assert diff == 0
+    assert 0 < routed < 3000 and streets > 100 and points > 0  # some fall outside the city and are not routed
+
+
+def _raw_heatmap(s, f):
+    where, params = f.sql(s)
+    params.update({**flag_params(s), "cell": "hex", "size": bins.HEX_SIZE_M, "area_km2": 1.0})
+    return json.loads(s.execute(text(heatmap._binned("hex", bins.HEX_SIZE_M, where)), params).scalar_one())
+
+
+def _cells(fc):
+    return {f["id"]: (f["properties"]["count"], f["properties"]["open"], f["properties"]["overdue"])
+            for f in fc["features"]}
+
+
+def test_pre_binned_counts_equal_counting_the_reports_after_every_kind_of_write(demo):
+    with transaction() as s:
+        pid = _report(s, category="暴露垃圾")
+        lifecycle.transition(s, pid, "立案", actor="test", role="admin")
+        month = datetime.now(UTC).astimezone(bins.TZ).date().replace(day=1)
+        for f in (ProblemFilter(), ProblemFilter(scope="411421001"),
+                  ProblemFilter(since=datetime(month.year, month.month, 1, tzinfo=bins.TZ))):
+            assert bins.heatmap_sql(s, f) is not None
+            got = json.loads(heatmap.heatmap_json(s, cell="hex", size_m=bins.HEX_SIZE_M, filters=f))
+            assert _cells(got) == _cells(_raw_heatmap(s, f)) and got["total"] > 0
+        # Closing a report moves it from open to closed in its bin at once.
+        before = s.execute(text("SELECT sum(n_open) FROM problem_bins WHERE grid = 1 AND span = 'a'")).scalar()
+        s.execute(text("UPDATE problems SET status = 'closed', closed_at = now() WHERE id = :i"), {"i": pid})
+        assert s.execute(text("SELECT sum(n_open) FROM problem_bins WHERE grid = 1 AND span = 'a'")).scalar() \
+            == before - 1
+        # Clustered tiles from bins equal clustering the reports, at every zoom the bins serve.
+        lon, lat = s.execute(text("SELECT avg(ST_X(geom)), avg(ST_Y(geom)) FROM problems")).one()
+        for z in (8, 10, 11, 12):
+            x, y = tile_of(lon, lat, z)
+            assert bins.tile_sql(s, z, ProblemFilter()) is not None
+            fast = _decoded(tiles.tile(s, "problems", z, x, y))
+            assert fast and fast == _decoded(_raw_tile(s, z, x, y))
+        s.rollback()
+
+
+def _decoded(tile: bytes):
+    features = mapbox_vector_tile.decode(tile)["problems"]["features"] if tile else []
+    return sorted((f["properties"]["count"], f["properties"]["open"], f["properties"]["overdue"],
+                   tuple(f["geometry"]["coordinates"])) for f in features)
+
+
+def _raw_tile(s, z, x, y):
+    saved = bins.tile_sql
+    bins.tile_sql = lambda *a, **k: None
+    try:
+        return tiles.tile(s, "problems", z, x, y)
+    finally:
+        bins.tile_sql = saved
+
+
+def test_bins_are_not_used_for_what_they_do_not_keep(demo):
+    with transaction() as s:
+        assert bins.heatmap_sql(s, ProblemFilter(category="占道经营")) is None
+        assert bins.heatmap_sql(s, ProblemFilter(since=datetime(2026, 3, 2, tzinfo=bins.TZ))) is None
+        assert bins.tile_sql(s, 13, ProblemFilter()) is None
+        assert bins.tile_sql(s, 9, ProblemFilter(status="open")) is None
+    assert scalar("SELECT count(*) FROM problem_bins") > 0
