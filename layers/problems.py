@@ -7,15 +7,15 @@ stage rows with COPY and route them all set-based (layers/problem_import.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
-from layers.audit import record
 from layers.problem_filters import ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
 from layers.routing import PROBE_SQL
 
@@ -35,9 +35,9 @@ DERIVED = ("derived.gm AS geom_m, ST_X(derived.gm) AS x_m, ST_Y(derived.gm) AS y
 
 # Snapshot the owners in force at routing time, place by place. `{rows}` has the routed reports: id, reported_at,
 # district_code, region_code, grid_cell_id, street_id, point_id.
-_OWNERS = """
-WITH live AS (SELECT id, layer, feature_id FROM assignments
-              WHERE valid_from <= CAST(:on AS date) AND (valid_to IS NULL OR valid_to > CAST(:on AS date)))
+_LIVE = """live AS (SELECT id, layer, feature_id FROM assignments
+         WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date))"""
+_OWNERS_INSERT = """
 INSERT INTO problem_owners (problem_id, problem_reported_at, district_code, assignment_id, place)
 SELECT p.id, p.reported_at, p.district_code, a.id, x.place
 FROM {rows} p
@@ -51,6 +51,7 @@ JOIN live a ON a.layer = x.layer AND a.feature_id = x.fid
 WHERE x.fid IS NOT NULL
 ON CONFLICT DO NOTHING
 """
+_OWNERS = f"WITH {_LIVE} {_OWNERS_INSERT}"
 
 # Candidate masters for each new report (`{batch}`: id, reported_at): an earlier open report of the same category
 # within the category's radius and window that is not itself a duplicate. One probe per report through the
@@ -64,7 +65,7 @@ CROSS JOIN LATERAL (
     SELECT m.id, m.reported_at FROM problems m
     WHERE m.category_code = n.category_code
       AND m.reported_at >= n.reported_at - make_interval(hours => c.duplicate_window_h)
-      AND m.reported_at <= n.reported_at
+      AND m.reported_at <= n.reported_at {bounds}
       AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= c.duplicate_radius_m ^ 2
       AND m.id <> n.id AND m.duplicate_of IS NULL AND m.status NOT IN ('closed', 'rejected')
       AND (m.reported_at, m.id) < (n.reported_at, n.id)
@@ -116,23 +117,33 @@ BULK_FROM = 500  # batches this big use the bucketed join
 _CANDIDATES_PER_REPORT = 8
 
 
-def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None) -> int:
+def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
+                    bounds: str = "") -> int:
     """Link new reports to masters, oldest report first: a report linked here cannot be a later one's master.
 
     `batch` is a relation of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
+    `bounds`, a condition on the masters' `m.reported_at` in constants, lets the planner skip the months that
+    cannot hold a master (planning a probe over every monthly partition costs more than running it).
     """
     linked: dict[int, tuple[int, Any, Any]] = {}  # report → (master, report time, master time)
     bulk = batch_size >= BULK_FROM
     if bulk:  # the CTEs hide the row counts; a merge join would sort millions of keys to disk
         session.execute(text("SET LOCAL enable_mergejoin = off"))
     sql = _DUPLICATE_CANDIDATES_BULK if bulk else _DUPLICATE_CANDIDATES
-    rows = session.execute(text(sql.format(batch=batch)), {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
+    rows = session.execute(text(sql.format(batch=batch, bounds=bounds)),
+                           {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
     if bulk:
         session.execute(text("RESET enable_mergejoin"))
     for report, report_at, master, master_at in rows.all():
         if report not in linked and master not in linked:
             linked[report] = (master, report_at, master_at)
-    if linked:
+    if len(linked) == 1:  # one report (intake): constants, so each update is planned for its month alone
+        (report, (master, report_at, master_at)), = linked.items()
+        session.execute(text("UPDATE problems SET duplicate_of = :m WHERE id = :r AND reported_at = :rt"),
+                        {"m": master, "r": report, "rt": report_at})
+        session.execute(text("UPDATE problems SET duplicates = duplicates + 1 WHERE id = :m AND reported_at = :mt"),
+                        {"m": master, "mt": master_at})
+    elif linked:
         # Both keys of each row, so each update reaches its month's partition directly.
         session.execute(text("""
             UPDATE problems p SET duplicate_of = v.master
@@ -151,9 +162,9 @@ def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[
 
 
 def snapshot_owners(session: Session, rows: str, params: dict[str, Any] | None = None) -> None:
-    """Record the owners in force today of each routed report in the relation `rows`."""
-    on = session.execute(text("SELECT current_date")).scalar()
-    session.execute(text(_OWNERS.format(rows=rows)), {**(params or {}), "on": on})
+    """Record the owners in force today (the database's calendar day, Beijing) of each routed report in the relation
+    `rows`."""
+    session.execute(text(_OWNERS.format(rows=rows)), params or {})
 
 
 @dataclass
@@ -198,23 +209,47 @@ RETURNING id, reported_at, district_code, region_code, grid_cell_id, street_id, 
 """
 
 
+# Everything intake needs to know before writing, in one round trip (the partition is created if it is missing).
+_INTAKE_LOOKUP = """
+SELECT c.code, c.parent_code, (SELECT code FROM problem_sources WHERE code = :src OR name = :src) AS source,
+       (SELECT max(duplicate_window_h) FROM problem_categories) AS max_window,
+       (SELECT problem_id FROM problem_external_ids WHERE external_id = :ext) AS existing,
+       ccgrid_problem_partition(coalesce(CAST(:at AS timestamptz), now())) AS partition
+FROM (SELECT 1) one LEFT JOIN problem_categories c ON (c.code = :cat OR c.name = :cat) AND c.active
+"""
+# After the row: its external id, its first event, its owners and the audit line, in one statement.
+_INTAKE_AFTER = f"""
+WITH ext AS (INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
+             SELECT CAST(:ext AS text), :i, :t WHERE CAST(:ext AS text) IS NOT NULL),
+ev AS (INSERT INTO problem_events (problem_id, problem_reported_at, district_code, actor, action, to_status, note)
+       VALUES (:i, :t, :d, :actor, '上报', 'reported', :note)),
+audit AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail)
+          VALUES (:actor, 'report', 'problems', CAST(:i AS text), CAST(:detail AS jsonb))),
+{_LIVE}
+{_OWNERS_INSERT.format(rows="(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at, "
+                            "CAST(:d AS char(6)) AS district_code, CAST(:rc AS text) AS region_code, "
+                            "CAST(:gc AS int) AS grid_cell_id, CAST(:st AS int) AS street_id, "
+                            "CAST(:pt AS int) AS point_id)")}
+"""
+
+
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
     """Take one report: validate, route, store, snapshot owners, link duplicates. Returns the problem id (= Open311
-    request id). Reports outside every region are refused."""
-    cat = category(session, report.category)
-    source = check_source(session, report.source)
+    request id). Reports outside every region are refused. Five round trips, whatever the city's size."""
     if len(report.description or "") > MAX_DESCRIPTION:
         raise InvalidInput(f"at most {MAX_DESCRIPTION} characters", field="description")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise InvalidInput("longitude/latitude out of range", field="lon")
-    existing, _ = session.execute(
-        text("SELECT (SELECT problem_id FROM problem_external_ids WHERE external_id = :e), "
-             "ccgrid_problem_partition(coalesce(CAST(:at AS timestamptz), now()))"),
-        {"e": report.external_id, "at": report.reported_at}).one()
-    if existing:
-        return existing  # the same report sent twice (a retry) is the same problem
+    known = session.execute(text(_INTAKE_LOOKUP), {"cat": report.category, "src": report.source,
+                                                   "ext": report.external_id, "at": report.reported_at}).one()
+    if known.code is None or known.parent_code is None:
+        category(session, report.category)  # raises with the reason
+    if known.source is None:
+        check_source(session, report.source)  # raises with the list of sources
+    if known.existing:
+        return known.existing  # the same report sent twice (a retry) is the same problem
     row = session.execute(text(_INTAKE), {
-        "ext": report.external_id, "cat": cat["code"], "src": source, "desc": report.description or "",
+        "ext": report.external_id, "cat": known.code, "src": known.source, "desc": report.description or "",
         "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "lon": report.lon,
         "lat": report.lat, "at": report.reported_at, "actor": actor}).mappings().one_or_none()
     if row is None:
@@ -222,19 +257,13 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
     if scope and not (row["region_code"] or "").startswith(scope):
         raise InvalidInput(f"the location is outside your region {scope}", field="lon")
     keys = {"i": row["id"], "t": row["reported_at"], "d": row["district_code"]}
-    session.execute(text("""
-        WITH e AS (INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
-                   SELECT CAST(:ext AS text), :i, :t WHERE CAST(:ext AS text) IS NOT NULL)
-        INSERT INTO problem_events (problem_id, problem_reported_at, district_code, actor, action, to_status, note)
-        VALUES (:i, :t, :d, :a, '上报', 'reported', :n)"""),
-        {**keys, "ext": report.external_id, "a": actor, "n": f"来源：{source}"})
-    routed = ("(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at, CAST(:d AS char(6)) "
-              "AS district_code, CAST(:rc AS text) AS region_code, CAST(:gc AS int) AS grid_cell_id, "
-              "CAST(:st AS int) AS street_id, CAST(:pt AS int) AS point_id)")
-    snapshot_owners(session, routed, {**keys, "rc": row["region_code"], "gc": row["grid_cell_id"],
-                                      "st": row["street_id"], "pt": row["point_id"]})
-    link_duplicates(session, "(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at)", 1, keys)
-    record(session, actor, "report", "problems", row["id"], {"category": cat["code"], "source": source})
+    session.execute(text(_INTAKE_AFTER), {
+        **keys, "ext": report.external_id, "actor": actor, "note": f"来源：{known.source}",
+        "detail": json.dumps({"category": known.code, "source": known.source}, ensure_ascii=False),
+        "rc": row["region_code"], "gc": row["grid_cell_id"], "st": row["street_id"], "pt": row["point_id"]})
+    link_duplicates(session, "(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at)", 1,
+                    {**keys, "t_lo": row["reported_at"] - timedelta(hours=known.max_window or 0)},
+                    bounds="AND m.reported_at BETWEEN CAST(:t_lo AS timestamptz) AND CAST(:t AS timestamptz)")
     return row["id"]
 
 
@@ -269,8 +298,10 @@ def _shape(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
 
 def get(session: Session, pid: int, *, scope: str | None = None, with_contact: bool = False,
         detail: bool = True) -> dict[str, Any]:
-    row = session.execute(text(_PROBLEM_SQL + " WHERE p.id = :i"),
-                          {**flag_params(session), "i": pid}).mappings().one_or_none()
+    # The report's month first (a plain lookup), so the wide query is planned for one partition, not all.
+    at = session.execute(text("SELECT reported_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
+    row = session.execute(text(_PROBLEM_SQL + " WHERE p.id = :i AND p.reported_at = :t"),
+                          {**flag_params(session), "i": pid, "t": at}).mappings().one_or_none()
     if row is None or (scope and not (row["region_code"] or "").startswith(scope)):
         raise NotFound(f"problem {pid} not found", field="id")
     out = _shape(row, with_contact)

@@ -1,0 +1,93 @@
+"""Routing one report through HTTP, including its commit: one client, one report at a time.
+
+ccgrid: POST /api/v1/problems (auth, validation, routing to cell/street/point, owners, duplicate check, first event,
+audit row, durable commit) against a uvicorn server process.
+Baseline, in the same run: the floor, one INSERT … SELECT that routes the point (cell, nearest street, point) and
+commits, sent over a plain psycopg connection. Target (performance issue): p50 < 5 ms.
+
+    .venv/bin/python -m bench.intake --scale city --reports 1000000 --requests 500
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import sys
+import time
+
+import httpx
+import psycopg
+from sqlalchemy import text
+
+from bench.common import console, ms, p, parser, prepare
+from bench.tiles import _port, _server
+from gis.db import database_url, transaction
+
+_FLOOR = """
+INSERT INTO problems (category_code, source, geom, district_code, region_code, grid_cell_id, street_id, point_id,
+                      reported_at, created_by)
+SELECT '0101', 'hotline', q.g, coalesce(left(c.region_code, 6), '000000'), c.region_code, c.id, s.id, ap.id, now(),
+       'floor'
+FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490) AS g,
+             ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4490), %(srid)s) AS gm) q
+LEFT JOIN LATERAL (SELECT id, region_code FROM grid_cells WHERE ST_Intersects(geom, q.g) LIMIT 1) c ON true
+LEFT JOIN LATERAL (SELECT id FROM streets WHERE ST_DWithin(geom_m, q.gm, 50) ORDER BY geom_m <-> q.gm LIMIT 1) s
+     ON true
+LEFT JOIN LATERAL (SELECT id FROM assessment_points WHERE ST_DWithin(geom_m, q.gm, 50) LIMIT 1) ap ON true
+RETURNING id
+"""
+
+
+def main() -> None:
+    ap = parser(__doc__.splitlines()[0])
+    ap.add_argument("--requests", type=int, default=500)
+    args = ap.parse_args()
+    prepare(args.scale, args.reports)
+    from api.auth import create_token
+
+    with transaction() as s:
+        token = create_token(s, role="city_office", label="intake bench", days=1)
+        spots = [tuple(r) for r in s.execute(text(
+            "SELECT ST_X(ST_LineInterpolatePoint(geom, 0.3)), ST_Y(ST_LineInterpolatePoint(geom, 0.3)) FROM streets "
+            "ORDER BY id LIMIT 2000")).all()]
+        srid = s.execute(text("SELECT ccgrid_metric_srid()")).scalar_one()
+    rng = random.Random(5)
+    run = "INTAKE-" + secrets.token_hex(4)
+    port = _port()
+    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
+           "--log-level", "warning"]
+    console.print(f"[bold]intake[/bold]: {args.requests} reports one at a time, scale {args.scale}")
+    ours: list[float] = []
+    with _server(cmd, {}, f"http://127.0.0.1:{port}/healthz"), httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as client:
+        for i in range(args.requests + 20):
+            lon, lat = rng.choice(spots)
+            t = time.perf_counter()
+            r = client.post("/api/v1/problems", json={
+                "category": "占道经营", "source": "hotline", "lon": lon + rng.uniform(-2e-4, 2e-4),
+                "lat": lat + rng.uniform(-2e-4, 2e-4), "description": "压测上报", "external_id": f"{run}-{i}"})
+            if i >= 20:  # the first requests warm the connection pool and caches
+                ours.append(time.perf_counter() - t)
+            r.raise_for_status()
+    floor: list[float] = []
+    with psycopg.connect(database_url().replace("+psycopg", "")) as conn:
+        ids = []
+        for i in range(args.requests + 20):
+            lon, lat = rng.choice(spots)
+            t = time.perf_counter()
+            with conn.transaction():
+                conn.execute("SELECT ccgrid_problem_partition(now())")
+                ids.append(conn.execute(_FLOOR, {"lon": lon, "lat": lat, "srid": srid}).fetchone()[0])
+            if i >= 20:
+                floor.append(time.perf_counter() - t)
+        conn.execute("DELETE FROM problems WHERE id = ANY(%s)", (ids,))
+        conn.commit()
+    with transaction() as s:
+        s.execute(text("DELETE FROM problems WHERE external_id LIKE :r || '-%'"), {"r": run})
+    console.print(f"  ccgrid over HTTP   p50 {ms(p(ours, 50))}  p95 {ms(p(ours, 95))}")
+    console.print(f"  raw SQL floor      p50 {ms(p(floor, 50))}  p95 {ms(p(floor, 95))}")
+    console.print(f"  ratio (p50) {p(ours, 50) / p(floor, 50):.2f}× the floor (target: p50 < 5 ms)")
+
+
+if __name__ == "__main__":
+    main()
