@@ -27,6 +27,8 @@ ALIASES = {"类别": "category", "问题类别": "category", "来源": "source",
            "编号": "external_id", "工单号": "external_id", "id": "external_id"}
 Progress = Callable[[str, int, int], None]
 EPOCH = pd.Timestamp(0, tz="UTC")
+# Progress stages, in order: read and checked, staged, routed, written, owners, duplicates, first events.
+STAGES = ("读取", "暂存", "路由", "写入", "责任人", "重复", "事件")
 
 
 @dataclass
@@ -52,7 +54,7 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     df = _frame(path)
     n = len(df)
     result = ImportResult(rows=n)
-    report("读取", n, n)
+    report(STAGES[0], n, n)
     cats = dict(session.execute(text(
         "SELECT code, code FROM problem_categories WHERE parent_code IS NOT NULL AND active "
         "UNION ALL SELECT name, code FROM problem_categories WHERE parent_code IS NOT NULL AND active")).all())
@@ -105,7 +107,7 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     with dbapi.cursor() as cur, cur.copy(f"COPY {stage} FROM STDIN (FORMAT csv)") as copy:
         copy.write(buf.getvalue())
     del buf
-    report("检查", n, n)
+    report(STAGES[1], n, n)
     # Rows whose external id is known (a re-run) or came earlier in the file are not imported again.
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_new AS
@@ -118,8 +120,9 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
           AND NOT EXISTS (SELECT 1 FROM {stage} t WHERE t.external_id = s.external_id AND t.row_no < s.row_no)
         """), {"srid": session.execute(text("SELECT ccgrid_metric_srid()")).scalar_one()})
     fresh = session.execute(text(f"SELECT count(*) FROM {stage}_new")).scalar_one()
-    report("路由", 0, 1)
+    report(STAGES[2], 0, 1)
     routed = route_table(session, f"{stage}_new", fresh)
+    report(STAGES[2], 1, 1)
     outside = session.execute(text(
         f"SELECT row_no FROM {stage}_new s WHERE NOT EXISTS (SELECT 1 FROM {routed} r WHERE r.id = s.id) "
         "ORDER BY 1")).scalars().all()
@@ -147,11 +150,13 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     session.execute(text(f"""
         INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
         SELECT external_id, id, reported_at FROM {stage}_rows"""))
-    report("路由", 1, 2)
+    report(STAGES[3], 1, 1)
     if result.inserted:
         snapshot_owners(session, f"{stage}_rows")
+        report(STAGES[4], 1, 1)
         session.execute(text(f"ANALYZE {stage}_rows"))
         result.duplicates_linked = link_duplicates(session, f"{stage}_rows", result.inserted)
+        report(STAGES[5], 1, 1)
         session.execute(text(f"""
             INSERT INTO problem_events (problem_id, problem_reported_at, district_code, at, actor, action,
                                         to_status, note)
@@ -159,7 +164,7 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
             FROM {stage}_rows"""), {"actor": actor})
     for suffix in ("_rows", "_new_routed", "_new", ""):
         session.execute(text(f"DROP TABLE {stage}{suffix}"))
-    report("路由", 2, 2)
+    report(STAGES[6], 1, 1)
     record(session, actor, "bulk_report", "problems", None,
            {"file": path.name, "rows": n, "inserted": result.inserted, "already": result.already,
             "rejected": len(result.rejected)})
