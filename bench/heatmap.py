@@ -40,13 +40,19 @@ def _raw_sql(where: str) -> str:
 
 
 def _raw_bins_sql() -> str:
-    """The same answer as a hand-written query over the pre-binned counts (what the service reads unfiltered)."""
+    """The service's unfiltered answer (same cells, ids, properties and order) as one hand-written query over the
+    pre-binned counts it reads (migration 0008)."""
     i, j = bin_columns("hex", "x_m", "y_m", str(SIZE))
     geom = cell_geometry("hex", str(SIZE), "b.i", "b.j", "ccgrid_metric_srid()")
+    area_km2 = 1.5 * 3**0.5 * SIZE**2 / 1e6
     return f"""
         SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
-                 'type', 'Feature', 'geometry', ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0)::json,
-                 'properties', json_build_object('count', b.n, 'open', b.o, 'overdue', coalesce(d.n, 0)))))::text
+                 'type', 'Feature', 'id', b.i || ':' || b.j,
+                 'geometry', ST_AsGeoJSON(ST_Transform({geom}, 4490), 6, 0)::json,
+                 'properties', json_build_object('count', b.n, 'open', b.o, 'overdue', coalesce(d.n, 0),
+                                                 'per_km2', round((b.n / {area_km2}::float8)::numeric, 1)))
+                 ORDER BY b.n DESC, b.i || ':' || b.j),
+                 'cell', 'hex', 'size_m', {SIZE}::float8, 'total', sum(b.n), 'max', max(b.n))::text
         FROM (SELECT i, j, sum(n) AS n, sum(n_open) AS o FROM problem_bins WHERE grid = 1 AND span = 'a'
               GROUP BY 1, 2 HAVING sum(n) > 0) b
         LEFT JOIN (SELECT {i} AS i, {j} AS j, count(*) AS n FROM problems
