@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
 from layers.audit import record
-from layers.problems import DERIVED, DERIVED_FROM, MAX_DESCRIPTION, PROBLEM_COLUMNS, link_duplicates, snapshot_owners
+from layers.problems import (
+    DERIVED,
+    DERIVED_FROM,
+    MAX_AHEAD,
+    MAX_DESCRIPTION,
+    PROBLEM_COLUMNS,
+    link_duplicates,
+    snapshot_owners,
+)
 from layers.routing import route_table
 from layers.tables import read_table
 from layers.writer import Rejection, RowsRejected
@@ -79,6 +87,10 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     ]
     if "reported_at" in df:
         checks.append((df["reported_at"].notna() & at.isna(), "reported_at", "not a date/time"))
+        ahead = pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None) + MAX_AHEAD
+        checks.append((at.notna() & (at.dt.tz_localize(None) > ahead if at.dt.tz is None
+                                     else at.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None) > ahead),
+                       "reported_at", "in the future"))
     bad = pd.Series(False, index=df.index)
     for mask, fld, reason in checks:
         mask = mask & ~bad

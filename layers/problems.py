@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -233,6 +234,18 @@ audit AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail)
 """
 
 
+CITY_TZ = ZoneInfo("Asia/Shanghai")
+MAX_AHEAD = timedelta(hours=1)  # clocks differ a little; a report from the future is a typo (and a new partition)
+
+
+def check_reported_at(at: datetime | None) -> None:
+    if at is None:
+        return
+    local = at if at.tzinfo else at.replace(tzinfo=CITY_TZ)  # a time without a zone is Beijing time
+    if local > datetime.now(CITY_TZ) + MAX_AHEAD:
+        raise InvalidInput("reported_at is in the future", field="reported_at")
+
+
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
     """Take one report: validate, route, store, snapshot owners, link duplicates. Returns the problem id (= Open311
     request id). Reports outside every region are refused. Five round trips, whatever the city's size."""
@@ -240,6 +253,7 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
         raise InvalidInput(f"at most {MAX_DESCRIPTION} characters", field="description")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise InvalidInput("longitude/latitude out of range", field="lon")
+    check_reported_at(report.reported_at)
     known = session.execute(text(_INTAKE_LOOKUP), {"cat": report.category, "src": report.source,
                                                    "ext": report.external_id, "at": report.reported_at}).one()
     if known.code is None or known.parent_code is None:

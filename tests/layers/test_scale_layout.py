@@ -26,14 +26,17 @@ def _report(s, at=None, category="占道经营"):
 
 def test_a_report_of_a_new_month_gets_that_month_s_partition(demo):
     with transaction() as s:
-        pid = _report(s, at=datetime(2030, 5, 10, 3, 0, tzinfo=UTC))
+        with pytest.raises(InvalidInput, match="future") as info:
+            _report(s, at=datetime(2030, 5, 10, 3, 0, tzinfo=UTC))
+        assert info.value.field == "reported_at"
+        pid = _report(s, at=datetime(2019, 5, 10, 3, 0, tzinfo=UTC))
         where = s.execute(text("SELECT tableoid::regclass::text FROM problems WHERE id = :i"), {"i": pid}).scalar()
         # The history rows carry the problem's full key, filled in when the writer gave only the id.
         keys = s.execute(text("SELECT problem_reported_at, district_code FROM problem_events WHERE problem_id = :i"),
                          {"i": pid}).one()
         s.rollback()
-    assert where == "problems_203005"
-    assert keys[0] == datetime(2030, 5, 10, 3, 0, tzinfo=UTC) and keys[1] == "411421"
+    assert where == "problems_201905"
+    assert keys[0] == datetime(2019, 5, 10, 3, 0, tzinfo=UTC) and keys[1] == "411421"
 
 
 def test_deleting_reports_takes_their_rows_along_and_keeps_masters(demo):
@@ -168,3 +171,15 @@ def test_bins_are_not_used_for_what_they_do_not_keep(demo):
         assert bins.tile_sql(s, 13, ProblemFilter()) is None
         assert bins.tile_sql(s, 9, ProblemFilter(status="open")) is None
     assert scalar("SELECT count(*) FROM problem_bins") > 0
+
+
+def test_an_import_refuses_reports_from_the_future(demo, tmp_path):
+    from layers.problem_import import import_problems
+    from layers.writer import RowsRejected
+
+    path = tmp_path / "future.csv"
+    path.write_text("工单号,问题类别,经度,纬度,上报时间\nF1,占道经营,115.15,34.65,2026-01-01 10:00\n"
+                    "F2,占道经营,115.15,34.65,2099-01-01 10:00\n")
+    with pytest.raises(RowsRejected) as info, transaction() as s:
+        import_problems(s, path, actor="test")
+    assert [(r.row, r.field) for r in info.value.rejections] == [(2, "reported_at")]

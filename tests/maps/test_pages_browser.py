@@ -51,7 +51,8 @@ def test_each_map_page_draws_its_layers_offline(browser_page, server, path, laye
     requests.clear()
     state = _open(page, server, path)
     assert state["errors"] == []
-    assert state["drawn"][layer] > 0 and state["drawn"]["regions"] > 0 and state["drawn"]["labels"] > 0
+    drawn = state["drawn"]
+    assert drawn.get(layer, 0) > 0 and drawn.get("regions", 0) > 0 and drawn.get("labels", 0) > 0, (path, drawn)
     assert page.locator(".ccg-legend").count() == 1
     # Shapes really are on the map: SVG paths, or one canvas when a layer has thousands of them.
     assert page.locator(".leaflet-overlay-pane path, .leaflet-overlay-pane canvas").count() > 0
