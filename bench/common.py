@@ -121,3 +121,16 @@ def p(values: list[float], q: float) -> float:
 
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.1f} ms"
+
+
+def token_and_spots(label: str, n: int, where: str = "true", at: float = 0.5) -> tuple[str, list[tuple[float, float]]]:
+    """A city-office token for a benchmark's HTTP client, and n places to report from (a point along each of the
+    first n street segments matching `where`)."""
+    from api.auth import create_token
+
+    with transaction() as s:
+        token = create_token(s, role="city_office", label=label, days=1)
+        spots = s.execute(text(
+            f"SELECT ST_X(ST_LineInterpolatePoint(geom, {at})), ST_Y(ST_LineInterpolatePoint(geom, {at})) "
+            f"FROM streets WHERE {where} ORDER BY id LIMIT :n"), {"n": n}).all()
+    return token, [(float(x), float(y)) for x, y in spots]

@@ -19,7 +19,7 @@ import httpx
 import psycopg
 from sqlalchemy import text
 
-from bench.common import console, ms, p, parser, prepare
+from bench.common import console, ms, p, parser, prepare, token_and_spots
 from bench.tiles import _port, _server
 from gis.db import database_url, transaction
 
@@ -44,13 +44,8 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=500)
     args = ap.parse_args()
     prepare(args.scale, args.reports)
-    from api.auth import create_token
-
+    token, spots = token_and_spots("intake bench", 2000, at=0.3)
     with transaction() as s:
-        token = create_token(s, role="city_office", label="intake bench", days=1)
-        spots = [tuple(r) for r in s.execute(text(
-            "SELECT ST_X(ST_LineInterpolatePoint(geom, 0.3)), ST_Y(ST_LineInterpolatePoint(geom, 0.3)) FROM streets "
-            "ORDER BY id LIMIT 2000")).all()]
         srid = s.execute(text("SELECT ccgrid_metric_srid()")).scalar_one()
     rng = random.Random(5)
     run = "INTAKE-" + secrets.token_hex(4)

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import text
 
-from bench.common import console, ms, p, parser, prepare
+from bench.common import console, ms, p, parser, prepare, token_and_spots
 from bench.tiles import _port, _server
 from gis.db import transaction
 from gis.mvt import tile_of
@@ -100,13 +100,8 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args()
     prepare(args.scale, args.reports)
-    from api.auth import create_token
-
+    token, spots = token_and_spots("load test", 500, where="left(region_code, 7) = '4114210'")
     with transaction() as s:
-        token = create_token(s, role="city_office", label="load test", days=1)
-        spots = [tuple(r) for r in s.execute(text(
-            "SELECT ST_X(ST_LineInterpolatePoint(geom, 0.5)), ST_Y(ST_LineInterpolatePoint(geom, 0.5)) FROM streets "
-            "WHERE left(region_code, 7) = '4114210' ORDER BY id LIMIT 500")).all()]
         before = s.execute(text("SELECT count(*) FROM problems")).scalar_one()
     run = "LOAD-" + secrets.token_hex(4)
     port = _port()
