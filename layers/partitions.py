@@ -9,13 +9,15 @@ table is renamed into the other schema). The archive can be dumped and dropped w
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidInput
+from gis.db import transaction
+from gis.errors import DatabaseUnavailable, InvalidInput
 
 CHILDREN = ("problem_events", "problem_owners", "problem_photos", "escalations", "problem_external_ids")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -47,6 +49,30 @@ def ensure(session: Session, first: date, months: int) -> list[str]:
         SELECT ccgrid_problem_partition((m::timestamp AT TIME ZONE 'Asia/Shanghai'))
         FROM generate_series(CAST(:f AS date), CAST(:f AS date) + make_interval(months => :n - 1),
                              interval '1 month') AS m"""), {"f": first, "n": months}).scalars())
+
+
+def ensure_months(session: Session, months: list[datetime]) -> None:
+    """Make sure the partitions of these months exist.
+
+    Creating a partition locks the whole reports table until commit; inside a long import that would stop every
+    intake meanwhile. So missing months are created in a short transaction of their own, committed at once. If that
+    cannot get the lock within two seconds (the caller's own transaction may hold a lock on the reports, e.g. a
+    demo reload that deleted some), they are created in the caller's transaction instead.
+    """
+    wanted = [m for m in months if m is not None]
+    missing = session.execute(text("""
+        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
+        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
+        {"m": wanted}).scalars().all()
+    if not missing:
+        return
+    create = "SELECT ccgrid_problem_partition(m) FROM unnest(CAST(:m AS timestamptz[])) AS m"
+    try:
+        with transaction() as own:
+            own.execute(text("SET LOCAL lock_timeout = '2s'"))
+            own.execute(text(create), {"m": list(missing)})
+    except (DBAPIError, DatabaseUnavailable):  # a lock timeout comes out of transaction() as the latter
+        session.execute(text(create), {"m": list(missing)})
 
 
 def archive(session: Session, before: date) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
+from layers import partitions
 from layers.audit import record
 from layers.problems import (
     DERIVED,
@@ -144,9 +145,8 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         raise RowsRejected(result.rejected)
     result.inserted = fresh - len(outside)
     result.already = int(ok.sum()) - fresh
-    session.execute(text(f"""
-        SELECT ccgrid_problem_partition(m) FROM (SELECT DISTINCT date_trunc('month', reported_at) AS m
-                                                 FROM {stage}_new) x"""))
+    months = session.execute(text(f"SELECT DISTINCT date_trunc('month', reported_at) FROM {stage}_new")).scalars()
+    partitions.ensure_months(session, list(months))
     # Each report is written once, complete, in time order (so each month's partition fills in one run).
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_rows AS

@@ -183,3 +183,31 @@ def test_an_import_refuses_reports_from_the_future(demo, tmp_path):
     with pytest.raises(RowsRejected) as info, transaction() as s:
         import_problems(s, path, actor="test")
     assert [(r.row, r.field) for r in info.value.rejections] == [(2, "reported_at")]
+
+
+def _one_report_file(tmp_path, when: str):
+    path = tmp_path / f"old-{when[:7]}.csv"
+    path.write_text(f"工单号,问题类别,经度,纬度,上报时间\nOLD-{when[:7]},占道经营,115.15,34.65,{when}\n")
+    return path
+
+
+def test_an_import_makes_its_new_months_outside_its_own_transaction(demo, tmp_path):
+    """The partition of an old month comes in a short transaction of its own (creating one locks the reports table
+    until commit), so it is there even though the import itself is rolled back."""
+    from layers.problem_import import import_problems
+
+    with transaction() as s:
+        assert import_problems(s, _one_report_file(tmp_path, "2018-04-02 09:00"), actor="test").inserted == 1
+        s.rollback()
+    assert scalar("SELECT to_regclass('problems_201804')::text") == "problems_201804"
+    assert scalar("SELECT count(*) FROM problems_201804") == 0
+
+
+def test_an_import_inside_a_transaction_that_holds_the_reports_still_finishes(demo, tmp_path):
+    from layers.problem_import import import_problems
+
+    with transaction() as s:
+        s.execute(text("LOCK TABLE problems IN ROW EXCLUSIVE MODE"))  # as a delete earlier in the transaction would
+        assert import_problems(s, _one_report_file(tmp_path, "2017-06-02 09:00"), actor="test").inserted == 1
+        assert s.execute(text("SELECT count(*) FROM problems_201706")).scalar() == 1
+        s.rollback()

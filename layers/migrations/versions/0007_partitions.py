@@ -143,7 +143,7 @@ def upgrade() -> None:
         CREATE FUNCTION ccgrid_problems_gone() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
             IF EXISTS (SELECT 1 FROM problems p JOIN gone g ON p.duplicate_of = g.id
-                       WHERE p.id NOT IN (SELECT id FROM gone)) THEN
+                       WHERE NOT EXISTS (SELECT 1 FROM gone x WHERE x.id = p.id)) THEN
                 RAISE EXCEPTION 'a deleted problem is the master of a remaining duplicate'
                     USING ERRCODE = 'foreign_key_violation';
             END IF;
