@@ -38,19 +38,22 @@ DERIVED = ("derived.gm AS geom_m, ST_X(derived.gm) AS x_m, ST_Y(derived.gm) AS y
 # district_code, region_code, grid_cell_id, street_id, point_id.
 _LIVE = """live AS (SELECT id, layer, feature_id FROM assignments
          WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date))"""
+# The reports are new, so they have no owners yet: one holder of two places of a report (a street chief who is
+# also its grid worker) is kept once, at the first place, by the SELECT rather than by ON CONFLICT, whose
+# speculative insertion per row is the slow way through four million rows.
 _OWNERS_INSERT = """
 INSERT INTO problem_owners (problem_id, problem_reported_at, district_code, assignment_id, place)
-SELECT p.id, p.reported_at, p.district_code, a.id, x.place
+SELECT DISTINCT ON (p.id, a.id) p.id, p.reported_at, p.district_code, a.id, x.place
 FROM {rows} p
 LEFT JOIN regions sd ON sd.code = left(p.region_code, 9)
 LEFT JOIN regions cm ON cm.code = left(p.region_code, 12)
-CROSS JOIN LATERAL (VALUES ('streets', p.street_id, 'street'), ('grid_cells', p.grid_cell_id, 'grid_cell'),
-                           ('assessment_points', p.point_id, 'assessment_point'),
-                           ('regions', sd.id, 'subdistrict'), ('regions', cm.id, 'community'))
-                   AS x(layer, fid, place)
+CROSS JOIN LATERAL (VALUES (1, 'streets', p.street_id, 'street'), (2, 'grid_cells', p.grid_cell_id, 'grid_cell'),
+                           (3, 'assessment_points', p.point_id, 'assessment_point'),
+                           (4, 'regions', sd.id, 'subdistrict'), (5, 'regions', cm.id, 'community'))
+                   AS x(ord, layer, fid, place)
 JOIN live a ON a.layer = x.layer AND a.feature_id = x.fid
 WHERE x.fid IS NOT NULL
-ON CONFLICT DO NOTHING
+ORDER BY p.id, a.id, x.ord
 """
 _OWNERS = f"WITH {_LIVE} {_OWNERS_INSERT}"
 

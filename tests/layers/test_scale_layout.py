@@ -211,3 +211,15 @@ def test_an_import_inside_a_transaction_that_holds_the_reports_still_finishes(de
         assert import_problems(s, _one_report_file(tmp_path, "2017-06-02 09:00"), actor="test").inserted == 1
         assert s.execute(text("SELECT count(*) FROM problems_201706")).scalar() == 1
         s.rollback()
+
+
+def test_an_assignment_named_by_a_snapshot_cannot_be_deleted(demo):
+    with transaction() as s:
+        pid = _report(s)
+        named = s.execute(text("SELECT assignment_id FROM problem_owners WHERE problem_id = :i LIMIT 1"),
+                          {"i": pid}).scalar()
+        assert named is not None
+        with pytest.raises(Exception, match="cannot be deleted; end it instead"):
+            with s.begin_nested():
+                s.execute(text("DELETE FROM assignments WHERE id = :a"), {"a": named})
+        s.rollback()
