@@ -97,16 +97,7 @@ def upgrade() -> None:
             INCLUDE (x_m, y_m, status, due_at, category_code, reported_at, source, region_code, grid_cell_id)
             WHERE duplicate_of IS NULL;
 
-        CREATE OR REPLACE FUNCTION ccgrid_problems_derive() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-            NEW.geom_m := ST_Transform(NEW.geom, ccgrid_metric_srid());
-            NEW.x_m := ST_X(NEW.geom_m);
-            NEW.y_m := ST_Y(NEW.geom_m);
-            NEW.merc_x := ST_X(ST_Transform(NEW.geom, 3857));
-            NEW.merc_y := ST_Y(ST_Transform(NEW.geom, 3857));
-            NEW.updated_at := now();
-            RETURN NEW;
-        END $$;
+        -- ccgrid_problems_derive() (migration 0006) is unchanged; it now runs only for rows that lack x/y.
         CREATE TRIGGER problems_derive BEFORE INSERT ON problems
             FOR EACH ROW WHEN (NEW.x_m IS NULL) EXECUTE FUNCTION ccgrid_problems_derive();
         CREATE TRIGGER problems_derive_move BEFORE UPDATE OF geom ON problems
