@@ -8,15 +8,16 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+# Also a CTE of statements that write something else in the same round trip (a report's intake).
+INSERT_SQL = ("INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
+              "VALUES (:actor, :action, :entity, :eid, CAST(:detail AS jsonb))")
+
 
 def record(
     session: Session, actor: str, action: str, entity: str, entity_id: Any, detail: dict[str, Any] | None = None
 ) -> None:
     session.execute(
-        text(
-            "INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
-            "VALUES (:actor, :action, :entity, :eid, CAST(:detail AS jsonb))"
-        ),
+        text(INSERT_SQL),
         {
             "actor": actor,
             "action": action,

@@ -8,27 +8,27 @@ Beijing time):
 Anything else (category, source, status, a period of days) reads the reports themselves.
 
 Overdue is not binned (it changes with the clock, not with a write): it is counted from the few reports past their
-deadline through the status/deadline index and joined in.
+deadline through the status/deadline index and joined in. Like every query that says what is open or overdue, the
+SQL here takes its status lists from the caller's `problem_filters.flag_params`.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.aggregate import bin_columns
-from layers.problem_filters import DONE, ProblemFilter
+from layers.calendar import TZ
+from layers.problem_filters import ProblemFilter, overdue_sql
 
 HEX_SIZE_M = 250.0
 HEX_GRID = 1
 MERC_HALF = 20037508.342789244
 MERC_GRIDS = {12: 2, 10: 3}  # zoom whose tiles' 1/64 squares a grid holds → grid number
 ALL_TIME = date(1900, 1, 1)
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _month_start(at: datetime | None) -> date | None | bool:
@@ -64,16 +64,10 @@ def _scope(filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
     return "true", {}
 
 
-def pending_codes(session: Session) -> list[str]:
-    return list(session.execute(text("SELECT code FROM problem_statuses WHERE NOT final AND code <> ALL(:d)"),
-                                {"d": list(DONE)}).scalars())
-
-
 def _overdue_where(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
     """Overdue first reports under the filters' scope and period, by the (status, due_at) index."""
     where, params = ProblemFilter(scope=filters.scope, since=filters.since, until=filters.until).sql(session)
-    params["pending"] = pending_codes(session)
-    return f"{where} AND p.status = ANY(:pending) AND p.due_at < now()", params
+    return f"{where} AND {overdue_sql('p')}", params
 
 
 def heatmap_sql(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]] | None:

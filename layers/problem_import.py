@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput
 from layers import partitions
 from layers.audit import record
+from layers.calendar import TZ
 from layers.problems import (
     DERIVED,
     DERIVED_FROM,
@@ -79,6 +80,8 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     at = (pd.to_datetime(df["reported_at"], errors="coerce", format="mixed") if "reported_at" in df
           else pd.Series([pd.NaT] * n))
     description = df["description"].fillna("") if "description" in df else pd.Series([""] * n)
+    # A time without a zone is Beijing time.
+    at_local = at.dt.tz_localize(TZ, nonexistent="NaT", ambiguous="NaT") if at.dt.tz is None else at
     checks = [
         (category.isna(), "category", "unknown problem category"),
         (source.isna(), "source", "unknown source"),
@@ -88,10 +91,7 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     ]
     if "reported_at" in df:
         checks.append((df["reported_at"].notna() & at.isna(), "reported_at", "not a date/time"))
-        ahead = pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None) + MAX_AHEAD
-        checks.append((at.notna() & (at.dt.tz_localize(None) > ahead if at.dt.tz is None
-                                     else at.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None) > ahead),
-                       "reported_at", "in the future"))
+        checks.append((at_local > pd.Timestamp.now(tz=TZ) + MAX_AHEAD, "reported_at", "in the future"))
     bad = pd.Series(False, index=df.index)
     for mask, fld, reason in checks:
         mask = mask & ~bad
@@ -100,7 +100,6 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     ext = df["external_id"] if "external_id" in df else pd.Series([None] * n)
     ext = ext.where(ext.notna(), None)
     ext = ext.fillna(path.name + "#" + row_no.astype(str))  # a file without ids: its name and row are the id
-    at_local = at.dt.tz_localize("Asia/Shanghai", nonexistent="NaT", ambiguous="NaT") if at.dt.tz is None else at
 
     ok = ~bad
     stage = f"problem_stage_{secrets.token_hex(4)}"

@@ -11,12 +11,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
+from layers import audit
+from layers.calendar import TZ
 from layers.problem_filters import ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
 from layers.routing import PROBE_SQL
 
@@ -227,8 +228,7 @@ WITH ext AS (INSERT INTO problem_external_ids (external_id, problem_id, reported
              SELECT CAST(:ext AS text), :i, :t WHERE CAST(:ext AS text) IS NOT NULL),
 ev AS (INSERT INTO problem_events (problem_id, problem_reported_at, district_code, actor, action, to_status, note)
        VALUES (:i, :t, :d, :actor, '上报', 'reported', :note)),
-audit AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail)
-          VALUES (:actor, 'report', 'problems', CAST(:i AS text), CAST(:detail AS jsonb))),
+audit AS ({audit.INSERT_SQL}),
 {_LIVE}
 {_OWNERS_INSERT.format(rows="(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at, "
                             "CAST(:d AS char(6)) AS district_code, CAST(:rc AS text) AS region_code, "
@@ -237,15 +237,14 @@ audit AS (INSERT INTO audit_log (actor, action, entity, entity_id, detail)
 """
 
 
-CITY_TZ = ZoneInfo("Asia/Shanghai")
 MAX_AHEAD = timedelta(hours=1)  # clocks differ a little; a report from the future is a typo (and a new partition)
 
 
 def check_reported_at(at: datetime | None) -> None:
     if at is None:
         return
-    local = at if at.tzinfo else at.replace(tzinfo=CITY_TZ)  # a time without a zone is Beijing time
-    if local > datetime.now(CITY_TZ) + MAX_AHEAD:
+    local = at if at.tzinfo else at.replace(tzinfo=TZ)  # a time without a zone is Beijing time
+    if local > datetime.now(TZ) + MAX_AHEAD:
         raise InvalidInput("reported_at is in the future", field="reported_at")
 
 
@@ -276,6 +275,7 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
     keys = {"i": row["id"], "t": row["reported_at"], "d": row["district_code"]}
     session.execute(text(_INTAKE_AFTER), {
         **keys, "ext": report.external_id, "actor": actor, "note": f"来源：{known.source}",
+        "action": "report", "entity": "problems", "eid": str(row["id"]),
         "detail": json.dumps({"category": known.code, "source": known.source}, ensure_ascii=False),
         "rc": row["region_code"], "gc": row["grid_cell_id"], "st": row["street_id"], "pt": row["point_id"]})
     link_duplicates(session, "(SELECT CAST(:i AS bigint) AS id, CAST(:t AS timestamptz) AS reported_at)", 1,
