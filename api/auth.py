@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from gis.db import transaction
+from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from gis.settings import get_settings
 
@@ -110,7 +110,7 @@ def revoke_token(session: Session, token_id: int) -> None:
         raise NotFound(f"no active token with id {token_id}", field="token_id")
 
 
-def principal_for(session: Session, token: str) -> Principal:
+def principal_for(session: Session | Connection, token: str) -> Principal:
     row = session.execute(
         text("SELECT id, role, region_code, label, expires_at, revoked_at FROM api_tokens WHERE token_hash = :h"),
         {"h": _hash(token)},
@@ -146,14 +146,14 @@ def current_principal(request: Request) -> Principal:
     token = _token_of(request)
     if token is None:
         return ANONYMOUS
-    with transaction() as s:
-        return principal_for(s, token)
+    with autocommit() as conn:
+        return principal_for(conn, token)
 
 
 def require(permission: str):
     """Dependency: the caller must hold `permission`; anonymous callers get 401, others 403."""
 
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:  # no I/O: no thread
         if principal.can(permission):
             return principal
         if principal is ANONYMOUS:

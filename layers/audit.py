@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-# Also a CTE of statements that write something else in the same round trip (a report's intake).
-INSERT_SQL = ("INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
-              "VALUES (:actor, :action, :entity, :eid, CAST(:detail AS jsonb))")
+# One audit line. The template takes SQL for each value: bound parameters here, variables in the intake function.
+INSERT_TEMPLATE = ("INSERT INTO audit_log (actor, action, entity, entity_id, detail) "
+                   "VALUES ({actor}, {action}, {entity}, {eid}, CAST({detail} AS jsonb))")
+INSERT_SQL = INSERT_TEMPLATE.format(actor=":actor", action=":action", entity=":entity", eid=":eid", detail=":detail")
 
 
 def record(

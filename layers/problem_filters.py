@@ -36,10 +36,16 @@ def overdue_sql(alias: str = "p") -> str:
     return f"({pending_sql(alias)} AND {alias}.due_at < now())"
 
 
+# The statuses behind `:final` and `:pending`, as one query (flag_params runs it; server functions embed it).
+FLAGS_SQL = f"""
+SELECT coalesce(array_agg(code) FILTER (WHERE final), '{{}}') AS final,
+       coalesce(array_agg(code) FILTER (WHERE NOT final AND code <> ALL(ARRAY{list(DONE)})), '{{}}') AS pending
+FROM problem_statuses"""
+
+
 def flag_params(session: Session) -> dict[str, list[str]]:
-    statuses = session.execute(text("SELECT code, final FROM problem_statuses")).all()
-    return {"final": [code for code, final in statuses if final],
-            "pending": [code for code, final in statuses if not final and code not in DONE]}
+    row = session.execute(text(FLAGS_SQL)).one()
+    return {"final": list(row.final), "pending": list(row.pending)}
 
 
 def check_source(session: Session, source: str) -> str:

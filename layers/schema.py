@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from layers import intake_function
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -28,6 +30,8 @@ def migrate(engine: Engine) -> str:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+        # Server functions built from the code's own SQL follow the code, not a revision.
+        intake_function.install(conn)
     return current_revision(engine) or ""
 
 

@@ -87,6 +87,34 @@ def test_duplicates_link_to_the_open_report_nearby(spot):
         assert problems.get(s, first)["duplicate_ids"] == [second]
 
 
+def _moved(lon, lat, dx_m, dy_m):
+    """The point dx_m east and dy_m north of (lon, lat), in the city's metric CRS."""
+    return tuple(scalar(f"SELECT ST_{c}(ST_Transform(ST_Translate(ST_Transform(ST_SetSRID(ST_MakePoint(:x, :y), 4490), "
+                        "ccgrid_metric_srid()), :dx, :dy), 4490))", x=lon, y=lat, dx=dx_m, dy=dy_m) for c in "XY")
+
+
+@pytest.mark.parametrize(("k", "share", "linked"), [(0, 0.9, True), (1, 1.1, False)])
+def test_a_duplicate_is_within_the_category_radius_east_west_as_north_south(spot, k, share, linked):
+    # The master probe looks in a box in degrees, narrower in longitude away from the equator: a report due east of
+    # its master, just inside the radius, is still found, and one just outside is not.
+    radius = scalar("SELECT duplicate_radius_m FROM problem_categories WHERE name = '乱贴乱画'")
+    lon, lat = _moved(spot["lon"], spot["lat"], -300, 400 + 300 * k)
+    first = report("乱贴乱画", lon=lon, lat=lat)
+    east = report("乱贴乱画", *_moved(lon, lat, share * radius, 0))
+    north = report("乱贴乱画", *_moved(lon, lat, 0, share * radius))
+    masters = [scalar("SELECT duplicate_of FROM problems WHERE id = :p", p=p) for p in (east, north)]
+    assert masters == ([first, first] if linked else [None, None])
+
+
+def test_a_report_outside_the_callers_region_is_refused_and_writes_nothing(spot):
+    before = scalar("SELECT count(*) FROM problems")
+    with pytest.raises(InvalidInput) as info, transaction() as s:  # the spot lies in 街道 411421001
+        problems.intake(s, problems.Report(category="占道经营", source="patrol", lon=spot["lon"], lat=spot["lat"]),
+                        actor="test", scope="411421002")
+    assert info.value.field == "lon" and "outside your region 411421002" in info.value.message
+    assert scalar("SELECT count(*) FROM problems") == before
+
+
 def _walk(pid, *steps, role="admin"):
     with transaction() as s:
         for action, kw in steps:
