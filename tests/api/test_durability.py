@@ -70,3 +70,25 @@ def test_killed_import_then_rerun_leaves_each_row_once(demo, tmp_path):
     assert done.returncode == 0, done.stderr
     assert scalar("SELECT count(*) FROM assessment_points WHERE code LIKE 'KILL-%'") == n
     assert scalar("SELECT count(DISTINCT code) FROM assessment_points WHERE code LIKE 'KILL-%'") == n
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(demo, admin, monkeypatch):
+    from api.app import create_app
+
+    monkeypatch.setenv("CCGRID_MAX_BODY_BYTES", "2000")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            before = scalar("SELECT count(*) FROM problems")
+            big = {"category": "占道经营", "lon": 115.148, "lat": 34.648, "description": "长" * 1500}
+            r = client.post("/api/v1/problems", json=big, headers=admin)
+            assert r.status_code == 413
+            chunks = iter([b'{"category": "', b"x" * 3000, b'"}'])  # no length given: counted as it streams
+            r = client.post("/api/v1/problems", content=chunks, headers={**admin, "Content-Type": "application/json"})
+            assert r.status_code == 413
+            assert scalar("SELECT count(*) FROM problems") == before
+            small = client.post("/api/v1/problems", json={**big, "description": "门口占道"}, headers=admin)
+            assert small.status_code == 201, small.text
+    finally:
+        monkeypatch.delenv("CCGRID_MAX_BODY_BYTES")
+        get_settings.cache_clear()
