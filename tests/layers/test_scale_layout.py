@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import mapbox_vector_tile
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from typer.testing import CliRunner
 
 from api.cli import app
@@ -223,4 +224,24 @@ def test_an_assignment_named_by_a_snapshot_cannot_be_deleted(demo):
         with pytest.raises(Exception, match="cannot be deleted; end it instead"):
             with s.begin_nested():
                 s.execute(text("DELETE FROM assignments WHERE id = :a"), {"a": named})
+        s.rollback()
+
+
+@pytest.mark.parametrize(("sql", "words"), [
+    ("INSERT INTO problems (category_code, source, geom, reported_at, district_code, created_by) "
+     "VALUES ('0401', 'weibo', ST_SetSRID(ST_MakePoint(115.15, 34.66), 4490), now(), '411421', 'test')",
+     "names a source that problem_sources does not have"),
+    ("UPDATE problems SET status = 'lost' WHERE id = :p", "names a status that problem_statuses does not have"),
+    ("UPDATE problems SET category_code = '9999' WHERE id = :p",
+     "names a category_code that problem_categories does not have"),
+    ("DELETE FROM problem_sources WHERE code = 'patrol'", "problem_sources: a code that reports name"),
+    ("UPDATE problem_categories SET code = '0199' WHERE code = '0103'", "problem_categories: a code that reports"),
+    ("DELETE FROM problem_categories WHERE code = '0103'", "problem_categories: a code that reports name"),
+])
+def test_reports_name_only_categories_sources_and_statuses_that_exist(demo, sql, words):
+    # Checked per statement by triggers (migration 0011) with the error class the foreign keys raised.
+    with transaction() as s:
+        pid = _report(s, category="废弃车辆")  # 0103: no checklist names it, so only reports hold it
+        with pytest.raises(IntegrityError, match=words), s.begin_nested():
+            s.execute(text(sql), {"p": pid})
         s.rollback()
