@@ -20,11 +20,13 @@ from layers import partitions
 from layers.audit import record
 from layers.calendar import TZ
 from layers.problems import (
+    BULK_FROM,
     DERIVED,
     DERIVED_FROM,
     MAX_AHEAD,
     MAX_DESCRIPTION,
     PROBLEM_COLUMNS,
+    find_duplicates,
     link_duplicates,
     snapshot_owners,
 )
@@ -37,8 +39,8 @@ ALIASES = {"类别": "category", "问题类别": "category", "来源": "source",
            "编号": "external_id", "工单号": "external_id", "id": "external_id"}
 Progress = Callable[[str, int, int], None]
 EPOCH = pd.Timestamp(0, tz="UTC")
-# Progress stages, in order: read and checked, staged, routed, written, owners, duplicates, first events.
-STAGES = ("读取", "暂存", "路由", "写入", "责任人", "重复", "事件")
+# Progress stages, in order: read and checked, staged, routed, duplicates found, written, owners, first events.
+STAGES = ("读取", "暂存", "路由", "重复", "写入", "责任人", "事件")
 
 
 @dataclass
@@ -152,28 +154,46 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         SELECT s.*, left(r.region_code, 6)::char(6) AS district_code, r.region_code, r.grid_cell_id,
                r.grid_cell_code, r.street_id, r.street_distance_m, r.point_id
         FROM {stage}_new s JOIN {routed} r ON r.id = s.id"""))
+    session.execute(text(f"ANALYZE {stage}_rows"))
+    # A big batch is linked to its masters before it is written, so each report is written once, linked, and only
+    # masters stored earlier are updated; a small one is linked after (one probe per report needs them stored).
+    staged = result.inserted >= BULK_FROM
+    links = find_duplicates(session, f"{stage}_rows", result.inserted, staged=True) if staged else {}
     session.execute(text(f"""
-        INSERT INTO problems ({PROBLEM_COLUMNS})
-        SELECT id, external_id, category_code, source, description, address, NULL, NULL, geom, geom_m, x_m, y_m,
-               merc_x, merc_y, reported_at, district_code, region_code, grid_cell_id, grid_cell_code, street_id,
-               street_distance_m, point_id, :actor
-        FROM {stage}_rows ORDER BY reported_at, id"""), {"actor": actor})
+        CREATE UNLOGGED TABLE {stage}_links AS
+        SELECT * FROM unnest(CAST(:r AS bigint[]), CAST(:m AS bigint[]), CAST(:mt AS timestamptz[]))
+                      AS l(report, master, master_at)"""),
+        {"r": list(links), "m": [v[0] for v in links.values()], "mt": [v[2] for v in links.values()]})
+    report(STAGES[3], 1, 1)
+    session.execute(text(f"""
+        INSERT INTO problems ({PROBLEM_COLUMNS}, duplicate_of, duplicates)
+        SELECT s.id, s.external_id, s.category_code, s.source, s.description, s.address, NULL, NULL, s.geom, s.geom_m,
+               s.x_m, s.y_m, s.merc_x, s.merc_y, s.reported_at, s.district_code, s.region_code, s.grid_cell_id,
+               s.grid_cell_code, s.street_id, s.street_distance_m, s.point_id, :actor, l.master, coalesce(d.n, 0)
+        FROM {stage}_rows s
+        LEFT JOIN {stage}_links l ON l.report = s.id
+        LEFT JOIN (SELECT master, count(*) AS n FROM {stage}_links GROUP BY master) d ON d.master = s.id
+        ORDER BY s.reported_at, s.id"""), {"actor": actor})
+    session.execute(text(f"""
+        UPDATE problems m SET duplicates = m.duplicates + v.n
+        FROM (SELECT master, master_at, count(*) AS n FROM {stage}_links l
+              WHERE NOT EXISTS (SELECT 1 FROM {stage}_rows s WHERE s.id = l.master)
+              GROUP BY master, master_at) v
+        WHERE m.id = v.master AND m.reported_at = v.master_at"""))
     session.execute(text(f"""
         INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
         SELECT external_id, id, reported_at FROM {stage}_rows"""))
-    report(STAGES[3], 1, 1)
+    result.duplicates_linked = len(links) if staged else link_duplicates(session, f"{stage}_rows", result.inserted)
+    report(STAGES[4], 1, 1)
     if result.inserted:
         snapshot_owners(session, f"{stage}_rows")
-        report(STAGES[4], 1, 1)
-        session.execute(text(f"ANALYZE {stage}_rows"))
-        result.duplicates_linked = link_duplicates(session, f"{stage}_rows", result.inserted)
         report(STAGES[5], 1, 1)
         session.execute(text(f"""
             INSERT INTO problem_events (problem_id, problem_reported_at, district_code, at, actor, action,
                                         to_status, note)
             SELECT id, reported_at, district_code, reported_at, :actor, '上报', 'reported', '批量导入'
             FROM {stage}_rows"""), {"actor": actor})
-    for suffix in ("_rows", "_new_routed", "_new", ""):
+    for suffix in ("_links", "_rows", "_new_routed", "_new", ""):
         session.execute(text(f"DROP TABLE {stage}{suffix}"))
     report(STAGES[6], 1, 1)
     record(session, actor, "bulk_report", "problems", None,

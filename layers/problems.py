@@ -109,9 +109,11 @@ m AS MATERIALIZED (
            floor(p.x_m / (2 * c.duplicate_radius_m))::bigint AS kx,
            floor(p.y_m / (2 * c.duplicate_radius_m))::bigint AS ky,
            floor(extract(epoch FROM p.reported_at) / (c.duplicate_window_h * 3600))::bigint AS kt
-    FROM problems p JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL, span
-    WHERE p.duplicate_of IS NULL AND p.status NOT IN ('closed', 'rejected')
-      AND p.reported_at >= span.t0 AND p.reported_at <= span.t1),
+    FROM (SELECT id, category_code, reported_at, x_m, y_m FROM problems, span
+          WHERE duplicate_of IS NULL AND status NOT IN ('closed', 'rejected')
+            AND reported_at >= span.t0 AND reported_at <= span.t1
+          {also}) p
+    JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
 pairs AS (
     SELECT n.id AS report, m.id AS master, n.reported_at, m.reported_at AS master_at,
            row_number() OVER (PARTITION BY n.id ORDER BY m.reported_at, m.id) AS k
@@ -126,26 +128,42 @@ BULK_FROM = 500  # batches this big use the bucketed join
 _CANDIDATES_PER_REPORT = 8
 
 
-def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
-                    bounds: str = "") -> int:
-    """Link new reports to masters, oldest report first: a report linked here cannot be a later one's master.
+Links = dict[int, tuple[int, Any, Any]]  # report → (master, report time, master time)
+
+
+def find_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
+                    bounds: str = "", staged: bool = False) -> Links:
+    """Each new report's master, oldest report first: a report linked here cannot be a later one's master.
 
     `batch` is a relation of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
     `bounds`, a condition on the masters' `m.reported_at` in constants, lets the planner skip the months that
-    cannot hold a master (planning a probe over every monthly partition costs more than running it).
+    cannot hold a master (planning a probe over every monthly partition costs more than running it). `staged`: the
+    batch (a big one) is not stored yet, and its own reports are masters too; the rows can then be written linked,
+    instead of updated after (a non-HOT update rewrites a row and its nine index entries: ~25 s for a million).
     """
-    linked: dict[int, tuple[int, Any, Any]] = {}  # report → (master, report time, master time)
     bulk = batch_size >= BULK_FROM
+    if staged and not bulk:
+        raise ValueError("a small batch is linked after it is stored")
     if bulk:  # the CTEs hide the row counts; a merge join would sort millions of keys to disk
         session.execute(text("SET LOCAL enable_mergejoin = off"))
-    sql = _DUPLICATE_CANDIDATES_BULK if bulk else _DUPLICATE_CANDIDATES
-    rows = session.execute(text(sql.format(batch=batch, bounds=bounds)),
-                           {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
+        also = f"UNION ALL SELECT id, category_code, reported_at, x_m, y_m FROM {batch}" if staged else ""
+        sql = _DUPLICATE_CANDIDATES_BULK.format(batch=batch, also=also)
+    else:
+        sql = _DUPLICATE_CANDIDATES.format(batch=batch, bounds=bounds)
+    rows = session.execute(text(sql), {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
     if bulk:
         session.execute(text("RESET enable_mergejoin"))
+    linked: Links = {}
     for report, report_at, master, master_at in rows.all():
         if report not in linked and master not in linked:
             linked[report] = (master, report_at, master_at)
+    return linked
+
+
+def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
+                    bounds: str = "") -> int:
+    """Find the masters of stored new reports (`find_duplicates`) and link them."""
+    linked = find_duplicates(session, batch, batch_size, params, bounds)
     if len(linked) == 1:  # one report (intake): constants, so each update is planned for its month alone
         (report, (master, report_at, master_at)), = linked.items()
         session.execute(text("UPDATE problems SET duplicate_of = :m WHERE id = :r AND reported_at = :rt"),

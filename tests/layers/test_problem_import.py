@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from sqlalchemy import text
 
 from gis.db import transaction
 from layers.problem_import import import_problems
@@ -70,3 +71,37 @@ def test_hundred_thousand_reports_route_and_reconcile(hotline_file):
     with transaction() as s:
         again = import_problems(s, hotline_file, actor="test", skip_invalid=True)
     assert (again.inserted, again.already) == (0, N)
+
+
+def _links_of(path, monkeypatch, linked_after: bool, probes: bool) -> dict[str, str]:
+    """Import `path` in a transaction that is rolled back; which report each linked report names as its master."""
+    from layers import problem_import, problems
+
+    if linked_after:  # as a small batch would be: stored first, then linked
+        monkeypatch.setattr(problem_import, "BULK_FROM", 10**9)
+    if probes:  # and through one probe per report instead of the bucketed join
+        monkeypatch.setattr(problems, "BULK_FROM", 10**9)
+    with transaction() as s:
+        import_problems(s, path, actor="test")
+        rows = s.execute(text("SELECT d.external_id, m.external_id FROM problems d JOIN problems m "
+                              "ON m.id = d.duplicate_of WHERE d.external_id LIKE 'L%'")).all()
+        s.rollback()
+    monkeypatch.undo()
+    return dict(rows)
+
+
+def test_a_big_batch_linked_before_it_is_written_links_as_a_small_one_does(demo, tmp_path, monkeypatch):
+    # 800 reports in a few hundred metres over a week: many duplicates, chains to avoid, masters inside the file.
+    rng = np.random.default_rng(3)
+    path = tmp_path / "dense.csv"
+    with path.open("w") as fh:
+        fh.write("工单号,问题类别,来源,经度,纬度,上报时间\n")
+        for i in range(800):
+            at = np.datetime64("2026-03-02T08:00") + np.timedelta64(int(rng.integers(0, 7 * 24 * 60)), "m")
+            cat = ("暴露垃圾", "占道经营")[i % 2]
+            lon, lat = 115.150 + rng.normal(0, 0.0006), 34.652 + rng.normal(0, 0.0006)
+            fh.write(f"L{i},{cat},热线,{lon:.6f},{lat:.6f},{at}\n")
+    before = _links_of(path, monkeypatch, linked_after=False, probes=False)
+    assert len(before) > 100
+    assert _links_of(path, monkeypatch, linked_after=True, probes=False) == before
+    assert _links_of(path, monkeypatch, linked_after=True, probes=True) == before
