@@ -240,8 +240,10 @@ def receive(session: Session, report: Report, *, actor: str, scope: str | None =
         raise InvalidInput("longitude/latitude out of range", field="lon")
     check_reported_at(report.reported_at)
     row = session.execute(text(
-        "SELECT * FROM ccgrid_intake(:cat, :src, :lon, :lat, :at, :ext, :desc, :addr, :rep, :contact, :actor, "
-        ":scope)"), {
+        "SELECT * FROM ccgrid_intake(CAST(:cat AS text), CAST(:src AS text), CAST(:lon AS float8), "
+        "CAST(:lat AS float8), CAST(:at AS timestamptz), CAST(:ext AS text), CAST(:desc AS text), "
+        "CAST(:addr AS text), CAST(:rep AS text), CAST(:contact AS text), CAST(:actor AS text), "
+        "CAST(:scope AS text))"), {
         "cat": report.category, "src": report.source, "lon": report.lon, "lat": report.lat,
         "at": report.reported_at, "ext": report.external_id, "desc": report.description or "",
         "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "actor": actor,
@@ -336,7 +338,9 @@ def get_json(session: Session, pid: int, *, at: datetime | None = None, scope: s
     when it was reported, spares looking up its month."""
     if at is None:  # a plain lookup first, so the wide query is planned for one partition, not all
         at = session.execute(text("SELECT reported_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
-    out = session.execute(text("SELECT ccgrid_problem_json(:i, :t, :scope, :c)"),
+    # Typed, so an id beyond 64 bits is a value error (422), not a call to a function that does not exist.
+    out = session.execute(text("SELECT ccgrid_problem_json(CAST(:i AS bigint), CAST(:t AS timestamptz), "
+                               "CAST(:scope AS text), CAST(:c AS boolean))"),
                           {"i": pid, "t": at, "scope": scope, "c": with_contact}).scalar()
     if out is None:
         raise NotFound(f"problem {pid} not found", field="id")

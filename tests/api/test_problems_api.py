@@ -103,3 +103,10 @@ def test_open311_errors_follow_the_spec(client, token_for, form, status, words):
     assert err["code"] == status and words in err["description"]
     assert scalar("SELECT count(*) FROM problems") == before
     assert client.get("/open311/v2/requests/123456789.json").status_code == 404
+
+
+@pytest.mark.parametrize(("pid", "status"), [(2**70, 422), (10**12, 404)])
+def test_an_id_beyond_any_problem_is_a_client_error(client, viewer, pid, status):
+    # The problem's JSON comes from a server function: an id too big for bigint must not become a 500.
+    r = client.get(f"/api/v1/problems/{pid}", headers=viewer)
+    assert r.status_code == status, r.text
