@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.cluster import Cluster
@@ -36,13 +37,15 @@ def _embedded_url(data_dir: Path) -> str:
     return Cluster(data_dir).up()
 
 
+IDLE_PING_S = 10.0
+
+
 @lru_cache(maxsize=8)
 def _engine_for(url: str, statement_timeout_ms: int, pool_size: int) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         # The most recently used connection first: its prepared statements and kept plans are warm (first-in-first-
         # out rotated every request through every pooled connection, each planning everything anew).
         pool_use_lifo=True,
@@ -52,6 +55,24 @@ def _engine_for(url: str, statement_timeout_ms: int, pool_size: int) -> Engine:
             "connect_timeout": 5,
         },
     )
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn, record):  # pragma: no cover - trivial
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn, record, _proxy):
+        # A connection that sat idle may have outlived its server (a restart): ping it before use, and let the
+        # pool replace it if it is gone. One in steady use is not pinged: a ping on every checkout was a round trip
+        # on every request (two per report taken). A failure on a busy connection is a 503, and the pool then
+        # replaces every connection it holds.
+        idle_since = record.info.get("idle_since")  # None: just connected
+        if idle_since is not None and time.monotonic() - idle_since > IDLE_PING_S:
+            try:
+                dbapi_conn.execute("SELECT 1")
+                dbapi_conn.rollback()  # hand it over outside any transaction, as the pool does
+            except Exception as exc:
+                raise DisconnectionError() from exc
 
     @event.listens_for(engine, "connect")
     def _prepare(dbapi_conn, _record):  # pragma: no cover - trivial

@@ -230,26 +230,37 @@ def check_reported_at(at: datetime | None) -> None:
         raise InvalidInput("reported_at is in the future", field="reported_at")
 
 
-def receive(session: Session, report: Report, *, actor: str, scope: str | None = None) -> tuple[int, datetime]:
-    """Take one report: validate, route, store, snapshot owners, link duplicates. Returns the problem's keys (id =
-    Open311 request id, and when it was reported). Reports outside every region, or outside the caller's `scope`,
-    are refused. One round trip: the work is the server function `ccgrid_intake` (layers/intake_function.py)."""
+@dataclass
+class Received:
+    id: int  # the Open311 request id
+    reported_at: datetime
+    answer: str | None  # the problem as JSON (get_json), when asked for
+
+
+def receive(session: Session, report: Report, *, actor: str, scope: str | None = None,
+            answer: bool | None = None) -> Received:
+    """Take one report: validate, route, store, snapshot owners, link duplicates. Reports outside every region, or
+    outside the caller's `scope`, are refused. One round trip: the work is the server function `ccgrid_intake`
+    (layers/intake_function.py); with `answer` (True: with the reporter's contact) the same statement also returns
+    the problem as `get_json` writes it."""
     if len(report.description or "") > MAX_DESCRIPTION:
         raise InvalidInput(f"at most {MAX_DESCRIPTION} characters", field="description")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise InvalidInput("longitude/latitude out of range", field="lon")
     check_reported_at(report.reported_at)
     row = session.execute(text(
-        "SELECT * FROM ccgrid_intake(CAST(:cat AS text), CAST(:src AS text), CAST(:lon AS float8), "
+        "SELECT i.outcome, i.new_id, i.new_at, CASE WHEN CAST(:answer AS boolean) IS NOT NULL AND i.new_id IS NOT NULL "
+        "THEN ccgrid_problem_json(i.new_id, i.new_at, NULL, CAST(:answer AS boolean)) END AS answer "
+        "FROM ccgrid_intake(CAST(:cat AS text), CAST(:src AS text), CAST(:lon AS float8), "
         "CAST(:lat AS float8), CAST(:at AS timestamptz), CAST(:ext AS text), CAST(:desc AS text), "
         "CAST(:addr AS text), CAST(:rep AS text), CAST(:contact AS text), CAST(:actor AS text), "
-        "CAST(:scope AS text))"), {
+        "CAST(:scope AS text)) i"), {
         "cat": report.category, "src": report.source, "lon": report.lon, "lat": report.lat,
         "at": report.reported_at, "ext": report.external_id, "desc": report.description or "",
         "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "actor": actor,
-        "scope": scope}).one()
+        "scope": scope, "answer": answer}).one()
     if row.outcome in ("created", "existing"):  # the same report sent twice (a retry) is the same problem
-        return row.new_id, row.new_at
+        return Received(row.new_id, row.new_at, row.answer)
     if row.outcome == "category":
         category(session, report.category)  # raises with the reason
     if row.outcome == "source":
@@ -261,7 +272,7 @@ def receive(session: Session, report: Report, *, actor: str, scope: str | None =
 
 def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
     """`receive`, for callers that need only the problem id."""
-    return receive(session, report, actor=actor, scope=scope)[0]
+    return receive(session, report, actor=actor, scope=scope).id
 
 
 def _problem_sql(with_contact: bool) -> str:
@@ -309,6 +320,7 @@ _DETAIL = """,
                  ORDER BY d.id) AS duplicate_ids"""
 # The same, as a server function: its plan is kept, generic, and prunes the partitions at run time (planning the
 # query for a dozen monthly partitions on every call took 1.6 of its 2 ms). `install` creates it on migrate.
+# VOLATILE (it only reads): so it sees a report written earlier in the same statement (intake's answer).
 def _problem_json_query(with_contact: bool) -> str:
     # The bound parameters become the function's arguments (`:c` → `p_c`; casts like `::numeric` stay).
     sql = re.sub(r"(?<![:\w]):(pending|c)\b", r"p_\1", _problem_sql(with_contact).format(extra=_DETAIL))
@@ -319,7 +331,7 @@ def _problem_json_query(with_contact: bool) -> str:
 
 PROBLEM_JSON_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION ccgrid_problem_json(p_i bigint, p_t timestamptz, p_scope text, p_c boolean)
-RETURNS text LANGUAGE plpgsql STABLE SET plan_cache_mode = force_generic_plan AS $fn$
+RETURNS text LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
     p_pending text[] := (SELECT pending FROM ({FLAGS_SQL}) flags);
 BEGIN

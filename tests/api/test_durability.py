@@ -51,6 +51,25 @@ def test_database_loss_is_503_then_recovers(own_database):
         assert client.get("/healthz").status_code == 200
 
 
+def test_an_idle_connection_is_checked_before_use_after_a_restart(own_database, monkeypatch):
+    from api.app import create_app
+    from gis import db
+    from layers.schema import migrate
+
+    migrate(db.get_engine())
+    with TestClient(create_app()) as client:
+        assert client.get("/healthz").status_code == 200  # pooled connections now point at this server
+        own_database.stop()
+        own_database.up()
+        monkeypatch.setattr(db, "IDLE_PING_S", 0.0)  # every pooled connection counts as idle: pinged, replaced
+        assert client.get("/healthz").status_code == 200
+        own_database.stop()
+        own_database.up()
+        monkeypatch.setattr(db, "IDLE_PING_S", 3600.0)  # in steady use: not pinged, the first request fails
+        assert client.get("/healthz").status_code == 503
+        assert client.get("/healthz").status_code == 200  # ... and the pool has replaced its connections
+
+
 def test_killed_import_then_rerun_leaves_each_row_once(demo, tmp_path):
     n = 40_000
     path = tmp_path / "points.csv"
