@@ -1,8 +1,9 @@
 """Problem intake and routing: each report lands on its region, grid cell, street segment, assessment point and
 current owners in one set-based pass, and is linked to an open report of the same kind nearby (duplicates).
 
-Reports are routed before they are stored (layers/routing.py), so each is written once, complete. Bulk imports
-stage rows with COPY and route them all set-based (layers/problem_import.py).
+Reports are routed before they are stored (layers/routing.py), so each is written once, complete. One report is
+taken in one round trip by the server function `ccgrid_intake` (layers/intake_function.py), built from the SQL
+here; bulk imports stage rows with COPY and route them all set-based (layers/problem_import.py).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ SELECT n.id AS report, n.reported_at AS report_at, m.id AS master, m.reported_at
 FROM {{batch}} b
 JOIN problems n ON n.id = b.id AND n.reported_at = b.reported_at AND n.duplicate_of IS NULL
 JOIN problem_categories c ON c.code = n.category_code AND c.duplicate_radius_m IS NOT NULL
-CROSS JOIN LATERAL ({MASTER_PROBE.format(bounds="{bounds}", limit=":per_report")}) m
+CROSS JOIN LATERAL ({MASTER_PROBE.format(bounds="", limit=":per_report")}) m
 ORDER BY n.reported_at, n.id, m.reported_at, m.id
 """
 # For a big batch, per-report probes add up (0.5 ms each); instead key every report by a square of twice its
@@ -131,15 +132,13 @@ _CANDIDATES_PER_REPORT = 8
 Links = dict[int, tuple[int, Any, Any]]  # report → (master, report time, master time)
 
 
-def find_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
-                    bounds: str = "", staged: bool = False) -> Links:
+def find_duplicates(session: Session, batch: str, batch_size: int, staged: bool = False) -> Links:
     """Each new report's master, oldest report first: a report linked here cannot be a later one's master.
 
     `batch` is a relation of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
-    `bounds`, a condition on the masters' `m.reported_at` in constants, lets the planner skip the months that
-    cannot hold a master (planning a probe over every monthly partition costs more than running it). `staged`: the
-    batch (a big one) is not stored yet, and its own reports are masters too; the rows can then be written linked,
-    instead of updated after (a non-HOT update rewrites a row and its nine index entries: ~25 s for a million).
+    `staged`: the batch (a big one) is not stored yet, and its own reports are masters too; the rows can then be
+    written linked instead of updated after (a non-HOT update rewrites a row and its nine index entries: ~25 s for
+    a million). One report at a time is linked by `ccgrid_intake` (layers/intake_function.py).
     """
     bulk = batch_size >= BULK_FROM
     if staged and not bulk:
@@ -149,8 +148,8 @@ def find_duplicates(session: Session, batch: str, batch_size: int, params: dict[
         also = f"UNION ALL SELECT id, category_code, reported_at, x_m, y_m FROM {batch}" if staged else ""
         sql = _DUPLICATE_CANDIDATES_BULK.format(batch=batch, also=also)
     else:
-        sql = _DUPLICATE_CANDIDATES.format(batch=batch, bounds=bounds)
-    rows = session.execute(text(sql), {**(params or {}), "per_report": _CANDIDATES_PER_REPORT})
+        sql = _DUPLICATE_CANDIDATES.format(batch=batch)
+    rows = session.execute(text(sql), {"per_report": _CANDIDATES_PER_REPORT})
     if bulk:
         session.execute(text("RESET enable_mergejoin"))
     linked: Links = {}
@@ -160,11 +159,10 @@ def find_duplicates(session: Session, batch: str, batch_size: int, params: dict[
     return linked
 
 
-def link_duplicates(session: Session, batch: str, batch_size: int, params: dict[str, Any] | None = None,
-                    bounds: str = "") -> int:
+def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
     """Find the masters of stored new reports (`find_duplicates`) and link them."""
-    linked = find_duplicates(session, batch, batch_size, params, bounds)
-    if len(linked) == 1:  # one report (intake): constants, so each update is planned for its month alone
+    linked = find_duplicates(session, batch, batch_size)
+    if len(linked) == 1:  # one link: constants, so each update is planned for its month alone
         (report, (master, report_at, master_at)), = linked.items()
         session.execute(text("UPDATE problems SET duplicate_of = :m WHERE id = :r AND reported_at = :rt"),
                         {"m": master, "r": report, "rt": report_at})
