@@ -123,7 +123,22 @@ $fn$
 """
 
 
+FUNCTIONS = ("ccgrid_intake", "ccgrid_problem_json")
+# Every version of them goes first, whatever its arguments: CREATE OR REPLACE cannot change what a function returns,
+# and a version with other arguments would stay behind as an overload.
+_DROP_ALL = f"""
+DO $$
+DECLARE f regprocedure;
+BEGIN
+    FOR f IN SELECT oid::regprocedure FROM pg_proc
+             WHERE proname IN {FUNCTIONS!r} AND pronamespace = 'public'::regnamespace LOOP
+        EXECUTE 'DROP FUNCTION ' || f;
+    END LOOP;
+END $$"""
+
+
 def install(conn: Connection) -> None:
     """(Re)create the intake function and the problem's JSON as this version of the code writes them."""
+    conn.execute(text(_DROP_ALL))
     conn.execute(text(FUNCTION_SQL))
     conn.execute(text(PROBLEM_JSON_FUNCTION))

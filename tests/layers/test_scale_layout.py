@@ -245,3 +245,20 @@ def test_reports_name_only_categories_sources_and_statuses_that_exist(demo, sql,
         with pytest.raises(IntegrityError, match=words), s.begin_nested():
             s.execute(text(sql), {"p": pid})
         s.rollback()
+
+
+def test_migrate_installs_the_server_functions_as_the_code_writes_them(demo):
+    from gis.db import get_engine
+    from layers.intake_function import FUNCTIONS
+    from layers.schema import migrate
+
+    with transaction() as s:  # a stale version with other arguments, as an older build might have left
+        s.execute(text("CREATE FUNCTION ccgrid_problem_json(a int) RETURNS int LANGUAGE sql AS 'SELECT 1'"))
+    migrate(get_engine())
+    migrate(get_engine())  # idempotent
+    with transaction() as s:
+        found = s.execute(text("SELECT proname, pronargs FROM pg_proc WHERE proname = ANY(:f) ORDER BY 1"),
+                          {"f": list(FUNCTIONS)}).all()
+        pid = _report(s)
+        assert json.loads(problems.get_json(s, pid))["id"] == pid
+    assert [tuple(r) for r in found] == [("ccgrid_intake", 12), ("ccgrid_problem_json", 4)]
