@@ -105,3 +105,37 @@ def test_a_big_batch_linked_before_it_is_written_links_as_a_small_one_does(demo,
     assert len(before) > 100
     assert _links_of(path, monkeypatch, linked_after=True, probes=False) == before
     assert _links_of(path, monkeypatch, linked_after=True, probes=True) == before
+
+
+def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_path, monkeypatch):
+    # The intake function's master probe (a GiST box, then the metric distance) against the import's bucketed join,
+    # on 300 reports a few metres to a few hundred metres apart, sent in time order.
+    from layers import problem_import, problems
+
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(300):
+        at = np.datetime64("2026-04-06T08:00") + np.timedelta64(int(rng.integers(0, 5 * 24 * 60)), "m")
+        rows.append((f"K{i}", ("暴露垃圾", "占道经营", "乱贴乱画")[i % 3], 115.146 + rng.normal(0, 0.0008),
+                     34.650 + rng.normal(0, 0.0008), at))
+    rows.sort(key=lambda r: (r[4], r[0]))
+    path = tmp_path / "one_by_one.csv"
+    with path.open("w") as fh:
+        fh.write("工单号,问题类别,来源,经度,纬度,上报时间\n")
+        fh.writelines(f"{k},{c},热线,{x:.6f},{y:.6f},{t}\n" for k, c, x, y, t in rows)
+    links_sql = text("SELECT d.external_id, m.external_id FROM problems d JOIN problems m ON m.id = d.duplicate_of "
+                     "WHERE d.external_id LIKE 'K%'")
+    with transaction() as s:
+        for k, c, x, y, t in rows:
+            problems.intake(s, problems.Report(category=c, source="hotline", lon=round(x, 6), lat=round(y, 6),
+                                               reported_at=t.astype(object), external_id=k), actor="test")
+        one_by_one = dict(s.execute(links_sql).all())
+        s.rollback()
+    monkeypatch.setattr(problem_import, "BULK_FROM", 100)  # the bulk path, linked before writing
+    monkeypatch.setattr(problems, "BULK_FROM", 100)
+    with transaction() as s:
+        import_problems(s, path, actor="test")
+        bulk = dict(s.execute(links_sql).all())
+        s.rollback()
+    assert len(one_by_one) > 30
+    assert bulk == one_by_one
