@@ -98,7 +98,7 @@ WITH n AS (
     FROM {batch} p
     JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
 span AS (SELECT min(reported_at - w) AS t0, max(reported_at) AS t1 FROM n),
-nb AS MATERIALIZED (  -- each new report once per reachable square and bucket, keys computed, so the join hashes
+nb AS MATERIALIZED (  -- each report once per reachable square and bucket; inlined, the join nests loops (>10 min)
     SELECT n.id, n.category_code, n.reported_at, n.x_m, n.y_m, n.r, n.w,
            floor(n.fx)::bigint + CASE WHEN dx.d = 0 THEN 0 WHEN n.fx - floor(n.fx) < 0.5 THEN -1 ELSE 1 END AS kx,
            floor(n.fy)::bigint + CASE WHEN dy.d = 0 THEN 0 WHEN n.fy - floor(n.fy) < 0.5 THEN -1 ELSE 1 END AS ky,
