@@ -122,10 +122,12 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         copy.write(buf.getvalue())
     del buf
     report(STAGES[1], n, n)
-    # Rows whose external id is known (a re-run) or came earlier in the file are not imported again.
+    # Rows whose external id is known (a re-run) or came earlier in the file are not imported again. Keyed by row
+    # number while they are routed: a sequence in this statement would keep it on one core (nextval is not
+    # parallel-safe), and the coordinate transforms here are the costliest per-row work of the routing.
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_new AS
-        SELECT nextval('problems_id_seq') AS id, s.row_no, s.external_id, s.category_code, s.source,
+        SELECT s.row_no::bigint AS id, s.row_no, s.external_id, s.category_code, s.source,
                coalesce(s.description, '') AS description, s.address, s.lon, s.lat, pt.g AS geom,
                coalesce(to_timestamp(s.reported_epoch), now()) AS reported_at, {DERIVED}
         FROM {stage} s CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4490) AS g) pt
@@ -148,10 +150,13 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     result.already = int(ok.sum()) - fresh
     months = session.execute(text(f"SELECT DISTINCT date_trunc('month', reported_at) FROM {stage}_new")).scalars()
     partitions.ensure_months(session, list(months))
-    # Each report is written once, complete, in time order (so each month's partition fills in one run).
+    # Each report is written once, complete, in time order (so each month's partition fills in one run). It gets
+    # its problem id here.
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_rows AS
-        SELECT s.*, left(r.region_code, 6)::char(6) AS district_code, r.region_code, r.grid_cell_id,
+        SELECT nextval('problems_id_seq') AS id, s.row_no, s.external_id, s.category_code, s.source, s.description,
+               s.address, s.lon, s.lat, s.geom, s.reported_at, s.geom_m, s.x_m, s.y_m, s.merc_x, s.merc_y,
+               left(r.region_code, 6)::char(6) AS district_code, r.region_code, r.grid_cell_id,
                r.grid_cell_code, r.street_id, r.street_distance_m, r.point_id
         FROM {stage}_new s JOIN {routed} r ON r.id = s.id"""))
     session.execute(text(f"ANALYZE {stage}_rows"))
