@@ -75,6 +75,57 @@ def ensure_months(session: Session, months: list[datetime]) -> None:
         session.execute(text(create), {"m": list(missing)})
 
 
+# A new month gets at least this many reports from one import: it is loaded bare and attached (below).
+BULK_MONTH_FROM = 20_000
+
+
+def absent(session: Session, months: list[datetime]) -> list[datetime]:
+    """The months (first instants, Beijing time) that have no partition yet."""
+    return list(session.execute(text("""
+        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
+        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
+        {"m": [m for m in months if m is not None]}).scalars())
+
+
+def load_new_months(session: Session, months: list[datetime], columns: str, rows_sql: str,
+                    params: dict[str, Any] | None = None) -> list[datetime]:
+    """Make months that have no partition yet out of `rows_sql` (a month's rows, `:m` its first instant, in the
+    order to store them, with `columns`). Each is written into a bare table and then attached, which builds every
+    index in one sorted pass (~10 s for a million reports, where inserting them into the indexes one by one costs
+    ~30 s). The reports' statement triggers do not see rows written this way, so their counts are added to the
+    pre-binned aggregates here, in one pass; their categories, sources and statuses come from the lookup tables in
+    the caller's transaction. Attaching takes the same lock on the reports as creating a month does (live intake
+    waits for a month only while it is being made). Returns the months made; one that exists after all (another
+    session made it meanwhile) is left to the caller."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid_problem_partition'))"))
+    made: list[datetime] = []
+    tables: list[str] = []
+    for first in months:
+        # DDL takes no parameters: the bounds come back as quoted literals, made by the server from a timestamp.
+        name, lo, hi = session.execute(text("""
+            SELECT 'problems_' || to_char(m, 'YYYYMM'),
+                   quote_literal((m::timestamp AT TIME ZONE 'Asia/Shanghai')::text),
+                   quote_literal(((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')::text)
+            FROM (SELECT date_trunc('month', CAST(:f AS timestamptz) AT TIME ZONE 'Asia/Shanghai')::date AS m) x"""),
+            {"f": first}).one()
+        if session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar() is not None:
+            continue
+        session.execute(text(f"CREATE TABLE {name} (LIKE problems INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
+        session.execute(text(f"INSERT INTO {name} ({columns}) {rows_sql}"), {**(params or {}), "m": first})
+        # With the bound already a constraint, attaching does not scan the rows to check it.
+        session.execute(text(f"ALTER TABLE {name} ADD CONSTRAINT {name}_bound "
+                             f"CHECK (reported_at >= {lo}::timestamptz AND reported_at < {hi}::timestamptz)"))
+        session.execute(text(f"ALTER TABLE problems ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})"))
+        session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound"))
+        made.append(first)
+        tables.append(name)
+    if tables:
+        rows = " UNION ALL ".join("SELECT 1 AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
+                                  f"duplicate_of FROM {name}" for name in tables)
+        session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{rows}'); END $$"))
+    return made
+
+
 def archive(session: Session, before: date) -> list[dict[str, Any]]:
     """Archive every month that ends on or before `before`; returns what moved."""
     today = session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date")).scalar_one()

@@ -148,8 +148,13 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         raise RowsRejected(result.rejected)
     result.inserted = fresh - len(outside)
     result.already = int(ok.sum()) - fresh
-    months = session.execute(text(f"SELECT DISTINCT date_trunc('month', reported_at) FROM {stage}_new")).scalars()
-    partitions.ensure_months(session, list(months))
+    per_month = dict(session.execute(text(
+        f"SELECT date_trunc('month', reported_at), count(*) FROM {stage}_new GROUP BY 1")).all())
+    # A month with no partition yet that gets many reports (a city's first import of its archive) is loaded bare
+    # and attached, its indexes built in bulk; the other months are made now, in a short transaction of their own.
+    new_months = partitions.absent(session, list(per_month)) if result.inserted >= BULK_FROM else []
+    bulk_months = sorted(m for m in new_months if per_month[m] >= partitions.BULK_MONTH_FROM)
+    partitions.ensure_months(session, [m for m in per_month if m not in bulk_months])
     # Each report is written once, complete, in time order (so each month's partition fills in one run). It gets
     # its problem id here.
     session.execute(text(f"""
@@ -170,15 +175,22 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
                       AS l(report, master, master_at)"""),
         {"r": list(links), "m": [v[0] for v in links.values()], "mt": [v[2] for v in links.values()]})
     report(STAGES[3], 1, 1)
-    session.execute(text(f"""
-        INSERT INTO problems ({PROBLEM_COLUMNS}, duplicate_of, duplicates)
+    columns = f"{PROBLEM_COLUMNS}, duplicate_of, duplicates"
+    rows_of = f"""
         SELECT s.id, s.external_id, s.category_code, s.source, s.description, s.address, NULL, NULL, s.geom, s.geom_m,
                s.x_m, s.y_m, s.merc_x, s.merc_y, s.reported_at, s.district_code, s.region_code, s.grid_cell_id,
                s.grid_cell_code, s.street_id, s.street_distance_m, s.point_id, :actor, l.master, coalesce(d.n, 0)
         FROM {stage}_rows s
         LEFT JOIN {stage}_links l ON l.report = s.id
         LEFT JOIN (SELECT master, count(*) AS n FROM {stage}_links GROUP BY master) d ON d.master = s.id
-        ORDER BY s.reported_at, s.id"""), {"actor": actor})
+        WHERE {{months}}
+        ORDER BY s.reported_at, s.id"""
+    one_month = rows_of.format(months="date_trunc('month', s.reported_at) = CAST(:m AS timestamptz)")
+    loaded = partitions.load_new_months(session, bulk_months, columns, one_month, {"actor": actor}) \
+        if bulk_months else []
+    session.execute(text(f"INSERT INTO problems ({columns}) " + rows_of.format(
+        months="date_trunc('month', s.reported_at) <> ALL(CAST(:loaded AS timestamptz[]))")),
+        {"actor": actor, "loaded": loaded})
     session.execute(text(f"""
         UPDATE problems m SET duplicates = m.duplicates + v.n
         FROM (SELECT master, master_at, count(*) AS n FROM {stage}_links l

@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import mapbox_vector_tile
+import numpy as np
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from gis.errors import InvalidInput
 from gis.mvt import tile_of
 from layers import bins, heatmap, lifecycle, partitions, problems, routing, tiles
 from layers.problem_filters import ProblemFilter, flag_params
+from layers.problem_import import import_problems
 from tests.conftest import scalar
 
 
@@ -262,3 +264,51 @@ def test_migrate_installs_the_server_functions_as_the_code_writes_them(demo):
         pid = _report(s)
         assert json.loads(problems.get_json(s, pid))["id"] == pid
     assert [tuple(r) for r in found] == [("ccgrid_intake", 12), ("ccgrid_problem_json", 4)]
+
+
+def test_a_new_month_of_many_reports_is_loaded_bare_and_attached(demo, tmp_path, monkeypatch):
+    # A city's first import of its archive: a month with no partition yet is written into a bare table and then
+    # attached, its indexes built in one pass. It must end up as any other month: indexed, binned, linked.
+    monkeypatch.setattr(partitions, "BULK_MONTH_FROM", 1000)
+    loaded = []
+    load = partitions.load_new_months
+    monkeypatch.setattr(partitions, "load_new_months", lambda *a: loaded.extend(load(*a)) or loaded)
+    rng = np.random.default_rng(9)
+    path = tmp_path / "archive.csv"
+    with path.open("w") as fh:
+        fh.write("工单号,问题类别,来源,经度,纬度,上报时间\n")
+        for i in range(2500):  # 2,400 in March 2024 (no partition), 100 in March 2026 (the demo's, exists)
+            at = f"{'2024-03' if i < 2400 else '2026-03'}-{1 + i % 28:02d}T{8 + i % 10:02d}:{i % 60:02d}"
+            lon, lat = 115.145 + rng.normal(0, 0.002), 34.650 + rng.normal(0, 0.002)
+            fh.write(f"A{i},{('暴露垃圾', '占道经营')[i % 2]},热线,{lon:.6f},{lat:.6f},{at}\n")
+
+    def one(s, sql, **p):
+        return s.execute(text(sql), p).scalar()
+
+    with transaction() as s:
+        assert one(s, "SELECT to_regclass('problems_202403')") is None
+        result = import_problems(s, path, actor="test")
+        assert result.inserted == 2500 and result.duplicates_linked > 100
+        assert [m.strftime("%Y-%m") for m in loaded] == ["2024-03"]  # the bulk path, for that month only
+        assert one(s, "SELECT count(*) FROM pg_inherits WHERE inhrelid = to_regclass('problems_202403') "
+                      "AND inhparent = 'problems'::regclass") == 1
+        indexes = "SELECT count(*) FROM pg_index WHERE indrelid = to_regclass(:t)"
+        assert one(s, indexes, t="problems_202403") == one(s, indexes, t="problems_202603") == 9
+        assert one(s, "SELECT count(*) FROM problems WHERE external_id LIKE 'A%' AND reported_at < '2024-04-01'") \
+            == 2400
+        # Linked as any import links: every master's counter matches its duplicates, none is itself a duplicate.
+        assert one(s, """SELECT count(*) FROM problems m WHERE m.external_id LIKE 'A%' AND (m.duplicates <>
+                         (SELECT count(*) FROM problems d WHERE d.duplicate_of = m.id) OR (m.duplicate_of IS NOT NULL
+                          AND m.duplicates > 0))""") == 0
+        # Its counts are in the pre-binned aggregates, as the statement triggers would have put them.
+        for f in (ProblemFilter(), ProblemFilter(since=datetime(2024, 3, 1, tzinfo=bins.TZ),
+                                                 until=datetime(2024, 4, 1, tzinfo=bins.TZ))):
+            assert bins.heatmap_sql(s, f) is not None
+            got = json.loads(heatmap.heatmap_json(s, cell="hex", size_m=bins.HEX_SIZE_M, filters=f))
+            assert _cells(got) == _cells(_raw_heatmap(s, f)) and got["total"] > 0
+        # Taking the month's reports again adds nothing; new reports of that month go to its partition.
+        assert import_problems(s, path, actor="test").inserted == 0
+        pid = _report(s, at=datetime(2024, 3, 20, 9, tzinfo=bins.TZ))
+        assert one(s, "SELECT tableoid::regclass::text FROM problems WHERE id = :i", i=pid) == "problems_202403"
+        s.rollback()
+    assert scalar("SELECT to_regclass('problems_202403')") is None
