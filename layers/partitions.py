@@ -94,9 +94,10 @@ def load_new_months(session: Session, months: list[datetime], columns: str, rows
     index in one sorted pass (~10 s for a million reports, where inserting them into the indexes one by one costs
     ~30 s). The reports' statement triggers do not see rows written this way, so their counts are added to the
     pre-binned aggregates here, in one pass; their categories, sources and statuses come from the lookup tables in
-    the caller's transaction. Attaching takes the same lock on the reports as creating a month does (live intake
-    waits for a month only while it is being made). Returns the months made; one that exists after all (another
-    session made it meanwhile) is left to the caller."""
+    the caller's transaction. Attaching locks the reports only against other schema changes (reads and writes go
+    on; creating a month with CREATE TABLE … PARTITION OF locks them out until commit), and a session that has to
+    create a month meanwhile waits on the same advisory lock. Returns the months made; one that exists after all
+    (another session made it meanwhile) is left to the caller."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid_problem_partition'))"))
     made: list[datetime] = []
     tables: list[str] = []
