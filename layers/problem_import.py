@@ -203,7 +203,7 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     result.duplicates_linked = len(links) if staged else link_duplicates(session, f"{stage}_rows", result.inserted)
     report(STAGES[4], 1, 1)
     if result.inserted:
-        snapshot_owners(session, f"{stage}_rows")
+        snapshot_owners(session, f"{stage}_rows", staging=f"{stage}_owners" if staged else None)
         report(STAGES[5], 1, 1)
         session.execute(text(f"""
             INSERT INTO problem_events (problem_id, problem_reported_at, district_code, at, actor, action,

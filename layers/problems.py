@@ -42,9 +42,10 @@ _LIVE = """live AS (SELECT id, layer, feature_id FROM assignments
 # The reports are new, so they have no owners yet: one holder of two places of a report (a street chief who is
 # also its grid worker) is kept once, at the first place, by the SELECT rather than by ON CONFLICT, whose
 # speculative insertion per row is the slow way through four million rows.
-_OWNERS_INSERT = """
-INSERT INTO problem_owners (problem_id, problem_reported_at, district_code, assignment_id, place)
-SELECT DISTINCT ON (p.id, a.id) p.id, p.reported_at, p.district_code, a.id, x.place
+_OWNER_COLUMNS = "problem_id, problem_reported_at, district_code, assignment_id, place"
+_OWNERS_SELECT = """
+SELECT DISTINCT ON (p.id, a.id) p.id AS problem_id, p.reported_at AS problem_reported_at, p.district_code,
+       a.id AS assignment_id, x.place
 FROM {rows} p
 LEFT JOIN regions sd ON sd.code = left(p.region_code, 9)
 LEFT JOIN regions cm ON cm.code = left(p.region_code, 12)
@@ -56,7 +57,7 @@ JOIN live a ON a.layer = x.layer AND a.feature_id = x.fid
 WHERE x.fid IS NOT NULL
 ORDER BY p.id, a.id, x.ord
 """
-OWNERS_SQL = f"WITH {_LIVE} {_OWNERS_INSERT}"
+OWNERS_SQL = f"WITH {_LIVE} INSERT INTO problem_owners ({_OWNER_COLUMNS}) {_OWNERS_SELECT}"
 
 # A new report's master: an earlier open report of the same category within the category's radius and window
 # that is not itself a duplicate, oldest first. `n` is the new report (id, category_code, reported_at, geom, x_m,
@@ -186,10 +187,16 @@ def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
     return len(linked)
 
 
-def snapshot_owners(session: Session, rows: str, params: dict[str, Any] | None = None) -> None:
+def snapshot_owners(session: Session, rows: str, staging: str | None = None) -> None:
     """Record the owners in force today (the database's calendar day, Beijing) of each routed report in the relation
-    `rows`."""
-    session.execute(text(OWNERS_SQL.format(rows=rows)), params or {})
+    `rows`. With `staging` (a big batch), they are first selected into that new unlogged table: a query that makes
+    a table may use both cores, one that inserts does not (the selection of four million owner rows: 8 s → 3 s)."""
+    if staging is None:
+        session.execute(text(OWNERS_SQL.format(rows=rows)))
+        return
+    session.execute(text(f"CREATE UNLOGGED TABLE {staging} AS WITH {_LIVE} {_OWNERS_SELECT.format(rows=rows)}"))
+    session.execute(text(f"INSERT INTO problem_owners ({_OWNER_COLUMNS}) SELECT {_OWNER_COLUMNS} FROM {staging}"))
+    session.execute(text(f"DROP TABLE {staging}"))
 
 
 @dataclass
