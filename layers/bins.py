@@ -123,10 +123,10 @@ def tile_sql(session: Session, z: int, filters: ProblemFilter, cells: int = 64) 
     return sql, {**params, **od_params}
 
 
-def rebuild(session: Session) -> int:
-    """Recount every bin from the reports (after a restore or a manual fix); returns the bins written."""
-    session.execute(text("DELETE FROM problem_bins"))
-    session.execute(text("DO $$ BEGIN EXECUTE ccgrid_bins_sql('SELECT 1 AS sign, x_m, y_m, merc_x, merc_y, "
-                         "region_code, reported_at, status, duplicate_of FROM problems'); END $$"))
-    return session.execute(text("SELECT count(*) FROM problem_bins")).scalar_one()
-
+def count(session: Session, tables: list[str], sign: int = 1) -> None:
+    """Add (sign 1) or take out (sign -1) the reports of these tables — the reports table or some of its months —
+    to or from the bins, in one upsert: for writes the reports' statement triggers do not see (a month attached or
+    detached)."""
+    rows = " UNION ALL ".join(f"SELECT {sign} AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
+                              f"duplicate_of FROM {table}" for table in tables)
+    session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{rows}'); END $$"))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import transaction
 from gis.errors import DatabaseUnavailable, InvalidInput
+from layers import bins
 
 CHILDREN = ("problem_events", "problem_owners", "problem_photos", "escalations", "problem_external_ids")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -51,6 +52,14 @@ def ensure(session: Session, first: date, months: int) -> list[str]:
                              interval '1 month') AS m"""), {"f": first, "n": months}).scalars())
 
 
+def absent(session: Session, months: list[datetime]) -> list[datetime]:
+    """The months (first instants, Beijing time) that have no partition yet."""
+    return list(session.execute(text("""
+        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
+        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
+        {"m": [m for m in months if m is not None]}).scalars())
+
+
 def ensure_months(session: Session, months: list[datetime]) -> None:
     """Make sure the partitions of these months exist.
 
@@ -59,11 +68,7 @@ def ensure_months(session: Session, months: list[datetime]) -> None:
     cannot get the lock within two seconds (the caller's own transaction may hold a lock on the reports, e.g. a
     demo reload that deleted some), they are created in the caller's transaction instead.
     """
-    wanted = [m for m in months if m is not None]
-    missing = session.execute(text("""
-        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
-        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
-        {"m": wanted}).scalars().all()
+    missing = absent(session, months)
     if not missing:
         return
     create = "SELECT ccgrid_problem_partition(m) FROM unnest(CAST(:m AS timestamptz[])) AS m"
@@ -77,14 +82,6 @@ def ensure_months(session: Session, months: list[datetime]) -> None:
 
 # A new month gets at least this many reports from one import: it is loaded bare and attached (below).
 BULK_MONTH_FROM = 20_000
-
-
-def absent(session: Session, months: list[datetime]) -> list[datetime]:
-    """The months (first instants, Beijing time) that have no partition yet."""
-    return list(session.execute(text("""
-        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
-        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
-        {"m": [m for m in months if m is not None]}).scalars())
 
 
 def load_new_months(session: Session, months: list[datetime], columns: str, rows_sql: str,
@@ -121,9 +118,7 @@ def load_new_months(session: Session, months: list[datetime], columns: str, rows
         made.append(first)
         tables.append(name)
     if tables:
-        rows = " UNION ALL ".join("SELECT 1 AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
-                                  f"duplicate_of FROM {name}" for name in tables)
-        session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{rows}'); END $$"))
+        bins.count(session, tables)
     return made
 
 
@@ -141,9 +136,7 @@ def archive(session: Session, before: date) -> list[dict[str, Any]]:
             continue
         name = part["name"]
         # Its counts leave the aggregates first (a detach is not a delete: no trigger sees it).
-        session.execute(text(
-            "DO $$ BEGIN EXECUTE ccgrid_bins_sql('SELECT -1 AS sign, x_m, y_m, merc_x, merc_y, region_code, "
-            f"reported_at, status, duplicate_of FROM {name}'); END $$"))
+        bins.count(session, [name], sign=-1)
         session.execute(text("SET LOCAL ccgrid.archiving = on"))  # lets the history rows move
         counts = {}
         for child in CHILDREN:
