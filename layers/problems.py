@@ -163,13 +163,7 @@ def find_duplicates(session: Session, batch: str, batch_size: int, staged: bool 
 def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
     """Find the masters of stored new reports (`find_duplicates`) and link them."""
     linked = find_duplicates(session, batch, batch_size)
-    if len(linked) == 1:  # one link: constants, so each update is planned for its month alone
-        (report, (master, report_at, master_at)), = linked.items()
-        session.execute(text("UPDATE problems SET duplicate_of = :m WHERE id = :r AND reported_at = :rt"),
-                        {"m": master, "r": report, "rt": report_at})
-        session.execute(text("UPDATE problems SET duplicates = duplicates + 1 WHERE id = :m AND reported_at = :mt"),
-                        {"m": master, "mt": master_at})
-    elif linked:
+    if linked:
         # Both keys of each row, so each update reaches its month's partition directly.
         session.execute(text("""
             UPDATE problems p SET duplicate_of = v.master
