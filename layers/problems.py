@@ -317,9 +317,6 @@ _DETAIL = """,
             FROM problem_events e WHERE e.problem_id = p.id) AS history,
            ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
                  ORDER BY d.id) AS duplicate_ids"""
-# The same, as a server function: its plan is kept, generic, and prunes the partitions at run time (planning the
-# query for a dozen monthly partitions on every call took 1.6 of its 2 ms). `install` creates it on migrate.
-# VOLATILE (it only reads): so it sees a report written earlier in the same statement (intake's answer).
 def _problem_json_query(with_contact: bool) -> str:
     # The bound parameters become the function's arguments (`:c` → `p_c`; casts like `::numeric` stay).
     sql = re.sub(r"(?<![:\w]):(pending|c)\b", r"p_\1", _problem_sql(with_contact).format(extra=_DETAIL))
@@ -328,12 +325,17 @@ def _problem_json_query(with_contact: bool) -> str:
     ) x)"""
 
 
+# The same, as a server function: its plan is kept, generic, and prunes the partitions at run time (planning the
+# query for a dozen monthly partitions on every call took 1.6 of its 2 ms). Without `p_t` it looks up the report's
+# month first. VOLATILE (it only reads): so it sees a report written earlier in the same statement (intake's
+# answer). `install` creates it on migrate.
 PROBLEM_JSON_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION ccgrid_problem_json(p_i bigint, p_t timestamptz, p_scope text, p_c boolean)
 RETURNS text LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
 DECLARE
     p_pending text[] := (SELECT pending FROM ({FLAGS_SQL}) flags);
 BEGIN
+    p_t := coalesce(p_t, (SELECT reported_at FROM problems WHERE id = p_i));
     IF p_c THEN
         RETURN {_problem_json_query(True)};
     END IF;
@@ -347,8 +349,6 @@ def get_json(session: Session, pid: int, *, at: datetime | None = None, scope: s
              with_contact: bool = False) -> str:
     """One problem with its routing, owners, history and duplicate ids, as JSON text. `at`, when the caller knows
     when it was reported, spares looking up its month."""
-    if at is None:  # a plain lookup first, so the wide query is planned for one partition, not all
-        at = session.execute(text("SELECT reported_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
     # Typed, so an id beyond 64 bits is a value error (422), not a call to a function that does not exist.
     out = session.execute(text("SELECT ccgrid_problem_json(CAST(:i AS bigint), CAST(:t AS timestamptz), "
                                "CAST(:scope AS text), CAST(:c AS boolean))"),
