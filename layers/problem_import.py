@@ -148,11 +148,14 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         raise RowsRejected(result.rejected)
     result.inserted = fresh - len(outside)
     result.already = int(ok.sum()) - fresh
+    # A big batch is linked to its masters before it is written, so each report is written once, linked, and only
+    # masters stored earlier are updated; a small one is linked after (one probe per report needs them stored).
+    staged = result.inserted >= BULK_FROM
     per_month = dict(session.execute(text(
         f"SELECT date_trunc('month', reported_at), count(*) FROM {stage}_new GROUP BY 1")).all())
     # A month with no partition yet that gets many reports (a city's first import of its archive) is loaded bare
     # and attached, its indexes built in bulk; the other months are made now, in a short transaction of their own.
-    new_months = partitions.absent(session, list(per_month)) if result.inserted >= BULK_FROM else []
+    new_months = partitions.absent(session, list(per_month)) if staged else []
     bulk_months = sorted(m for m in new_months if per_month[m] >= partitions.BULK_MONTH_FROM)
     partitions.ensure_months(session, [m for m in per_month if m not in bulk_months])
     # Each report is written once, complete, in time order (so each month's partition fills in one run). It gets
@@ -165,9 +168,6 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
                r.grid_cell_code, r.street_id, r.street_distance_m, r.point_id
         FROM {stage}_new s JOIN {routed} r ON r.id = s.id"""))
     session.execute(text(f"ANALYZE {stage}_rows"))
-    # A big batch is linked to its masters before it is written, so each report is written once, linked, and only
-    # masters stored earlier are updated; a small one is linked after (one probe per report needs them stored).
-    staged = result.inserted >= BULK_FROM
     links = find_duplicates(session, f"{stage}_rows", result.inserted, staged=True) if staged else {}
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_links AS
