@@ -106,9 +106,6 @@ BEGIN
             v_xm, v_ym, v_mx, v_my, v_at, left(v_route.region_code, 6), v_route.region_code, v_route.grid_cell_id,
             v_route.grid_cell_code, v_route.street_id, v_route.street_distance_m, v_route.point_id, p_actor,
             v_master);
-    IF v_master IS NOT NULL THEN
-        UPDATE problems SET duplicates = duplicates + 1 WHERE id = v_master AND reported_at = v_master_at;
-    END IF;
     IF p_external_id IS NOT NULL THEN
         INSERT INTO problem_external_ids (external_id, problem_id, reported_at) VALUES (p_external_id, v_id, v_at);
     END IF;

@@ -148,8 +148,9 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         raise RowsRejected(result.rejected)
     result.inserted = fresh - len(outside)
     result.already = int(ok.sum()) - fresh
-    # A big batch is linked to its masters before it is written, so each report is written once, linked, and only
-    # masters stored earlier are updated; a small one is linked after (one probe per report needs them stored).
+    # A big batch is linked to its masters before it is written, so each report is written once, linked (masters
+    # carry no counter to update: migration 0012); a small one is linked after (one probe per report needs them
+    # stored).
     staged = result.inserted >= BULK_FROM
     per_month = dict(session.execute(text(
         f"SELECT date_trunc('month', reported_at), count(*) FROM {stage}_new GROUP BY 1")).all())
@@ -171,18 +172,16 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     links = find_duplicates(session, f"{stage}_rows", result.inserted, staged=True) if staged else {}
     session.execute(text(f"""
         CREATE UNLOGGED TABLE {stage}_links AS
-        SELECT * FROM unnest(CAST(:r AS bigint[]), CAST(:m AS bigint[]), CAST(:mt AS timestamptz[]))
-                      AS l(report, master, master_at)"""),
-        {"r": list(links), "m": [v[0] for v in links.values()], "mt": [v[2] for v in links.values()]})
+        SELECT * FROM unnest(CAST(:r AS bigint[]), CAST(:m AS bigint[])) AS l(report, master)"""),
+        {"r": list(links), "m": [v[0] for v in links.values()]})
     report(STAGES[3], 1, 1)
-    columns = f"{PROBLEM_COLUMNS}, duplicate_of, duplicates"
+    columns = f"{PROBLEM_COLUMNS}, duplicate_of"
     rows_of = f"""
         SELECT s.id, s.external_id, s.category_code, s.source, s.description, s.address, NULL, NULL, s.geom, s.geom_m,
                s.x_m, s.y_m, s.merc_x, s.merc_y, s.reported_at, s.district_code, s.region_code, s.grid_cell_id,
-               s.grid_cell_code, s.street_id, s.street_distance_m, s.point_id, :actor, l.master, coalesce(d.n, 0)
+               s.grid_cell_code, s.street_id, s.street_distance_m, s.point_id, :actor, l.master
         FROM {stage}_rows s
         LEFT JOIN {stage}_links l ON l.report = s.id
-        LEFT JOIN (SELECT master, count(*) AS n FROM {stage}_links GROUP BY master) d ON d.master = s.id
         WHERE {{months}}
         ORDER BY s.reported_at, s.id"""
     one_month = rows_of.format(months="date_trunc('month', s.reported_at) = CAST(:m AS timestamptz)")
@@ -191,12 +190,6 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     session.execute(text(f"INSERT INTO problems ({columns}) " + rows_of.format(
         months="date_trunc('month', s.reported_at) <> ALL(CAST(:loaded AS timestamptz[]))")),
         {"actor": actor, "loaded": loaded})
-    session.execute(text(f"""
-        UPDATE problems m SET duplicates = m.duplicates + v.n
-        FROM (SELECT master, master_at, count(*) AS n FROM {stage}_links l
-              WHERE NOT EXISTS (SELECT 1 FROM {stage}_rows s WHERE s.id = l.master)
-              GROUP BY master, master_at) v
-        WHERE m.id = v.master AND m.reported_at = v.master_at"""))
     session.execute(text(f"""
         INSERT INTO problem_external_ids (external_id, problem_id, reported_at)
         SELECT external_id, id, reported_at FROM {stage}_rows"""))

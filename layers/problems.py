@@ -89,54 +89,57 @@ ORDER BY n.reported_at, n.id, m.reported_at, m.id
 # category's radius and a time bucket of its category's window, and hash-join each new report with the open reports
 # of the same category in the 2×2 squares its radius can reach (its own and the nearer neighbour each way) and in
 # its own and the previous bucket: one pass over integers, no index probes, and a busy square's year of reports is
-# never paired with itself.
-_DUPLICATE_CANDIDATES_BULK = """
-WITH n AS (
-    SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m, c.duplicate_radius_m AS r,
-           make_interval(hours => c.duplicate_window_h) AS w,
-           p.x_m / (2 * c.duplicate_radius_m) AS fx, p.y_m / (2 * c.duplicate_radius_m) AS fy,
-           floor(extract(epoch FROM p.reported_at) / (c.duplicate_window_h * 3600))::bigint AS ct
-    FROM {batch} p
-    JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
-span AS (SELECT min(reported_at - w) AS t0, max(reported_at) AS t1 FROM n),
-nb AS MATERIALIZED (  -- each report once per reachable square and bucket; inlined, the join nests loops (>10 min)
-    SELECT n.id, n.category_code, n.reported_at, n.x_m, n.y_m, n.r, n.w,
-           floor(n.fx)::bigint + CASE WHEN dx.d = 0 THEN 0 WHEN n.fx - floor(n.fx) < 0.5 THEN -1 ELSE 1 END AS kx,
-           floor(n.fy)::bigint + CASE WHEN dy.d = 0 THEN 0 WHEN n.fy - floor(n.fy) < 0.5 THEN -1 ELSE 1 END AS ky,
-           n.ct - dt.d AS kt
-    FROM n CROSS JOIN (VALUES (0), (1)) AS dx(d) CROSS JOIN (VALUES (0), (1)) AS dy(d)
-    CROSS JOIN (VALUES (0), (1)) AS dt(d)),
-m AS MATERIALIZED (
-    SELECT p.id, p.category_code, p.reported_at, p.x_m, p.y_m,
-           floor(p.x_m / (2 * c.duplicate_radius_m))::bigint AS kx,
-           floor(p.y_m / (2 * c.duplicate_radius_m))::bigint AS ky,
-           floor(extract(epoch FROM p.reported_at) / (c.duplicate_window_h * 3600))::bigint AS kt
-    FROM (SELECT id, category_code, reported_at, x_m, y_m FROM problems, span
-          WHERE duplicate_of IS NULL AND status NOT IN ('closed', 'rejected')
-            AND reported_at >= span.t0 AND reported_at <= span.t1
-          {also}) p
-    JOIN problem_categories c ON c.code = p.category_code AND c.duplicate_radius_m IS NOT NULL),
-pairs AS (
-    SELECT n.id AS report, m.id AS master, n.reported_at, m.reported_at AS master_at,
-           row_number() OVER (PARTITION BY n.id ORDER BY m.reported_at, m.id) AS k
-    FROM nb n JOIN m ON m.category_code = n.category_code AND m.kx = n.kx AND m.ky = n.ky AND m.kt = n.kt
-    WHERE (m.reported_at, m.id) < (n.reported_at, n.id) AND m.reported_at >= n.reported_at - n.w
-      AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= n.r ^ 2)
-SELECT report, reported_at AS report_at, master, master_at FROM pairs WHERE k <= :per_report
-ORDER BY reported_at, report, master_at, master
-"""
+# never paired with itself. Work tables (not CTEs) so that both cores build them and share the join's hash table;
+# the square is packed into one bigint (x · 2³² + y) and the bucket with the category's number into another.
+_CATEGORIES = """
+CREATE UNLOGGED TABLE {work}_c AS  -- a table, not a subquery: a window function would keep the rest on one core
+SELECT code, row_number() OVER (ORDER BY code) AS no, duplicate_radius_m AS r, duplicate_window_h * 3600 AS ws
+FROM problem_categories WHERE duplicate_radius_m IS NOT NULL"""
+_SQUARE = "floor({x} / (2 * c.r))::bigint * 4294967296 + floor({y} / (2 * c.r))::bigint"
+_BUCKET = "floor(extract(epoch FROM {t}) / c.ws)::bigint * CAST(:ncat AS bigint) + c.no"
+_BULK_SPAN = """
+SELECT min(p.reported_at - make_interval(secs => c.ws)), max(p.reported_at)
+FROM {batch} p JOIN {work}_c c ON c.code = p.category_code"""
+_BULK_NEW = f"""
+CREATE UNLOGGED TABLE {{work}}_n AS
+SELECT p.id, p.reported_at, p.reported_at - make_interval(secs => c.ws) AS lo, p.x_m, p.y_m, c.r,
+       ARRAY[k.sq, k.sq + k.dx, k.sq + k.dy, k.sq + k.dx + k.dy] AS squares, k.bucket
+FROM {{batch}} p JOIN {{work}}_c c ON c.code = p.category_code
+CROSS JOIN LATERAL (
+    SELECT {_SQUARE.format(x="p.x_m", y="p.y_m")} AS sq, {_BUCKET.format(t="p.reported_at")} AS bucket,
+           CASE WHEN p.x_m / (2 * c.r) - floor(p.x_m / (2 * c.r)) < 0.5 THEN -4294967296 ELSE 4294967296 END AS dx,
+           CASE WHEN p.y_m / (2 * c.r) - floor(p.y_m / (2 * c.r)) < 0.5 THEN -1 ELSE 1 END AS dy) k"""
+_BULK_MASTERS = f"""
+CREATE UNLOGGED TABLE {{work}}_m AS
+SELECT p.id, p.reported_at, p.x_m, p.y_m, {_SQUARE.format(x="p.x_m", y="p.y_m")} AS sq,
+       {_BUCKET.format(t="p.reported_at")} AS bucket
+FROM (SELECT id, category_code, reported_at, x_m, y_m FROM problems
+      WHERE duplicate_of IS NULL AND status NOT IN ('closed', 'rejected')
+        AND reported_at >= CAST(:t0 AS timestamptz) AND reported_at <= CAST(:t1 AS timestamptz)
+      {{also}}) p
+JOIN {{work}}_c c ON c.code = p.category_code"""
+_BULK_PAIRS = """
+CREATE UNLOGGED TABLE {work}_pairs AS
+SELECT n.id AS report, n.reported_at AS report_at, m.id AS master, m.reported_at AS master_at
+FROM {work}_n n
+CROSS JOIN LATERAL unnest(n.squares || n.squares, ARRAY[n.bucket, n.bucket, n.bucket, n.bucket,
+                          n.bucket - CAST(:ncat AS bigint), n.bucket - CAST(:ncat AS bigint),
+                          n.bucket - CAST(:ncat AS bigint), n.bucket - CAST(:ncat AS bigint)]) AS k(sq, bucket)
+JOIN {work}_m m ON m.sq = k.sq AND m.bucket = k.bucket
+WHERE (m.reported_at, m.id) < (n.reported_at, n.id) AND m.reported_at >= n.lo
+  AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= n.r ^ 2"""
 BULK_FROM = 500  # batches this big use the bucketed join
 # A report whose few oldest candidates were all linked in this batch starts its own group instead.
 _CANDIDATES_PER_REPORT = 8
 
 
-Links = dict[int, tuple[int, Any, Any]]  # report → (master, report time, master time)
+Links = dict[int, tuple[int, Any]]  # report → (master, report time)
 
 
 def find_duplicates(session: Session, batch: str, batch_size: int, staged: bool = False) -> Links:
     """Each new report's master, oldest report first: a report linked here cannot be a later one's master.
 
-    `batch` is a relation of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
+    `batch` is a table of the new reports (id, reported_at; for big batches also category_code, x_m, y_m).
     `staged`: the batch (a big one) is not stored yet, and its own reports are masters too; the rows can then be
     written linked instead of updated after (a non-HOT update rewrites a row and its nine index entries: ~25 s for
     a million). One report at a time is linked by `ccgrid_intake` (layers/intake_function.py).
@@ -144,20 +147,47 @@ def find_duplicates(session: Session, batch: str, batch_size: int, staged: bool 
     bulk = batch_size >= BULK_FROM
     if staged and not bulk:
         raise ValueError("a small batch is linked after it is stored")
-    if bulk:  # the CTEs hide the row counts; a merge join would sort millions of keys to disk
-        session.execute(text("SET LOCAL enable_mergejoin = off"))
-        also = f"UNION ALL SELECT id, category_code, reported_at, x_m, y_m FROM {batch}" if staged else ""
-        sql = _DUPLICATE_CANDIDATES_BULK.format(batch=batch, also=also)
-    else:
-        sql = _DUPLICATE_CANDIDATES.format(batch=batch)
-    rows = session.execute(text(sql), {"per_report": _CANDIDATES_PER_REPORT})
     if bulk:
-        session.execute(text("RESET enable_mergejoin"))
+        rows = _bulk_candidates(session, batch, staged)
+    else:
+        rows = session.execute(text(_DUPLICATE_CANDIDATES.format(batch=batch)),
+                               {"per_report": _CANDIDATES_PER_REPORT}).all()
     linked: Links = {}
-    for report, report_at, master, master_at in rows.all():
-        if report not in linked and master not in linked:
-            linked[report] = (master, report_at, master_at)
+    last, seen = None, 0
+    for report, report_at, master, _master_at in rows:
+        seen = seen + 1 if report == last else 1
+        last = report
+        if seen <= _CANDIDATES_PER_REPORT and report not in linked and master not in linked:
+            linked[report] = (master, report_at)
     return linked
+
+
+def _bulk_candidates(session: Session, batch: str, staged: bool) -> list[Any]:
+    """Every (report, master) pair of a big batch, each report's in its masters' order (the bucketed join)."""
+    work = f"{batch}_dup"
+    ncat = session.execute(text("SELECT count(*) + 1 FROM problem_categories")).scalar_one()
+    session.execute(text(_CATEGORIES.format(work=work)))
+    session.execute(text(f"ANALYZE {work}_c"))
+    t0, t1 = session.execute(text(_BULK_SPAN.format(work=work, batch=batch))).one()
+    if t0 is None:  # no report of a category that links duplicates
+        session.execute(text(f"DROP TABLE {work}_c"))
+        return []
+    also = f"UNION ALL SELECT id, category_code, reported_at, x_m, y_m FROM {batch}" if staged else ""
+    session.execute(text(_BULK_NEW.format(work=work, batch=batch)), {"ncat": ncat})
+    session.execute(text(_BULK_MASTERS.format(work=work, also=also)), {"ncat": ncat, "t0": t0, "t1": t1})
+    session.execute(text(f"ANALYZE {work}_n"))
+    session.execute(text(f"ANALYZE {work}_m"))
+    # A merge join would sort millions of keys; a memo of each report's own keys never hits.
+    session.execute(text("SET LOCAL enable_mergejoin = off"))
+    session.execute(text("SET LOCAL enable_memoize = off"))
+    session.execute(text(_BULK_PAIRS.format(work=work)), {"ncat": ncat})
+    session.execute(text("RESET enable_mergejoin"))
+    session.execute(text("RESET enable_memoize"))
+    rows = session.execute(text(
+        f"SELECT * FROM {work}_pairs ORDER BY report_at, report, master_at, master")).all()
+    for suffix in ("_pairs", "_m", "_n", "_c"):
+        session.execute(text(f"DROP TABLE {work}{suffix}"))
+    return rows
 
 
 def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
@@ -171,13 +201,6 @@ def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
                  AS v(report, at, master)
             WHERE p.id = v.report AND p.reported_at = v.at"""),
             {"r": list(linked), "rt": [v[1] for v in linked.values()], "m": [v[0] for v in linked.values()]})
-        session.execute(text("""
-            UPDATE problems m SET duplicates = m.duplicates + v.n
-            FROM (SELECT master, at, count(*) AS n
-                  FROM unnest(CAST(:m AS bigint[]), CAST(:mt AS timestamptz[])) AS x(master, at)
-                  GROUP BY master, at) v
-            WHERE m.id = v.master AND m.reported_at = v.at"""),
-            {"m": [v[0] for v in linked.values()], "mt": [v[2] for v in linked.values()]})
     return len(linked)
 
 
@@ -274,6 +297,13 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
     return receive(session, report, actor=actor, scope=scope).id
 
 
+# How many reports are linked to a report: counted from the links (the partial index on duplicate_of), so no counter
+# on the master is updated (and locked) for each duplicate. Duplicates come after their master: the search starts at
+# its month.
+DUPLICATES_SQL = ("(SELECT count(*) FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at)"
+                  "::int")
+
+
 def _problem_sql(with_contact: bool) -> str:
     """The problem's row as the API shows it; the reporter and contact only for roles that see personal data."""
     contact = "p.reporter, p.reporter_contact," if with_contact else ""
@@ -285,7 +315,8 @@ def _problem_sql(with_contact: bool) -> str:
            p.grid_cell_id, p.grid_cell_code, p.street_id, s.name AS street_name,
            round(p.street_distance_m::numeric, 1)::float AS street_distance_m,
            p.point_id, ap.name AS point_name, ap.point_type,
-           p.duplicate_of, p.duplicates, p.dispatched_at, p.due_at, p.closed_at, p.rework_count, p.extension_count,
+           p.duplicate_of, {DUPLICATES_SQL} AS duplicates, p.dispatched_at, p.due_at, p.closed_at,
+           p.rework_count, p.extension_count,
            {overdue_sql("p")} AS overdue,
            p.updated_at{{extra}}
     FROM problems p
