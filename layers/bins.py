@@ -124,9 +124,11 @@ def tile_sql(session: Session, z: int, filters: ProblemFilter, cells: int = 64) 
 
 
 def count(session: Session, tables: list[str], sign: int = 1) -> None:
-    """Add (sign 1) or take out (sign -1) the reports of these tables — the reports table or some of its months —
-    to or from the bins, in one upsert: for writes the reports' statement triggers do not see (a month attached or
-    detached)."""
+    """Add (sign 1) or take out (sign -1) the reports of these tables — the reports table, some of its months, or
+    a subquery with an alias and the reports' columns x_m, y_m, merc_x, merc_y, region_code, reported_at, status,
+    duplicate_of — to or from the bins, in one upsert: for writes the reports' statement triggers do not see (a
+    month attached or detached, rows written straight into their months)."""
     rows = " UNION ALL ".join(f"SELECT {sign} AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
                               f"duplicate_of FROM {table}" for table in tables)
-    session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{rows}'); END $$"))
+    quoted = rows.replace("'", "''")
+    session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{quoted}'); END $$"))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gis.db import transaction
 from gis.errors import DatabaseUnavailable, InvalidInput
 from layers import bins
+from layers.calendar import TZ
 
 CHILDREN = ("problem_events", "problem_owners", "problem_photos", "escalations", "problem_external_ids")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -84,20 +85,32 @@ def ensure_months(session: Session, months: list[datetime]) -> None:
 BULK_MONTH_FROM = 20_000
 
 
+def table_of(first: datetime) -> str:
+    """The partition of the month that starts at `first`."""
+    return f"problems_{first.astimezone(TZ):%Y%m}"
+
+
+def insert_months(session: Session, months: list[datetime], columns: str, rows_sql: str,
+                  params: dict[str, Any] | None = None) -> None:
+    """Write `rows_sql` (as for `load_new_months`) straight into each month's existing partition. The reports'
+    statement triggers do not see rows written this way: the caller adds them to the pre-binned counts
+    (`bins.count`) and takes their lookup keys from lookup rows it has locked."""
+    for first in months:
+        session.execute(text(f"INSERT INTO {table_of(first)} ({columns}) {rows_sql}"), {**(params or {}), "m": first})
+
+
 def load_new_months(session: Session, months: list[datetime], columns: str, rows_sql: str,
                     params: dict[str, Any] | None = None) -> list[datetime]:
     """Make months that have no partition yet out of `rows_sql` (a month's rows, `:m` its first instant, in the
     order to store them, with `columns`). Each is written into a bare table and then attached, which builds every
     index in one sorted pass (~10 s for a million reports, where inserting them into the indexes one by one costs
-    ~30 s). The reports' statement triggers do not see rows written this way, so their counts are added to the
-    pre-binned aggregates here, in one pass; their categories, sources and statuses come from the lookup tables in
-    the caller's transaction. Attaching locks the reports only against other schema changes (reads and writes go
-    on; creating a month with CREATE TABLE … PARTITION OF locks them out until commit), and a session that has to
-    create a month meanwhile waits on the same advisory lock. Returns the months made; one that exists after all
+    ~30 s). As with `insert_months`, the reports' statement triggers do not see rows written this way. Attaching
+    locks the reports only against other schema changes (reads and writes go on; creating a month with CREATE
+    TABLE … PARTITION OF locks them out until commit), and a session that has to create a month meanwhile waits on
+    the same advisory lock. Returns the months made; one that exists after all
     (another session made it meanwhile) is left to the caller."""
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid_problem_partition'))"))
     made: list[datetime] = []
-    tables: list[str] = []
     for first in months:
         # DDL takes no parameters: the bounds come back as quoted literals, made by the server from a timestamp.
         name, lo, hi = session.execute(text("""
@@ -116,9 +129,6 @@ def load_new_months(session: Session, months: list[datetime], columns: str, rows
         session.execute(text(f"ALTER TABLE problems ATTACH PARTITION {name} FOR VALUES FROM ({lo}) TO ({hi})"))
         session.execute(text(f"ALTER TABLE {name} DROP CONSTRAINT {name}_bound"))
         made.append(first)
-        tables.append(name)
-    if tables:
-        bins.count(session, tables)
     return made
 
 

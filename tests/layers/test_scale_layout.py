@@ -153,6 +153,37 @@ def test_pre_binned_counts_equal_counting_the_reports_after_every_kind_of_write(
         s.rollback()
 
 
+@pytest.mark.parametrize("reports", [40, 1200])  # linked after writing / before writing (problems.BULK_FROM)
+def test_an_import_into_existing_months_keeps_the_pre_binned_counts(demo, tmp_path, reports):
+    # The rows go straight into their months' partitions, past the reports' statement triggers; the import counts
+    # them into the bins itself. Dense enough that many are duplicates (not counted), over two months.
+    rng = np.random.default_rng(reports)
+    path = tmp_path / "dense.csv"
+    with path.open("w") as fh:
+        fh.write("工单号,问题类别,来源,经度,纬度,上报时间\n")
+        for i in range(reports):
+            at = f"2026-0{3 + i % 2}-{1 + i % 5:02d}T{8 + i % 10:02d}:{i % 60:02d}"
+            lon, lat = 115.15 + rng.normal(0, 0.0005), 34.652 + rng.normal(0, 0.0005)
+            fh.write(f"B{i},{('暴露垃圾', '占道经营')[i % 2]},热线,{lon:.6f},{lat:.6f},{at}\n")
+    with transaction() as s:
+        assert one_of(s, "SELECT count(*) FROM problems WHERE reported_at >= '2026-03-01' "
+                         "AND reported_at < '2026-05-01'") > 0  # months that hold reports already
+        result = import_problems(s, path, actor="test")
+        assert result.inserted == reports and result.duplicates_linked > reports // 4
+        for f in (ProblemFilter(), ProblemFilter(since=datetime(2026, 4, 1, tzinfo=bins.TZ),
+                                                 until=datetime(2026, 5, 1, tzinfo=bins.TZ))):
+            got = json.loads(heatmap.heatmap_json(s, cell="hex", size_m=bins.HEX_SIZE_M, filters=f))
+            assert _cells(got) == _cells(_raw_heatmap(s, f)) and got["total"] > 0
+        x, y = tile_of(115.15, 34.652, 12)
+        fast = _decoded(tiles.tile(s, "problems", 12, x, y))
+        assert fast and fast == _decoded(_raw_tile(s, 12, x, y))
+        s.rollback()
+
+
+def one_of(s, sql, **p):
+    return s.execute(text(sql), p).scalar()
+
+
 def _decoded(tile: bytes):
     features = mapbox_vector_tile.decode(tile)["problems"]["features"] if tile else []
     return sorted((f["properties"]["count"], f["properties"]["open"], f["properties"]["overdue"],
