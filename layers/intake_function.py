@@ -26,7 +26,7 @@ _ROUTED = ("(SELECT v_id AS id, v_at AS reported_at, CAST(left(v_route.region_co
            "v_route.region_code AS region_code, v_route.grid_cell_id AS grid_cell_id, v_route.street_id AS street_id, "
            "v_route.point_id AS point_id)")
 
-_MASTER = f"""SELECT m.id, m.reported_at
+_MASTER = f"""SELECT m.id
 FROM (SELECT $1::bigint AS id, $2::text AS category_code, $3::timestamptz AS reported_at, $4::geometry AS geom,
              $5::float8 AS x_m, $6::float8 AS y_m) n
 CROSS JOIN (SELECT $7::float8 AS duplicate_radius_m, $8::int AS duplicate_window_h) c
@@ -58,7 +58,6 @@ DECLARE
     v_my float8;
     v_route record;
     v_master bigint;
-    v_master_at timestamptz;
 BEGIN
     SELECT * INTO v_cat FROM problem_categories c
     WHERE (c.code = p_category OR c.name = p_category) AND c.active ORDER BY c.code = p_category DESC LIMIT 1;
@@ -97,7 +96,7 @@ BEGIN
     IF v_cat.duplicate_radius_m IS NOT NULL THEN
         -- Planned with the values (EXECUTE), the earliest time as a value too so that only the months it spans
         -- are planned: a kept generic plan reads the category+time index instead of the GiST box (~800 rows).
-        EXECUTE {_literal(_MASTER)} INTO v_master, v_master_at
+        EXECUTE {_literal(_MASTER)} INTO v_master
         USING v_id, v_cat.code, v_at, v_geom, v_xm, v_ym, v_cat.duplicate_radius_m, v_cat.duplicate_window_h,
               v_at - make_interval(hours => v_cat.duplicate_window_h);
     END IF;

@@ -53,12 +53,17 @@ def ensure(session: Session, first: date, months: int) -> list[str]:
                              interval '1 month') AS m"""), {"f": first, "n": months}).scalars())
 
 
+def table_of(first: datetime) -> str:
+    """The partition of the month that starts at `first`."""
+    return f"problems_{first.astimezone(TZ):%Y%m}"
+
+
 def absent(session: Session, months: list[datetime]) -> list[datetime]:
     """The months (first instants, Beijing time) that have no partition yet."""
-    return list(session.execute(text("""
-        SELECT m FROM unnest(CAST(:m AS timestamptz[])) AS m
-        WHERE to_regclass('problems_' || to_char(m AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL"""),
-        {"m": [m for m in months if m is not None]}).scalars())
+    wanted = [m for m in months if m is not None]
+    missing = set(session.execute(text("SELECT t FROM unnest(CAST(:t AS text[])) AS t WHERE to_regclass(t) IS NULL"),
+                                  {"t": [table_of(m) for m in wanted]}).scalars())
+    return [m for m in wanted if table_of(m) in missing]
 
 
 def ensure_months(session: Session, months: list[datetime]) -> None:
@@ -85,11 +90,6 @@ def ensure_months(session: Session, months: list[datetime]) -> None:
 BULK_MONTH_FROM = 20_000
 
 
-def table_of(first: datetime) -> str:
-    """The partition of the month that starts at `first`."""
-    return f"problems_{first.astimezone(TZ):%Y%m}"
-
-
 def insert_months(session: Session, months: list[datetime], columns: str, rows_sql: str,
                   params: dict[str, Any] | None = None) -> None:
     """Write `rows_sql` (as for `load_new_months`) straight into each month's existing partition. The reports'
@@ -112,10 +112,10 @@ def load_new_months(session: Session, months: list[datetime], columns: str, rows
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid_problem_partition'))"))
     made: list[datetime] = []
     for first in months:
+        name = table_of(first)
         # DDL takes no parameters: the bounds come back as quoted literals, made by the server from a timestamp.
-        name, lo, hi = session.execute(text("""
-            SELECT 'problems_' || to_char(m, 'YYYYMM'),
-                   quote_literal((m::timestamp AT TIME ZONE 'Asia/Shanghai')::text),
+        lo, hi = session.execute(text("""
+            SELECT quote_literal((m::timestamp AT TIME ZONE 'Asia/Shanghai')::text),
                    quote_literal(((m + interval '1 month')::timestamp AT TIME ZONE 'Asia/Shanghai')::text)
             FROM (SELECT date_trunc('month', CAST(:f AS timestamptz) AT TIME ZONE 'Asia/Shanghai')::date AS m) x"""),
             {"f": first}).one()

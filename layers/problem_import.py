@@ -182,16 +182,15 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
         {"r": list(links), "m": [v[0] for v in links.values()]})
     report(STAGES[3], 1, 1)
     columns = f"{PROBLEM_COLUMNS}, duplicate_of"
-    rows_of = f"""
+    # One month's rows (`:m`, its first instant), linked, in the order to store them.
+    one_month = f"""
         SELECT s.id, s.external_id, s.category_code, s.source, s.description, s.address, NULL, NULL, s.geom, s.geom_m,
                s.x_m, s.y_m, s.merc_x, s.merc_y, s.reported_at, s.district_code, s.region_code, s.grid_cell_id,
                s.grid_cell_code, s.street_id, s.street_distance_m, s.point_id, :actor, l.master
         FROM {stage}_rows s
         LEFT JOIN {stage}_links l ON l.report = s.id
-        WHERE {{months}}
+        WHERE s.reported_at >= CAST(:m AS timestamptz) AND s.reported_at < CAST(:m AS timestamptz) + interval '1 month'
         ORDER BY s.reported_at, s.id"""
-    one_month = rows_of.format(months="s.reported_at >= CAST(:m AS timestamptz) "
-                                      "AND s.reported_at < CAST(:m AS timestamptz) + interval '1 month'")
     # Each month's rows go straight into its partition: the reports' statement triggers (pre-binned counts, lookup
     # keys) see only statements on the reports table itself, and their work is done here in one pass each (keeping
     # the counts from the INSERT's captured rows cost 15 of its 40 s per million).

@@ -297,11 +297,11 @@ def intake(session: Session, report: Report, *, actor: str, scope: str | None = 
     return receive(session, report, actor=actor, scope=scope).id
 
 
-# How many reports are linked to a report: counted from the links (the partial index on duplicate_of), so no counter
-# on the master is updated (and locked) for each duplicate. Duplicates come after their master: the search starts at
-# its month.
-DUPLICATES_SQL = ("(SELECT count(*) FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at)"
-                  "::int")
+# The reports linked to a report `p`, read through the partial index on duplicate_of. Duplicates come after their
+# master: the search starts at its month. Their number is counted from the links, so no counter on the master is
+# updated (and locked) for each duplicate.
+_LINKED = "FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at"
+DUPLICATES_SQL = f"(SELECT count(*) {_LINKED})::int"
 
 
 def _problem_sql(with_contact: bool) -> str:
@@ -330,9 +330,8 @@ def _problem_sql(with_contact: bool) -> str:
 
 
 # A problem with its owners, history and duplicates, as the JSON the API sends, built by the database in one
-# statement (one round trip, and no per-field encoding in Python). Duplicates come after their master, so the
-# search for them starts at its month.
-_DETAIL = """,
+# statement (one round trip, and no per-field encoding in Python).
+_DETAIL = f""",
            (SELECT coalesce(json_agg(json_build_object(
                        'place', po.place, 'role', a.role, 'role_name', r.name, 'holder', coalesce(pp.name, u.name),
                        'phone', CASE WHEN :c THEN coalesce(pp.phone, u.phone) END, 'person_id', a.person_id,
@@ -346,8 +345,9 @@ _DETAIL = """,
                        'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at)
                        ORDER BY e.id), '[]')
             FROM problem_events e WHERE e.problem_id = p.id) AS history,
-           ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
-                 ORDER BY d.id) AS duplicate_ids"""
+           ARRAY(SELECT d.id {_LINKED} ORDER BY d.id) AS duplicate_ids"""
+
+
 def _problem_json_query(with_contact: bool) -> str:
     # The bound parameters become the function's arguments (`:c` → `p_c`; casts like `::numeric` stay).
     sql = re.sub(r"(?<![:\w]):(pending|c)\b", r"p_\1", _problem_sql(with_contact).format(extra=_DETAIL))

@@ -80,7 +80,7 @@ def test_hundred_thousand_reports_route_and_reconcile(hotline_file):
 
 def _links_of(path, monkeypatch, linked_after: bool, probes: bool) -> dict[str, str]:
     """Import `path` in a transaction that is rolled back; which report each linked report names as its master."""
-    from layers import problem_import, problems
+    from layers import problem_import
 
     if linked_after:  # as a small batch would be: stored first, then linked
         monkeypatch.setattr(problem_import, "BULK_FROM", 10**9)
@@ -115,7 +115,7 @@ def test_a_big_batch_linked_before_it_is_written_links_as_a_small_one_does(demo,
 def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_path, monkeypatch):
     # The intake function's master probe (a GiST box, then the metric distance) against the import's bucketed join,
     # on 300 reports a few metres to a few hundred metres apart, sent in time order.
-    from layers import problem_import, problems
+    from layers import problem_import
 
     rng = np.random.default_rng(11)
     rows = []

@@ -20,6 +20,11 @@ from layers.problem_import import import_problems
 from tests.conftest import scalar
 
 
+def one(s, sql, **p):
+    """A scalar, read in the session `s` (it sees what the test's transaction wrote)."""
+    return s.execute(text(sql), p).scalar()
+
+
 def _report(s, at=None, category="占道经营"):
     lon, lat = s.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM grid_cells "
                               "WHERE region_code LIKE '411421001%' ORDER BY id LIMIT 1) x")).one()
@@ -166,7 +171,7 @@ def test_an_import_into_existing_months_keeps_the_pre_binned_counts(demo, tmp_pa
             lon, lat = 115.15 + rng.normal(0, 0.0005), 34.652 + rng.normal(0, 0.0005)
             fh.write(f"B{i},{('暴露垃圾', '占道经营')[i % 2]},热线,{lon:.6f},{lat:.6f},{at}\n")
     with transaction() as s:
-        assert one_of(s, "SELECT count(*) FROM problems WHERE reported_at >= '2026-03-01' "
+        assert one(s, "SELECT count(*) FROM problems WHERE reported_at >= '2026-03-01' "
                          "AND reported_at < '2026-05-01'") > 0  # months that hold reports already
         result = import_problems(s, path, actor="test")
         assert result.inserted == reports and result.duplicates_linked > reports // 4
@@ -178,10 +183,6 @@ def test_an_import_into_existing_months_keeps_the_pre_binned_counts(demo, tmp_pa
         fast = _decoded(tiles.tile(s, "problems", 12, x, y))
         assert fast and fast == _decoded(_raw_tile(s, 12, x, y))
         s.rollback()
-
-
-def one_of(s, sql, **p):
-    return s.execute(text(sql), p).scalar()
 
 
 def _decoded(tile: bytes):
@@ -312,9 +313,6 @@ def test_a_new_month_of_many_reports_is_loaded_bare_and_attached(demo, tmp_path,
             at = f"{'2024-03' if i < 2400 else '2026-03'}-{1 + i % 28:02d}T{8 + i % 10:02d}:{i % 60:02d}"
             lon, lat = 115.145 + rng.normal(0, 0.002), 34.650 + rng.normal(0, 0.002)
             fh.write(f"A{i},{('暴露垃圾', '占道经营')[i % 2]},热线,{lon:.6f},{lat:.6f},{at}\n")
-
-    def one(s, sql, **p):
-        return s.execute(text(sql), p).scalar()
 
     with transaction() as s:
         assert one(s, "SELECT to_regclass('problems_202403')") is None
