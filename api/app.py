@@ -6,10 +6,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
-from gis.errors import CcgridError, DatabaseUnavailable
+from gis.db import database_error
+from gis.errors import CcgridError
 from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
 
@@ -52,8 +53,9 @@ def create_app() -> FastAPI:
         )
 
     @app.exception_handler(OperationalError)
-    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:
-        return _error(503, DatabaseUnavailable("the database is unavailable; retry shortly").message)
+    async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:  # raised outside gis.db.transaction
+        error = database_error(exc)
+        return _error(error.status, error.message)
 
     @app.exception_handler(DataError)
     async def _bad_value(_: Request, exc: DataError) -> JSONResponse:
@@ -65,12 +67,6 @@ def create_app() -> FastAPI:
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else "conflict"
         return _error(409, f"the change conflicts with existing data: {first}")
-
-    @app.exception_handler(DBAPIError)
-    async def _db_error(_: Request, exc: DBAPIError) -> JSONResponse:
-        if "statement timeout" in str(exc.orig):
-            return _error(503, "the query took too long and was cancelled; narrow the request (bbox, filters)")
-        raise exc
 
     app.include_router(health.router)
     app.include_router(layers.router)

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from gis.cluster import Cluster
-from gis.errors import DatabaseUnavailable
+from gis.errors import CcgridError, DatabaseUnavailable, QueryTooSlow
 from gis.settings import Settings, get_settings
 
 
@@ -100,6 +100,17 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+QUERY_CANCELED = "57014"  # SQLSTATE of a statement cancelled by statement_timeout
+
+
+def database_error(exc: OperationalError) -> CcgridError:
+    """What an operational error means to the caller. psycopg counts a statement cancelled by the timeout as one,
+    as it does a lost server; only the latter means the database is unavailable."""
+    if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
+        return QueryTooSlow("the query took too long and was cancelled; narrow the request (bbox, filters)")
+    return DatabaseUnavailable("the database is unavailable; retry shortly")
+
+
 @contextlib.contextmanager
 def transaction(engine: Engine | None = None) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error, so nothing is half-written."""
@@ -110,7 +121,7 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        raise DatabaseUnavailable("the database is unavailable; retry shortly") from exc
+        raise database_error(exc) from exc
     except BaseException:
         session.rollback()
         raise
@@ -127,7 +138,7 @@ def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             yield conn
     except OperationalError as exc:
-        raise DatabaseUnavailable("the database is unavailable; retry shortly") from exc
+        raise database_error(exc) from exc
 
 
 def postgis_version(session: Session) -> dict[str, str]:

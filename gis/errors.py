@@ -45,3 +45,9 @@ class Unauthorized(CcgridError):
 
 class DatabaseUnavailable(CcgridError):
     status = 503
+
+
+class QueryTooSlow(CcgridError):
+    """A statement ran past the statement timeout and was cancelled (the database itself is fine)."""
+
+    status = 503

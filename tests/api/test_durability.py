@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from gis.cluster import Cluster
 from gis.db import reset_engines
@@ -110,4 +111,26 @@ def test_an_oversized_body_is_refused_before_it_is_read(demo, admin, monkeypatch
             assert small.status_code == 201, small.text
     finally:
         monkeypatch.delenv("CCGRID_MAX_BODY_BYTES")
+        get_settings.cache_clear()
+
+
+def test_a_query_past_the_statement_timeout_is_503_saying_so(demo, admin, monkeypatch):
+    # psycopg counts a cancelled statement as an operational error, as it does a lost server: the answer must say
+    # which (narrow the request, not wait for the database).
+    from api.app import create_app
+    from gis.db import transaction
+    from gis.errors import QueryTooSlow
+
+    with pytest.raises(QueryTooSlow, match="took too long"), transaction() as s:
+        s.execute(text("SET LOCAL statement_timeout = 10"))
+        s.execute(text("SELECT pg_sleep(1)"))
+    monkeypatch.setenv("CCGRID_STATEMENT_TIMEOUT_MS", "1")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            r = client.get("/api/v1/analytics/heatmap", params={"cell": "hex", "size_m": 100}, headers=admin)
+        assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+        assert "took too long" in r.json()["detail"]
+    finally:
+        monkeypatch.delenv("CCGRID_STATEMENT_TIMEOUT_MS")
         get_settings.cache_clear()
