@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from gis.settings import get_settings
+from layers.caller import Caller
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {
@@ -49,6 +50,12 @@ class Principal:
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, set())
+
+    @property
+    def caller(self) -> Caller:
+        """The services' view of this principal (layers never see tokens or requests)."""
+        return Caller(actor=self.actor, scope=self.region_code, role=self.role, token_id=self.token_id,
+                      permissions=frozenset(PERMISSIONS.get(self.role, set())))
 
     @property
     def sees_contacts(self) -> bool:
