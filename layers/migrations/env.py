@@ -5,10 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from layers.models import Base
-
 config = context.config
-target_metadata = Base.metadata
+# No ORM metadata: the schema is the migrations (raw SQL, triggers, partitions, server functions), which an ORM
+# model could never describe whole. With no metadata `alembic revision --autogenerate` refuses to run, instead of
+# proposing to drop every table the models did not declare. Write migrations by hand.
+target_metadata = None
 
 
 def _include_object(obj, name, type_, reflected, compare_to):
