@@ -51,3 +51,13 @@ class QueryTooSlow(CcgridError):
     """A statement ran past the statement timeout and was cancelled (the database itself is fine)."""
 
     status = 503
+
+
+class TooManyRequests(CcgridError):
+    """A caller went over a rate limit; `retry_after` (seconds) says when the next attempt can pass."""
+
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))

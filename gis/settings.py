@@ -27,6 +27,15 @@ class Settings(BaseSettings):
     default_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
     max_photo_bytes: int = 5 * 1024 * 1024
+    # Photos are decoded to be checked: the header's width × height must stay under this (a 30000×30000 PNG of a
+    # few kilobytes would otherwise unpack to gigabytes). 40 MP is above any phone camera.
+    max_photo_pixels: int = Field(default=40_000_000, ge=1)
+    # Uploads per token in the last minute / hour (counted in the database, so every worker sees the same count).
+    photo_uploads_per_minute: int = Field(default=10, ge=1)
+    photo_uploads_per_hour: int = Field(default=100, ge=1)
+    # A re-inspection photo whose perceptual hash lies within this Hamming distance (of 64 bits) of an earlier photo
+    # of the problem is a near-duplicate (the rectification photo re-sent, re-compressed or resized).
+    photo_duplicate_distance: int = Field(default=10, ge=0, le=64)
 
     # How far (metres) a feature may stick out of its parent region before it is rejected.
     containment_tolerance_m: float = 50.0

@@ -6,21 +6,19 @@ transition appends one `problem_events` row. The deadline clock starts at 派遣
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gis.settings import get_settings
-from layers.audit import record
+from layers import photos
 from layers.calendar import WorkCalendar
+from layers.caller import Caller
 
-# Magic numbers of the image types a phone sends.
-IMAGE_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
+# Steps that certify the rectification: their photo must be a new one (layers/photos.py).
+REINSPECTION_STATUSES = ("verified", "closed")
 
 
 def _problem(session: Session, pid: int, scope: str | None) -> dict[str, Any]:
@@ -48,16 +46,15 @@ def transition(
     pid: int,
     action: str,
     *,
-    role: str,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
     note: str | None = None,
     photo_id: int | None = None,
     due_at: datetime | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply one action (立案, 派遣, 整改完成, 核查通过, 销号, 退回, 延期, 不予立案 …) to a problem."""
-    p = _problem(session, pid, scope)
+    role, actor = caller.role, caller.actor
+    p = _problem(session, pid, caller.scope)
     if p["duplicate_of"] is not None:
         raise Conflict(f"problem {pid} is a duplicate of {p['duplicate_of']}; act on that one", field="id")
     t = session.execute(
@@ -75,7 +72,9 @@ def transition(
         raise InvalidInput(f"{action} needs a reason", field="note")
     if t["needs_photo"] and photo_id is None:
         raise InvalidInput(f"{action} needs a photo (upload it first)", field="photo_id")
-    if photo_id is not None and not session.execute(
+    if photo_id is not None and t["to_status"] in REINSPECTION_STATUSES:
+        photos.require_new(session, pid, photo_id, caller=caller, action=action)
+    elif photo_id is not None and not session.execute(
         text("SELECT 1 FROM problem_photos WHERE id = :f AND problem_id = :p"), {"f": photo_id, "p": pid}
     ).scalar():
         raise InvalidInput(f"photo {photo_id} does not belong to problem {pid}", field="photo_id")
@@ -94,11 +93,8 @@ def transition(
         changes["extension_count"] = p["extension_count"] + 1
     if action == "退回":
         changes["rework_count"] = p["rework_count"] + 1
-    if t["to_status"] == "closed" and not session.execute(
-        text("SELECT 1 FROM problem_events WHERE problem_id = :p AND to_status = 'verified' AND photo_id IS NOT NULL"),
-        {"p": pid},
-    ).scalar():
-        raise InvalidInput("销号 needs a re-inspection (核查通过) with a photo", field="action")
+    if t["to_status"] == "closed":
+        _require_reinspection_photo(session, pid, action)
     if t["to_status"] in ("closed", "rejected"):
         changes["closed_at"] = now
     sets = ", ".join(f"{k} = :{k}" for k in changes)
@@ -117,24 +113,12 @@ def transition(
                                                                       if k != "status"}}
 
 
-def add_photo(session: Session, pid: int, data: bytes, *, actor: str, scope: str | None = None) -> int:
-    """Keep a photo on disk under the data dir (path in the database); size and type are checked first."""
-    _problem(session, pid, scope)
-    settings = get_settings()
-    limit = settings.max_photo_bytes
-    if len(data) > limit:
-        raise InvalidInput(f"photo is {len(data)} bytes; at most {limit}", field="file")
-    kind = next((v for magic, v in IMAGE_TYPES.items() if data.startswith(magic)), None)
-    if kind is None:
-        raise InvalidInput("not a JPEG or PNG image", field="file")
-    digest = hashlib.sha256(data).hexdigest()
-    path = Path(settings.data_dir).absolute() / "photos" / str(pid) / f"{digest}.{kind[1]}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    fid = session.execute(
-        text("INSERT INTO problem_photos (problem_id, path, mime, bytes, sha256, created_by) "
-             "VALUES (:p, :path, :mime, :n, :h, :a) RETURNING id"),
-        {"p": pid, "path": str(path), "mime": kind[0], "n": len(data), "h": digest, "a": actor},
-    ).scalar_one()
-    record(session, actor, "photo", "problems", pid, {"photo_id": fid, "bytes": len(data)})
-    return fid
+def _require_reinspection_photo(session: Session, pid: int, action: str) -> None:
+    """销号 stands on the re-inspection that led to it: its photo must exist and be like no earlier photo (events
+    written by other paths than transition() are checked too)."""
+    verified_photo = session.execute(
+        text("SELECT photo_id FROM problem_events WHERE problem_id = :p AND to_status = 'verified' "
+             "ORDER BY id DESC LIMIT 1"), {"p": pid}).scalar()
+    if verified_photo is None:
+        raise InvalidInput("销号 needs a re-inspection (核查通过) with a photo", field="action")
+    photos.require_unlike_earlier(session, pid, verified_photo, action=action)

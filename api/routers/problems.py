@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,7 +14,7 @@ from gis.crs import CoordSys, point_to_standard
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
-from layers import lifecycle, problems
+from layers import lifecycle, photos, problems
 from layers.features import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["problems"])
@@ -103,17 +104,29 @@ def get_problem(problem_id: int, principal: Principal = Depends(require("read"))
         return out
 
 
-@router.post("/problems/{problem_id}/photos", status_code=201, summary="Attach a photo (JPEG/PNG, size-limited)")
+@router.post("/problems/{problem_id}/photos", status_code=201,
+             summary="Attach a photo (JPEG/PNG; decoded, size- and pixel-limited, stored re-encoded as JPEG)",
+             description="Handling roles attach to problems in their region, the public only to its own reports; "
+                         "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).")
 def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
     with transaction() as s:
-        fid = lifecycle.add_photo(s, problem_id, data, actor=principal.actor, scope=principal.region_code)
-    return {"id": fid, "problem_id": problem_id, "bytes": len(data)}
+        return photos.attach(s, problem_id, data, caller=principal.caller)
+
+
+@router.get("/problems/{problem_id}/photos/{photo_id}", summary="A problem's photo (size=thumb: a small JPEG)",
+            response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
+def get_photo(problem_id: int, photo_id: int, size: Literal["full", "thumb"] = "full",
+              principal: Principal = Depends(require("read"))) -> Response:
+    with transaction() as s:
+        data, mime = photos.read(s, problem_id, photo_id, caller=principal.caller, thumb=size == "thumb")
+    # Private (region-scoped) and never sniffed into something other than an image.
+    return Response(data, media_type=mime, headers={"Cache-Control": "private, max-age=3600",
+                                                    "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle")
 def act(problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     with transaction() as s:
-        return lifecycle.transition(s, problem_id, body.action, role=principal.role, actor=principal.actor,
-                                    scope=principal.region_code, note=body.note, photo_id=body.photo_id,
-                                    due_at=body.due_at)
+        return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,
+                                    photo_id=body.photo_id, due_at=body.due_at)

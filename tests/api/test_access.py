@@ -38,7 +38,8 @@ def targets(demo):
         "fid": scalar("SELECT min(id) FROM streets WHERE region_code LIKE '411421001%'"),
         "pid": scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%'"),
         "aid": scalar("SELECT min(id) FROM assignments WHERE region_code LIKE '411421001%'"),
-        "problem_id": _problem_in_411421001(),
+        "problem_id": (problem_id := _problem_in_411421001()),
+        "photo_id": _photo_of(problem_id),
         "kind": "points",
         "collectionId": "streets",
         "featureId": scalar("SELECT min(id) FROM streets WHERE region_code LIKE '411421001%'"),
@@ -55,6 +56,16 @@ def _problem_in_411421001():
     x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM regions WHERE code = '411421001001'") for c in "XY")
     with transaction() as s:
         return problems.intake(s, problems.Report(category="乱贴乱画", source="patrol", lon=x, lat=y), actor="test")
+
+
+def _photo_of(problem_id):
+    from gis.db import transaction
+    from layers import photos
+    from layers.caller import SYSTEM
+    from tests.images import photo
+
+    with transaction() as s:
+        return photos.attach(s, problem_id, photo(11), caller=SYSTEM)["id"]
 
 
 def _url(path, targets):

@@ -5,8 +5,7 @@ import pytest
 from georeport import GeoReport
 
 from tests.conftest import scalar
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.images import photo
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +38,8 @@ def test_report_read_and_act(client, admin, viewer, token_for, where):
     r = client.post(f"/api/v1/problems/{p['id']}/photos", files={"file": ("x.gif", b"GIF89a....", "image/gif")},
                     headers=admin)
     assert r.status_code == 422 and r.json()["field"] == "file"
-    r = client.post(f"/api/v1/problems/{p['id']}/photos", files={"file": ("x.png", PNG, "image/png")}, headers=admin)
+    r = client.post(f"/api/v1/problems/{p['id']}/photos", files={"file": ("x.png", photo(7, "PNG"), "image/png")},
+                    headers=admin)
     assert r.status_code == 201
     listed = client.get("/api/v1/problems", params={"status": "dispatched", "category": "创城专项"},
                         headers=viewer).json()

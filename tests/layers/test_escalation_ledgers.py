@@ -7,12 +7,12 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from layers import assignments as a
-from layers import escalation, ledgers, lifecycle, owners, problems
+from layers import escalation, ledgers, lifecycle, owners, photos, problems
 from layers.calendar import TZ
 from tests.conftest import scalar
 from tests.crafted import owner_town
+from tests.images import as_role, photo
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 CATEGORIES = ["占道经营", "乱堆物料", "露天烧烤", "占压盲道", "乱摆乱放", "乱拉乱挂"]
 
 
@@ -34,11 +34,12 @@ def _problem(town, n, reported, steps):
     with transaction() as s:
         pid = problems.intake(s, problems.Report(category=CATEGORIES[n], source="patrol", lon=town["lon"],
                                                  lat=town["lat"], reported_at=reported), actor="test")
-    for action, when in steps:
+    for step, (action, when) in enumerate(steps):
         with transaction() as s:
-            photo = lifecycle.add_photo(s, pid, PNG + bytes([n, len(action)]), actor="test") \
+            # A different picture for each problem and step (a re-inspection photo must be a new one).
+            shot = photos.attach(s, pid, photo(pid * 100 + step), caller=as_role("admin"))["id"] \
                 if action in ("整改完成", "核查通过") else None
-            lifecycle.transition(s, pid, action, role="admin", actor="test", photo_id=photo,
+            lifecycle.transition(s, pid, action, caller=as_role("admin"), photo_id=shot,
                                  note="复查不合格" if action == "退回" else None, now=when)
     return pid
 

@@ -7,10 +7,9 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.errors import Conflict, Forbidden, InvalidInput
-from layers import lifecycle, problems
+from layers import lifecycle, photos, problems
 from tests.conftest import scalar
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.images import as_role, photo
 
 
 def report(category="占道经营", lon=None, lat=None, **kw):
@@ -118,12 +117,12 @@ def test_a_report_outside_the_callers_region_is_refused_and_writes_nothing(spot)
 def _walk(pid, *steps, role="admin"):
     with transaction() as s:
         for action, kw in steps:
-            lifecycle.transition(s, pid, action, role=role, actor="test", **kw)
+            lifecycle.transition(s, pid, action, caller=as_role(role), **kw)
 
 
-def _photo(pid):
+def _photo(pid, seed=None):
     with transaction() as s:
-        return lifecycle.add_photo(s, pid, PNG, actor="test")
+        return photos.attach(s, pid, photo(pid if seed is None else seed), caller=as_role("admin"))["id"]
 
 
 def test_full_lifecycle_to_closing_with_rework_and_extension(spot):
@@ -133,7 +132,8 @@ def test_full_lifecycle_to_closing_with_rework_and_extension(spot):
     _walk(pid, ("延期", {"note": "商户搬迁", "due_at": due.replace(year=due.year + 1)}))
     photo = _photo(pid)
     _walk(pid, ("整改完成", {"photo_id": photo}), ("退回", {"note": "未清理干净"}),
-          ("整改完成", {"photo_id": photo}), ("核查通过", {"photo_id": _photo(pid)}), ("销号", {}))
+          ("整改完成", {"photo_id": photo}))
+    _walk(pid, ("核查通过", {"photo_id": _photo(pid, seed=pid + 1)}), ("销号", {}))  # photographed at 核查
     row = scalar("SELECT row(status, rework_count, extension_count, closed_at IS NOT NULL)::text FROM problems "
                  "WHERE id = :p", p=pid)
     assert row == "(closed,1,1,t)"
@@ -156,7 +156,7 @@ def test_every_illegal_transition_is_refused(spot):
         with transaction() as s:
             s.execute(text("UPDATE problems SET status = :s WHERE id = :p"), {"s": status, "p": pid})
         with pytest.raises(Conflict, match="cannot"), transaction() as s:
-            lifecycle.transition(s, pid, action, role="admin", actor="test", note="n", photo_id=None)
+            lifecycle.transition(s, pid, action, caller=as_role("admin"), note="n", photo_id=None)
         assert scalar("SELECT status FROM problems WHERE id = :p", p=pid) == status
         refused += 1
     assert refused == len(statuses) * len(actions) - len(allowed)
@@ -165,21 +165,21 @@ def test_every_illegal_transition_is_refused(spot):
 def test_roles_and_evidence_are_enforced(spot):
     pid = report("乱摆乱放", lon=spot["lon"] + 0.0003, lat=spot["lat"])
     with pytest.raises(Forbidden), transaction() as s:
-        lifecycle.transition(s, pid, "立案", role="grid_worker", actor="test")
+        lifecycle.transition(s, pid, "立案", caller=as_role("grid_worker"))
     _walk(pid, ("立案", {}), ("派遣", {}), ("签收整改", {}))
     with pytest.raises(InvalidInput, match="needs a photo"), transaction() as s:
-        lifecycle.transition(s, pid, "整改完成", role="grid_worker", actor="test")
+        lifecycle.transition(s, pid, "整改完成", caller=as_role("grid_worker"))
     _walk(pid, ("整改完成", {"photo_id": _photo(pid)}), role="grid_worker")
     with pytest.raises(Forbidden), transaction() as s:
-        lifecycle.transition(s, pid, "核查通过", role="street_chief", actor="test", photo_id=_photo(pid))
+        lifecycle.transition(s, pid, "核查通过", caller=as_role("street_chief"), photo_id=_photo(pid, seed=pid + 1))
 
 
-@pytest.mark.parametrize(("data", "words"), [(b"GIF89a" + b"\x00" * 10, "not a JPEG or PNG"),
-                                             (PNG + b"\x00" * (5 * 1024 * 1024), "at most")])
+@pytest.mark.parametrize(("data", "words"), [(b"GIF89a" + b"\x00" * 10, "not a readable JPEG or PNG"),
+                                             (photo(1, "PNG") + b"\x00" * (5 * 1024 * 1024), "at most")])
 def test_photos_are_checked(spot, data, words):
     pid = report(lon=spot["lon"], lat=spot["lat"] + 0.0004)
     with pytest.raises(InvalidInput, match=words), transaction() as s:
-        lifecycle.add_photo(s, pid, data, actor="test")
+        photos.attach(s, pid, data, caller=as_role("admin"))
     assert scalar("SELECT count(*) FROM problem_photos WHERE problem_id = :p", p=pid) == 0
 
 

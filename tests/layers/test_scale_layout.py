@@ -15,6 +15,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.mvt import tile_of
 from layers import bins, heatmap, lifecycle, partitions, problems, routing, tiles
+from layers.caller import SYSTEM
 from layers.problem_filters import ProblemFilter, flag_params
 from layers.problem_import import import_problems
 from tests.conftest import scalar
@@ -136,7 +137,7 @@ def _cells(fc):
 def test_pre_binned_counts_equal_counting_the_reports_after_every_kind_of_write(demo):
     with transaction() as s:
         pid = _report(s, category="暴露垃圾")
-        lifecycle.transition(s, pid, "立案", actor="test", role="admin")
+        lifecycle.transition(s, pid, "立案", caller=SYSTEM)
         month = datetime.now(UTC).astimezone(bins.TZ).date().replace(day=1)
         for f in (ProblemFilter(), ProblemFilter(scope="411421001"),
                   ProblemFilter(since=datetime(month.year, month.month, 1, tzinfo=bins.TZ))):
