@@ -15,9 +15,12 @@ from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
 
 
-def _error(status: int, message: str, field: str | None = None, **extra) -> JSONResponse:
+def _error(status: int, message: str, field: str | None = None, *, retry_after: int | None = None,
+           **extra) -> JSONResponse:
     body = {"detail": message, **({"field": field} if field else {}), **extra}
-    headers = {"Retry-After": "5"} if status == 503 else None
+    if retry_after is None and status in (429, 503):
+        retry_after = 5
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -38,7 +41,7 @@ def create_app() -> FastAPI:
         rejections = getattr(exc, "rejections", None)
         if rejections:
             extra["rejected"] = [{"row": r.row, "field": r.field, "reason": r.reason} for r in rejections[:100]]
-        return _error(exc.status, str(exc), exc.field, **extra)
+        return _error(exc.status, str(exc), exc.field, retry_after=getattr(exc, "retry_after", None), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
