@@ -15,10 +15,10 @@ from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
 
 
-def _error(status: int, message: str, field: str | None = None, retry_after: int | None = None,
+def _error(status: int, message: str, field: str | None = None, *, retry_after: int | None = None,
            **extra) -> JSONResponse:
     body = {"detail": message, **({"field": field} if field else {}), **extra}
-    if retry_after is None and status == 503:
+    if retry_after is None and status in (429, 503):
         retry_after = 5
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
@@ -41,8 +41,7 @@ def create_app() -> FastAPI:
         rejections = getattr(exc, "rejections", None)
         if rejections:
             extra["rejected"] = [{"row": r.row, "field": r.field, "reason": r.reason} for r in rejections[:100]]
-        # A rate limit says when to come back (429 Retry-After); the 503s get their default.
-        return _error(exc.status, str(exc), exc.field, getattr(exc, "retry_after", None), **extra)
+        return _error(exc.status, str(exc), exc.field, retry_after=getattr(exc, "retry_after", None), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

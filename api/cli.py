@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import typer
 from rich.console import Console
@@ -21,6 +22,7 @@ from gis.crs import CoordSys
 from gis.db import get_engine, transaction
 from gis.errors import CcgridError
 from gis.settings import get_settings
+from layers.caller import SYSTEM
 
 app = typer.Typer(
     help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
@@ -76,10 +78,10 @@ def _progress() -> Progress:
     )
 
 
-def _reporter(progress: Progress) -> Callable[[str, int, int], None]:
+def _reporter(progress: Progress) -> Callable[[str, int, int | None], None]:
     tasks: dict[str, Any] = {}
 
-    def report(stage: str, done: int, total: int) -> None:
+    def report(stage: str, done: int, total: int | None) -> None:  # total None: not known (yet)
         if stage not in tasks:
             tasks[stage] = progress.add_task(stage, total=total)
         progress.update(tasks[stage], completed=done, total=total)
@@ -298,6 +300,18 @@ def _import_problems(path: Path, skip_invalid: bool, report: Path | None) -> Non
                   f"{result.duplicates_linked} linked as duplicates, {len(result.rejected)} rejected")
 
 
+@contextlib.contextmanager
+def _written(path: Path) -> Iterator[IO[bytes]]:
+    """A file written whole or not at all: into a neighbour first, renamed when complete."""
+    part = path.with_name(path.name + ".part")
+    try:
+        with part.open("wb") as out:
+            yield out
+        part.replace(path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def _print_rejections(rejections: list[Any], report: Path | None) -> None:
     if not rejections:
         return
@@ -450,9 +464,9 @@ def owners_export(
 
     if path.suffix.lower() != ".xlsx":
         raise CcgridError("the 责任清单 is written as .xlsx")
-    with transaction() as s:
-        path.write_bytes(duty_list.xlsx(s, region=region))
-    console.print(f"wrote {path}")
+    with _written(path) as out, transaction() as s:
+        n = duty_list.xlsx(s, out, caller=SYSTEM, region=region)
+    console.print(f"wrote {n} rows to {path}")
 
 
 @ledger_app.command("escalate")
@@ -475,15 +489,15 @@ def ledger_export(
 ) -> None:
     """Write one of the 三本账 as Excel (the last 12 months)."""
     from layers import ledgers
-    from layers.excel import workbook
 
     if path.suffix.lower() != ".xlsx":
         raise CcgridError("ledgers are written as .xlsx")
-    with transaction() as s:
-        rows = ledgers.ledger(s, kind, scope=region)
-    header = list(rows[0]) if rows else ["（无数据）"]
-    path.write_bytes(workbook(kind, header, ([r[h] for h in header] for r in rows)))
-    console.print(f"wrote {len(rows)} rows to {path}")
+    with _written(path) as out, transaction() as s:
+        done = ledgers.export(s, kind, out, caller=SYSTEM, region=region)
+    console.print(f"wrote {done.rows} rows to {path}")
+    if done.truncated:
+        err.print(f"[yellow]warning:[/yellow] only the first {done.rows:,} rows (CCGRID_EXPORT_MAX_ROWS); "
+                  "export a smaller region", highlight=False)
 
 
 @ledger_app.command("indicators")

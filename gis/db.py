@@ -103,12 +103,27 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 QUERY_CANCELED = "57014"  # SQLSTATE of a statement cancelled by statement_timeout
 
 
-def database_error(exc: OperationalError) -> CcgridError:
+REQUEST_TIMEOUT = "the query took too long and was cancelled; narrow the request (bbox, filters)"
+_ON_TIMEOUT = "ccgrid_on_timeout"  # Session.info key: what to say when a batch job's statement is cancelled
+
+
+def database_error(exc: OperationalError, on_timeout: str | None = None) -> CcgridError:
     """What an operational error means to the caller. psycopg counts a statement cancelled by the timeout as one,
     as it does a lost server; only the latter means the database is unavailable."""
     if getattr(exc.orig, "sqlstate", None) == QUERY_CANCELED:
-        return QueryTooSlow("the query took too long and was cancelled; narrow the request (bbox, filters)")
+        return QueryTooSlow(on_timeout or REQUEST_TIMEOUT)
     return DatabaseUnavailable("the database is unavailable; retry shortly")
+
+
+def batch_job(session: Session, what: str) -> None:
+    """Run the rest of this transaction as a batch job (a file import, the demo load), not as a request: under
+    CCGRID_IMPORT_STATEMENT_TIMEOUT_MS (0 = none) instead of the request timeout, and a cancelled statement is
+    reported as the job's, not as a request to narrow."""
+    ms = get_settings().import_statement_timeout_ms
+    session.execute(text("SELECT set_config('statement_timeout', :ms, true)"), {"ms": str(ms)})
+    session.info[_ON_TIMEOUT] = (
+        f"{what} was cancelled after running past its statement timeout (CCGRID_IMPORT_STATEMENT_TIMEOUT_MS={ms}); "
+        "nothing was written. Raise that setting, or set it to 0 for no limit")
 
 
 @contextlib.contextmanager
@@ -121,7 +136,7 @@ def transaction(engine: Engine | None = None) -> Iterator[Session]:
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        raise database_error(exc) from exc
+        raise database_error(exc, session.info.get(_ON_TIMEOUT)) from exc
     except BaseException:
         session.rollback()
         raise

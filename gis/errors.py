@@ -58,6 +58,6 @@ class TooManyRequests(CcgridError):
 
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int, field: str | None = None):
+    def __init__(self, message: str, *, retry_after: int = 10, field: str | None = None):
         super().__init__(message, field=field)
         self.retry_after = max(1, int(retry_after))

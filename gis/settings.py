@@ -36,6 +36,15 @@ class Settings(BaseSettings):
     # A re-inspection photo whose perceptual hash lies within this Hamming distance (of 64 bits) of an earlier photo
     # of the problem is a near-duplicate (the rectification photo re-sent, re-compressed or resized).
     photo_duplicate_distance: int = Field(default=10, ge=0, le=64)
+    # Files in: the largest uncompressed member of a zip (an .xlsx sheet, a zipped shapefile's .shp), checked before
+    # anything is parsed (a 1.3 MB workbook can hold a 1.3 GB sheet).
+    max_unzipped_bytes: int = 256 * 1024 * 1024
+    # Bulk imports and demo loads are batch jobs, not requests: their own statement timeout (0 = none).
+    import_statement_timeout_ms: int = 0
+    # Files out: most rows one export (三本账, 责任清单) may hold, and how many run at once in one process (the
+    # others get 429 with Retry-After).
+    export_max_rows: int = 200_000
+    export_concurrency: int = 2
 
     # How far (metres) a feature may stick out of its parent region before it is rejected.
     containment_tolerance_m: float = 50.0

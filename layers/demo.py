@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.crs import CoordSys, gk3_zone_srid, to_standard
+from gis.db import batch_job
 from gis.errors import InvalidInput
 from layers import demo_owners, demo_patrols, demo_problems, grid
 from layers.calendar import TZ
@@ -307,7 +308,7 @@ def load(
     marker = f"{scale}:{seed}"
     if loaded_marker(session) == marker and not force:
         return counts(session)
-    session.execute(text("SET LOCAL statement_timeout = 0"))  # a batch job, not a request
+    batch_job(session, "the demo load")  # CCGRID_IMPORT_STATEMENT_TIMEOUT_MS, not the request timeout
     clear(session)
     s = SCALES[scale]
     rng = np.random.default_rng(seed)

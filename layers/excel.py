@@ -1,14 +1,20 @@
-"""Excel output that is safe to open: text that looks like a formula is written as text."""
+"""Spreadsheet output that is safe to open: text that looks like a formula is written as text, in Excel and CSV alike.
+
+Workbooks are written in openpyxl's write-only mode, row by row to a file, so a large export never holds its sheet
+in memory.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from io import BytesIO
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 
 from layers.calendar import TZ as LOCAL
 
@@ -16,29 +22,56 @@ from layers.calendar import TZ as LOCAL
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def safe_cell(value: Any) -> Any:
+def safe_text(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula, prefixed with ' so that it is shown as typed."""
     if isinstance(value, str) and value.startswith(_FORMULA_START):
         return "'" + value
-    if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no time zones: show local time
-        return value.astimezone(LOCAL).replace(tzinfo=None)
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
     return value
 
 
-def workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append(list(header))
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        ws.append([safe_cell(v) for v in row])
+def safe_cell(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is not None:  # Excel has no time zones: show local time
+        return value.astimezone(LOCAL).replace(tzinfo=None)
+    if isinstance(value, list):
+        value = "、".join(str(v) for v in value)
+    return safe_text(value)
+
+
+def csv_row(row: Iterable[Any]) -> list[Any]:
+    """A CSV row escaped as the workbooks are (a CSV opened in Excel runs formulas just the same)."""
+    return [safe_text(v) for v in row]
+
+
+def write_workbook(out: IO[bytes], title: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                   widths: Sequence[int] = ()) -> int:
+    """One sheet, header in bold, streamed to `out`; returns the number of rows written."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
     for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = width
+        ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
+    ws.append([_bold(ws, h) for h in header])
+    n = 0
+    try:
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+            n += 1
+    except BaseException:
+        ws.close()  # end the sheet's streaming XML writer now, not at garbage collection
+        raise
+    wb.save(out)
+    return n
+
+
+def workbook(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[int] = ()) -> bytes:
+    """A small workbook as bytes (a 督导单); large exports use write_workbook into a file."""
     buf = BytesIO()
-    wb.save(buf)
+    write_workbook(buf, title, header, rows, widths)
     return buf.getvalue()
+
+
+def _bold(ws: Any, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=safe_cell(value))
+    cell.font = Font(bold=True)
+    cell.alignment = Alignment(horizontal="center")
+    return cell

@@ -7,15 +7,26 @@ Indicators over problems dispatched in the period whose deadline has passed or t
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
+from gis.limits import export_slot
+from gis.settings import get_settings
+from layers.caller import Caller
+from layers.excel import write_workbook
 
 LEDGERS = ("points", "problems", "rectification")
+TITLES = {"points": "点位台账", "problems": "问题台账", "rectification": "整改台账"}
+FETCH_ROWS = 2_000  # rows per round trip from the server-side cursor
 LEVELS = ("subdistrict", "community", "owner")
 
 _OWNERS_OF_POINT = """
@@ -87,13 +98,91 @@ def _period(session: Session, since: datetime | None, until: datetime | None) ->
 
 
 def ledger(session: Session, kind: str, *, scope: str | None = None, since: datetime | None = None,
-           until: datetime | None = None, limit: int = 100_000) -> list[dict[str, Any]]:
+           until: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    header, rows = _ledger_rows(session, kind, scope, since, until, _limit(limit))
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
+@dataclass
+class Export:
+    rows: int = 0
+    truncated: bool = False  # more rows matched than the limit; the file says so in its last row
+
+
+def _limit(limit: int | None) -> int:
+    cap = get_settings().export_max_rows
+    if limit is None:
+        return cap
+    if limit > cap:
+        raise InvalidInput(f"at most {cap:,} rows per export (CCGRID_EXPORT_MAX_ROWS); narrow the period "
+                           "(since, until) or the region and export in parts", field="limit")
+    return limit
+
+
+def _within(caller: Caller, region: str | None) -> str | None:
+    """The region to export: the one asked for, which must lie inside the caller's own."""
+    if not region:
+        return caller.scope
+    caller.require_covers(region, what=f"region {region}", field="region")
+    return region
+
+
+def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime | None, until: datetime | None,
+                 limit: int) -> tuple[list[str], Iterator[Any]]:
+    """The ledger's columns and its rows, fetched from a server-side cursor a batch at a time."""
     if kind not in LEDGERS:
         raise InvalidInput(f"ledger must be one of {', '.join(LEDGERS)}", field="kind")
     since, until = _period(session, since, until)
-    rows = session.execute(text(_LEDGER_SQL[kind]),
-                           {"scope": scope or "", "since": since, "until": until, "limit": limit}).mappings()
-    return [dict(r) for r in rows]
+    result = session.execute(text(_LEDGER_SQL[kind]).execution_options(yield_per=FETCH_ROWS),
+                             {"scope": scope or "", "since": since, "until": until, "limit": limit})
+    return list(result.keys()), (row for part in result.partitions() for row in part)
+
+
+def export(session: Session, kind: str, out: IO[bytes], *, caller: Caller, region: str | None = None,
+           fmt: str = "xlsx", since: datetime | None = None, until: datetime | None = None,
+           limit: int | None = None) -> Export:
+    """One of the 三本账 written to `out` as it is read (a write-only workbook or a JSON array), at most `limit`
+    rows (CCGRID_EXPORT_MAX_ROWS at most), while holding one of the process's export slots."""
+    if fmt not in ("xlsx", "json"):
+        raise InvalidInput("format is xlsx or json", field="format")
+    limit = _limit(limit)
+    scope = _within(caller, region)
+    done = Export()
+    with export_slot():
+        header, rows = _ledger_rows(session, kind, scope, since, until, limit + 1)
+
+        def capped() -> Iterator[Any]:
+            for n, row in enumerate(rows):
+                if n == limit:
+                    done.truncated = True
+                    return
+                done.rows += 1
+                yield row
+
+        if fmt == "json":
+            write_json_array(out, header, capped())
+        else:
+            note = f"（仅含前 {limit:,} 行，另有更多行未导出：请缩小时间段或区域，分次导出）"
+            tail = (row for row in [[note]] if done.truncated)  # evaluated after the last row
+            write_workbook(out, TITLES[kind], header, itertools.chain(capped(), tail))
+    return done
+
+
+def write_json_array(out: IO[bytes], header: list[str], rows: Iterable[Any]) -> None:
+    """A JSON array of objects, one row at a time (times in ISO 8601, as the API writes them)."""
+    out.write(b"[")
+    for n, row in enumerate(rows):
+        item = json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False, default=_json_value)
+        out.write((b",\n" if n else b"\n") + item.encode())
+    out.write(b"\n]")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)  # as FastAPI encodes it
+    return str(value)
 
 
 # Per problem: whether it is due, closed, on time, reworked, overdue — then grouped by the chosen level.

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.db import batch_job
 from gis.errors import InvalidInput
 from layers import bins, partitions
 from layers.audit import record
@@ -63,6 +64,7 @@ def _frame(path: Path) -> pd.DataFrame:
 def import_problems(session: Session, path: Path, *, actor: str, default_source: str = "hotline",
                     skip_invalid: bool = False, progress: Progress | None = None) -> ImportResult:
     report = progress or (lambda *_: None)
+    batch_job(session, f"the import of {path.name}")
     df = _frame(path)
     n = len(df)
     result = ImportResult(rows=n)

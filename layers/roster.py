@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.db import batch_job
 from gis.errors import CcgridError, InvalidInput
 from layers import assignments as assign_svc
 from layers.catalog import LAYERS
@@ -113,6 +114,7 @@ def _row(session: Session, row: dict[str, Any], actor: str, scope: str | None) -
 def import_roster(
     session: Session, path: Path, *, actor: str, scope: str | None = None, skip_invalid: bool = False
 ) -> RosterResult:
+    batch_job(session, f"the roster import of {path.name}")
     df = _read(path)
     result = RosterResult(rows=len(df))
     for i, row in enumerate(df.to_dict("records"), start=1):

@@ -8,6 +8,7 @@ statement per pass. Any rejection aborts the whole write unless the caller asks 
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -230,7 +231,8 @@ _EXTRA_COLUMNS: dict[str, dict[str, str]] = {
 _NOT_STORED = {"grid_cells": {"community_code"}}
 
 
-def _stage(session: Session, spec: LayerSpec, rows: list[Row]) -> None:
+def _stage(session: Session, spec: LayerSpec, rows: Iterable[Row]) -> None:
+    """COPY the rows into a fresh staging table as they come (a file import streams them batch by batch)."""
     cols = list(spec.columns)
     col_defs = ", ".join(f"{c} {t}" for c, t in spec.columns.items())
     # Several writes may share one transaction (the demo, a roster): each gets a fresh staging table.
@@ -247,6 +249,8 @@ def _stage(session: Session, spec: LayerSpec, rows: list[Row]) -> None:
         cur.copy(f"COPY stage (row_no, target_id, code, geom, {', '.join(cols)}) FROM STDIN") as copy,
     ):
         for r in rows:
+            if spec.name in ("streets", "assessment_points") and not r.attrs.get("code"):
+                r.attrs["code"] = stable_code(spec, r.attrs, r.geom)
             ewkb = shapely.to_wkb(shapely.set_srid(r.geom, STORAGE_SRID), hex=True, include_srid=True)
             copy.write_row((r.row, r.target_id, r.attrs.get("code"), ewkb, *(r.attrs.get(c) for c in cols)))
     session.execute(text("UPDATE stage SET geom_m = ST_Transform(geom, ccgrid_metric_srid())"))
@@ -311,7 +315,7 @@ def _write_sql(spec: LayerSpec, mode: Mode, where: str) -> str:
 def write(
     session: Session,
     spec: LayerSpec,
-    rows: list[Row],
+    rows: Iterable[Row],
     *,
     mode: Mode = "upsert",
     actor: str,
@@ -319,18 +323,19 @@ def write(
     prior_rejections: list[Rejection] | None = None,
     audit_detail: dict[str, Any] | None = None,
 ) -> WriteResult:
-    """Stage, check and write rows in the caller's transaction. Raises RowsRejected unless skip_invalid."""
-    rejected = list(prior_rejections or [])
+    """Stage, check and write rows in the caller's transaction. Raises RowsRejected unless skip_invalid.
+    `rows` may be a stream (a file read batch by batch) that adds to `prior_rejections` as it is consumed."""
+    stream = iter(rows)
+    first = next(stream, None)
+    if first is not None:
+        ensure_metric_srid(session, first.geom)
+        _stage(session, spec, itertools.chain([first], stream))
+    rejected = list(prior_rejections or [])  # read after staging: a streamed source rejects rows as it goes
     if rejected and not skip_invalid:
         raise RowsRejected(sorted(rejected, key=lambda r: r.row))
     result = WriteResult(rejected=rejected)
-    if not rows:
+    if first is None:
         return result
-    for r in rows:
-        if spec.name in ("streets", "assessment_points") and not r.attrs.get("code"):
-            r.attrs["code"] = stable_code(spec, r.attrs, r.geom)
-    ensure_metric_srid(session, rows[0].geom)
-    _stage(session, spec, rows)
     for sql in _PREPARE.get(spec.name, []):
         session.execute(text(sql))
     sql_rejected = _sql_rejections(session, spec, mode)

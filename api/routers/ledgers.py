@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Principal, require
+from api.downloads import XLSX, send, spool
 from gis.db import transaction
 from gis.errors import Forbidden
 from layers import escalation, ledgers
@@ -15,8 +16,6 @@ from layers.excel import workbook
 from maps.sheets import supervision_sheet_html
 
 router = APIRouter(prefix="/api/v1", tags=["ledgers"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TITLES = {"points": "点位台账", "problems": "问题台账", "rectification": "整改台账"}
 
 
 def _xlsx(data: bytes, name: str) -> Response:
@@ -30,15 +29,19 @@ def ledger(
     since: datetime | None = None,
     until: datetime | None = None,
     format: str = Query("json", pattern="^(json|xlsx)$"),  # noqa: A002 - the query parameter's name
-    limit: int = Query(100_000, ge=1, le=1_000_000),
+    limit: int | None = Query(None, ge=1, description="most rows; default and largest CCGRID_EXPORT_MAX_ROWS"),
     principal: Principal = Depends(require("read")),
 ):
-    with transaction() as s:
-        rows = ledgers.ledger(s, kind, scope=principal.within(region), since=since, until=until, limit=limit)
-    if format == "xlsx":
-        header = list(rows[0]) if rows else ["（无数据）"]
-        return _xlsx(workbook(TITLES[kind], header, ([r[h] for h in header] for r in rows)), kind)
-    return rows
+    # Written to a file as it is read, then streamed: a year of reports is never in memory (429 when too many
+    # exports run already; a response whose X-Truncated header is set holds only the first `limit` rows).
+    with spool() as out:
+        with transaction() as s:
+            done = ledgers.export(s, kind, out, caller=principal.caller, region=region, fmt=format, since=since,
+                                  until=until, limit=limit)
+        headers = {"X-Row-Count": str(done.rows), "X-Truncated": "true" if done.truncated else "false"}
+        if format == "xlsx":
+            return send(out, XLSX, f"{kind}.xlsx", headers)
+        return send(out, "application/json", headers=headers)
 
 
 @router.get("/indicators", summary="结案率, 按期结案率, 返工率, 超期率 per 街道, 社区 or owner")

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
+from api.downloads import XLSX, send, spool
 from gis.crs import STORAGE_SRID
 from gis.db import transaction
 from gis.errors import InvalidInput
@@ -281,7 +282,7 @@ def ownership_coverage(
             response_class=Response)
 def duty_list_xlsx(region: str | None = None, on: date | None = None,
                    principal: Principal = Depends(require("read"))) -> Response:
-    with transaction() as s:
-        data = duty_list.xlsx(s, region=principal.within(region), on=on, with_contact=principal.sees_contacts)
-    return Response(data, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": 'attachment; filename="duty-list.xlsx"'})
+    with spool() as out:
+        with transaction() as s:
+            duty_list.xlsx(s, out, caller=principal.caller, region=region, on=on)
+        return send(out, XLSX, "duty-list.xlsx")
