@@ -123,7 +123,7 @@ def test_supervision_sheet_lists_open_problems_overdue_first(database, client, a
     now = datetime.now(TZ)
     fresh = _problem(t, 1, now - timedelta(minutes=1), _dispatch_at(now))
     with transaction() as s:
-        sheet = ledgers.supervision_sheet(s, person_id=t["chief"])
+        sheet = ledgers.supervision_sheet(s, person_id=t["chief"], caller=TEST)
     assert [i["id"] for i in sheet["items"]] == [late, fresh] and sheet["overdue"] == 1
     with transaction() as s:
         s.execute(text("UPDATE problems SET description = '<script>alert(1)</script>' WHERE id = :p"), {"p": late})
