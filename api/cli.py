@@ -437,12 +437,15 @@ def owners_import(
     skip_invalid: bool = typer.Option(False, help="import the good rows and report the rest"),
 ) -> None:
     """Import a roster of owners; with any bad row nothing is imported."""
+    from dataclasses import replace
+
+    from layers.caller import SYSTEM
     from layers.roster import import_roster
     from layers.writer import RowsRejected
 
     try:
         with transaction() as s:
-            result = import_roster(s, path, actor="cli", skip_invalid=skip_invalid)
+            result = import_roster(s, path, caller=replace(SYSTEM, actor="cli"), skip_invalid=skip_invalid)
     except RowsRejected as exc:
         _print_rejections(exc.rejections, None)
         err.print(f"[red]error:[/red] {len(exc.rejections)} roster rows rejected, nothing imported",

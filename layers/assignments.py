@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden, InvalidInput, NotFound
 from layers.audit import record
+from layers.caller import Caller
 from layers.catalog import LAYERS
 from layers.owners import role as get_role
 
@@ -49,19 +50,23 @@ def _layer(layer: str) -> str:
     return layer
 
 
-def _check_holder(session: Session, role: dict[str, Any], holder: Holder) -> None:
+def _check_holder(session: Session, role: dict[str, Any], holder: Holder, caller: Caller) -> None:
+    """The holder must exist inside the caller's region; one outside it reads as unknown, as it does everywhere."""
     if role["holder"] == "person":
         if holder.person_id is None or holder.unit_id is not None:
             raise InvalidInput(f"role {role['name']} is held by a person: give person_id", field="person_id")
-        row = session.execute(text("SELECT active FROM people WHERE id = :i"), {"i": holder.person_id}).one_or_none()
-        if row is None:
+        row = session.execute(text("SELECT active, region_code FROM people WHERE id = :i"),
+                              {"i": holder.person_id}).one_or_none()
+        if row is None or not caller.covers(row.region_code):
             raise InvalidInput(f"unknown person {holder.person_id}", field="person_id")
         if not row.active:
             raise InvalidInput(f"person {holder.person_id} is inactive", field="person_id")
     else:
         if holder.unit_id is None or holder.person_id is not None:
             raise InvalidInput(f"role {role['name']} is held by a unit: give unit_id", field="unit_id")
-        if not session.execute(text("SELECT 1 FROM units WHERE id = :i"), {"i": holder.unit_id}).scalar():
+        region = session.execute(text("SELECT region_code FROM units WHERE id = :i"),
+                                 {"i": holder.unit_id}).one_or_none()
+        if region is None or not caller.covers(region.region_code):
             raise InvalidInput(f"unknown unit {holder.unit_id}", field="unit_id")
 
 
@@ -74,12 +79,13 @@ def resolve_features(
     session: Session,
     layer: str,
     *,
+    caller: Caller,
     feature_id: int | None = None,
     code: str | None = None,
     street_name: str | None = None,
-    region: str | None = None,
 ) -> list[int]:
-    """Feature ids named by id, by code, or (streets) by the street's name = all its segments."""
+    """Feature ids named by id, by code, or (streets) by the street's name = all its segments in the caller's
+    region. Ids and codes outside the region are found here and refused by assign (403)."""
     table = LAYERS[_layer(layer)].table
     if street_name:
         if layer != "streets":
@@ -89,7 +95,7 @@ def resolve_features(
                 "SELECT id FROM streets WHERE name = :n AND (CAST(:r AS text) IS NULL OR region_code LIKE :r || '%') "
                 "ORDER BY id"
             ),
-            {"n": street_name, "r": region},
+            {"n": street_name, "r": caller.scope},
         ).scalars().all()
         if not ids:
             raise InvalidInput(f"no street named {street_name!r}", field="street_name")
@@ -139,6 +145,15 @@ def features_in_area(
     return list(session.execute(text(sql), params).scalars())
 
 
+def _lock_features(session: Session, layer: str, ids: list[int]) -> None:
+    """Serialise writers of the same places: the one-primary-owner check and the insert that follows are two
+    statements, and at READ COMMITTED two requests could both pass the check. The row lock makes the second wait
+    until the first commits; its check (a new statement, a new snapshot) then sees the first one's row. Ids in
+    order, so two overlapping bulk writes cannot deadlock. NO KEY UPDATE does not block foreign-key checks."""
+    session.execute(text(f"SELECT id FROM {LAYERS[layer].table} WHERE id = ANY(:ids) ORDER BY id FOR NO KEY UPDATE"),
+                    {"ids": ids}).scalars().all()
+
+
 def _exclusive_conflicts(
     session: Session, role: dict[str, Any], layer: str, ids: list[int], holder: Holder, valid_from: date,
     valid_to: date | None,
@@ -177,8 +192,7 @@ def assign(
     valid_to: date | None = None,
     note: str | None = None,
     street_group: str | None = None,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
 ) -> AssignResult:
     """Give every listed feature this owner in this role. All or nothing; repeats of an open row are skipped."""
     r = get_role(session, role)
@@ -186,20 +200,21 @@ def assign(
     if layer not in r["layers"]:
         owns = "、".join(r["layers"])
         raise InvalidInput(f"role {r['name']} may not own {layer}; it owns {owns}", field="layer")
-    _check_holder(session, r, holder)
+    _check_holder(session, r, holder, caller)
     valid_from = valid_from or today(session)
     _check_period(valid_from, valid_to)
     if not feature_ids:
         raise InvalidInput("no features selected", field="feature_id")
     table, region_col = LAYERS[layer].table, _REGION_COL[layer]
-    if scope:
+    if caller.scope:
         outside = session.execute(
             text(f"SELECT code FROM {table} WHERE id = ANY(:ids) AND coalesce({region_col}, '') NOT LIKE :s || '%' "
                  "LIMIT 1"),
-            {"ids": feature_ids, "s": scope},
+            {"ids": feature_ids, "s": caller.scope},
         ).scalar()
         if outside:
-            raise Forbidden(f"{layer} feature {outside} lies outside your region {scope}", field="feature_id")
+            raise Forbidden(f"{layer} feature {outside} lies outside your region {caller.scope}", field="feature_id")
+    _lock_features(session, layer, feature_ids)
     if r["is_primary"]:
         clash = _exclusive_conflicts(session, r, layer, feature_ids, holder, valid_from, valid_to)
         if clash:
@@ -224,20 +239,20 @@ def assign(
             ORDER BY f.id
             RETURNING id"""),
         {"role": r["code"], "pid": holder.person_id, "uid": holder.unit_id, "layer": layer, "grp": street_group,
-         "vf": valid_from, "vt": valid_to, "note": note, "actor": actor, "ids": feature_ids},
+         "vf": valid_from, "vt": valid_to, "note": note, "actor": caller.actor, "ids": feature_ids},
     ).scalars().all()
     result = AssignResult(created=list(created), unchanged=len(set(feature_ids)) - len(created))
-    record(session, actor, "assign", "assignments", None,
+    record(session, caller.actor, "assign", "assignments", None,
            {"role": r["code"], "layer": layer, "features": len(feature_ids), "created": len(created),
             "person_id": holder.person_id, "unit_id": holder.unit_id, "valid_from": valid_from,
             "street_group": street_group})
     return result
 
 
-def end(session: Session, assignment_id: int, *, on: date | None = None, actor: str, scope: str | None = None) -> None:
+def end(session: Session, assignment_id: int, *, on: date | None = None, caller: Caller) -> None:
     row = session.execute(text("SELECT * FROM assignments WHERE id = :i FOR UPDATE"), {"i": assignment_id}).mappings()
     a = row.one_or_none()
-    if a is None or (scope and not (a["region_code"] or "").startswith(scope)):
+    if a is None or not caller.covers(a["region_code"]):
         raise NotFound(f"assignment {assignment_id} not found", field="id")
     on = on or today(session)
     if a["valid_to"] is not None and a["valid_to"] <= on:
@@ -245,8 +260,8 @@ def end(session: Session, assignment_id: int, *, on: date | None = None, actor: 
     if on <= a["valid_from"]:
         raise InvalidInput(f"end date {on} must be after its start {a['valid_from']}", field="on")
     session.execute(text("UPDATE assignments SET valid_to = :on, ended_by = :actor WHERE id = :i"),
-                    {"on": on, "actor": actor, "i": assignment_id})
-    record(session, actor, "end", "assignments", assignment_id, {"valid_to": on})
+                    {"on": on, "actor": caller.actor, "i": assignment_id})
+    record(session, caller.actor, "end", "assignments", assignment_id, {"valid_to": on})
 
 
 def reassign(
@@ -259,14 +274,15 @@ def reassign(
     on: date | None = None,
     note: str | None = None,
     street_group: str | None = None,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
     move_open_problems: bool = False,
 ) -> dict[str, Any]:
     """Close the current holders of this role on these features on `on`, and open the new holder from then.
     With `move_open_problems`, the problems of these places still open pass to the new holder (with an event)."""
     r = get_role(session, role)
     on = on or today(session)
+    if layer in LAYERS:  # an unknown one is refused by assign; lock before reading who holds the places now
+        _lock_features(session, layer, feature_ids)
     current = session.execute(
         text("SELECT id, valid_from FROM assignments_on(:on) WHERE layer = :layer AND role = :role "
              "AND feature_id = ANY(:ids) AND (person_id IS DISTINCT FROM :pid OR unit_id IS DISTINCT FROM :uid)"),
@@ -277,10 +293,10 @@ def reassign(
     if same_day:
         raise InvalidInput(f"assignment {same_day[0]} starts on {on}; end or correct it instead", field="on")
     for c in current:
-        end(session, c.id, on=on, actor=actor, scope=scope)
+        end(session, c.id, on=on, caller=caller)
     result = assign(session, role=r["code"], layer=layer, feature_ids=feature_ids, holder=holder, valid_from=on,
-                    note=note, street_group=street_group, actor=actor, scope=scope)
-    moved = _move_open_problems(session, [c.id for c in current], actor) if move_open_problems else []
+                    note=note, street_group=street_group, caller=caller)
+    moved = _move_open_problems(session, [c.id for c in current], caller.actor) if move_open_problems else []
     return {"ended": [c.id for c in current], "created": result.created, "moved_problems": moved}
 
 
@@ -346,7 +362,7 @@ def history(session: Session, layer: str, feature_id: int, *, with_contact: bool
 def list_assignments(
     session: Session,
     *,
-    scope: str | None = None,
+    caller: Caller,
     person_id: int | None = None,
     unit_id: int | None = None,
     layer: str | None = None,
@@ -365,7 +381,7 @@ def list_assignments(
               AND (CAST(:role AS text) IS NULL OR a.role = :role OR r.family = :role)
               AND (CAST(:on AS date) IS NULL OR (a.valid_from <= :on AND (a.valid_to IS NULL OR a.valid_to > :on)))
             ORDER BY a.id LIMIT :limit OFFSET :offset"""),
-        {"s": scope, "pid": person_id, "uid": unit_id, "layer": layer, "role": role, "on": on, "limit": limit,
+        {"s": caller.scope, "pid": person_id, "uid": unit_id, "layer": layer, "role": role, "on": on, "limit": limit,
          "offset": offset},
     ).mappings()
     return [_shape_owner(r, with_contact) for r in rows]

@@ -241,9 +241,10 @@ def indicators(session: Session, *, level: str = "subdistrict", scope: str | Non
     return out
 
 
-def supervision_sheet(session: Session, *, person_id: int | None = None, unit_id: int | None = None,
-                      scope: str | None = None) -> dict[str, Any]:
-    """The 督导单 of one owner: their open problems (overdue first), with room for their reply."""
+def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None = None,
+                      unit_id: int | None = None) -> dict[str, Any]:
+    """The 督导单 of one owner: their open problems (overdue first), with room for their reply. Only problems in
+    the caller's region: an owner may also hold places elsewhere, whose reports the caller may not read."""
     if (person_id is None) == (unit_id is None):
         raise InvalidInput("give person_id or unit_id", field="person_id")
     holder = session.execute(
@@ -251,7 +252,7 @@ def supervision_sheet(session: Session, *, person_id: int | None = None, unit_id
         else text("SELECT name, region_code FROM units WHERE id = :i"),
         {"i": person_id if person_id is not None else unit_id},
     ).one_or_none()
-    if holder is None or (scope and not (holder.region_code or "").startswith(scope)):
+    if holder is None or not caller.covers(holder.region_code):
         field = "person_id" if person_id is not None else "unit_id"
         raise NotFound(f"no such {field.removesuffix('_id')}", field=field)
     rows = session.execute(text("""
@@ -266,7 +267,8 @@ def supervision_sheet(session: Session, *, person_id: int | None = None, unit_id
         LEFT JOIN regions g ON g.code = p.region_code
         WHERE p.duplicate_of IS NULL AND a.person_id IS NOT DISTINCT FROM :pid AND a.unit_id IS NOT DISTINCT FROM :uid
           AND (CAST(:pid AS int) IS NOT NULL OR CAST(:uid AS int) IS NOT NULL)
-        ORDER BY p.id"""), {"pid": person_id, "uid": unit_id}).mappings()
+          AND (CAST(:scope AS text) IS NULL OR p.region_code LIKE :scope || '%')
+        ORDER BY p.id"""), {"pid": person_id, "uid": unit_id, "scope": caller.scope}).mappings()
     items = sorted((dict(r) for r in rows), key=lambda r: (not r["overdue"], r["due_at"] or r["reported_at"]))
     return {"holder": holder.name, "person_id": person_id, "unit_id": unit_id,
             "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": items,

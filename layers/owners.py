@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Conflict, InvalidInput, NotFound
 from layers.audit import record
+from layers.caller import Caller
 
 PHONE = re.compile(r"^[0-9+ -]{5,20}$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
@@ -50,8 +51,33 @@ def _check_region(session: Session, code: str | None, field: str = "region_code"
         raise InvalidInput(f"region {code} not found", field=field)
 
 
-def _in_scope(code: str | None, scope: str | None) -> bool:
-    return not scope or (code or "").startswith(scope)
+def _visible_unit(session: Session, unit_id: int, caller: Caller, field: str = "unit_id") -> None:
+    """A unit the caller may point at: one of their region. Others read as missing, like in every listing."""
+    row = session.execute(text("SELECT region_code FROM units WHERE id = :i"), {"i": unit_id}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise InvalidInput(f"unit {unit_id} not found", field=field)
+
+
+def _visible_person(session: Session, pid: int, caller: Caller, field: str) -> None:
+    row = session.execute(text("SELECT region_code FROM people WHERE id = :i"), {"i": pid}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise InvalidInput(f"person {pid} not found", field=field)
+
+
+def _check_phone_free(session: Session, phone: str | None, caller: Caller, *, except_id: int | None = None) -> None:
+    """A phone number is unique among people. Only a caller who may see the holder learns who has it: for anyone
+    else the number is merely refused, as any other bad value, so the endpoint is no oracle of who is registered."""
+    if not phone:
+        return
+    row = session.execute(
+        text("SELECT id, region_code FROM people WHERE phone = :p AND id IS DISTINCT FROM :i"),
+        {"p": phone, "i": except_id},
+    ).one_or_none()
+    if row is None:
+        return
+    if caller.covers(row.region_code):
+        raise Conflict(f"a person with phone {phone} already exists (id {row.id})", field="phone")
+    raise InvalidInput("this phone number cannot be used", field="phone")
 
 
 def _phone(value: Any) -> str | None:
@@ -74,8 +100,7 @@ def create_unit(
     credit_code: str | None = None,
     phone: str | None = None,
     region_code: str | None = None,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
 ) -> int:
     name = (name or "").strip()
     if not name:
@@ -84,9 +109,9 @@ def create_unit(
         raise InvalidInput(f"must be one of {', '.join(UNIT_KINDS)}", field="kind")
     if credit_code and not CREDIT_CODE.match(credit_code):
         raise InvalidInput("not a unified social credit code (18 characters)", field="credit_code")
-    region_code = region_code or scope
-    if not _in_scope(region_code, scope):
-        raise InvalidInput(f"region {region_code} is outside your region {scope}", field="region_code")
+    region_code = region_code or caller.scope
+    if not caller.covers(region_code):
+        raise InvalidInput(f"region {region_code} is outside your region {caller.scope}", field="region_code")
     _check_region(session, region_code)
     exists = session.execute(
         text("SELECT id FROM units WHERE name = :n AND region_code IS NOT DISTINCT FROM :r"),
@@ -101,21 +126,25 @@ def create_unit(
         ),
         {"n": name, "k": kind, "c": credit_code, "p": _phone(phone), "r": region_code},
     ).scalar_one()
-    record(session, actor, "create", "units", uid, {"name": name})
+    record(session, caller.actor, "create", "units", uid, {"name": name})
     return uid
 
 
-def unit_by_name(session: Session, name: str) -> int | None:
-    return session.execute(text("SELECT min(id) FROM units WHERE name = :n"), {"n": name}).scalar()
+def unit_by_name(session: Session, name: str, caller: Caller) -> int | None:
+    """The caller's unit of this name (a unit of another region is not theirs to assign)."""
+    return session.execute(
+        text("SELECT min(id) FROM units WHERE name = :n AND (CAST(:s AS text) IS NULL OR region_code LIKE :s || '%')"),
+        {"n": name, "s": caller.scope},
+    ).scalar()
 
 
-def list_units(session: Session, *, scope: str | None = None, with_contact: bool = False) -> list[dict[str, Any]]:
+def list_units(session: Session, *, caller: Caller, with_contact: bool = False) -> list[dict[str, Any]]:
     rows = session.execute(
         text(
             "SELECT id, name, kind, credit_code, phone, region_code, active FROM units "
             "WHERE (CAST(:s AS text) IS NULL OR region_code LIKE :s || '%') ORDER BY id"
         ),
-        {"s": scope},
+        {"s": caller.scope},
     ).mappings()
     return [_redact(dict(r), with_contact) for r in rows]
 
@@ -124,7 +153,8 @@ def list_units(session: Session, *, scope: str | None = None, with_contact: bool
 _PERSON_SQL = """
     SELECT p.id, p.name, p.phone, p.title, p.region_code, p.active, p.unit_id, u.name AS unit_name,
            p.reports_to_id, b.name AS reports_to_name,
-           (SELECT count(*) FROM assignments_on(current_date) a WHERE a.person_id = p.id) AS current_assignments
+           (SELECT count(*) FROM assignments_on(current_date) a WHERE a.person_id = p.id
+              AND (CAST(:s AS text) IS NULL OR a.region_code LIKE :s || '%')) AS current_assignments
     FROM people p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN people b ON b.id = p.reports_to_id
 """
 
@@ -144,39 +174,39 @@ def create_person(
     title: str | None = None,
     region_code: str | None = None,
     reports_to_id: int | None = None,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
 ) -> int:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("is required", field="name")
     phone = _phone(phone)
-    region_code = region_code or scope
-    if not _in_scope(region_code, scope):
-        raise InvalidInput(f"region {region_code} is outside your region {scope}", field="region_code")
+    region_code = region_code or caller.scope
+    if not caller.covers(region_code):
+        raise InvalidInput(f"region {region_code} is outside your region {caller.scope}", field="region_code")
     _check_region(session, region_code)
-    if unit_id is not None and not session.execute(text("SELECT 1 FROM units WHERE id = :i"), {"i": unit_id}).scalar():
-        raise InvalidInput(f"unit {unit_id} not found", field="unit_id")
-    if reports_to_id is not None and not session.execute(
-        text("SELECT 1 FROM people WHERE id = :i"), {"i": reports_to_id}
-    ).scalar():
-        raise InvalidInput(f"person {reports_to_id} not found", field="reports_to_id")
-    if phone and session.execute(text("SELECT 1 FROM people WHERE phone = :p"), {"p": phone}).scalar():
-        raise Conflict(f"a person with phone {phone} already exists", field="phone")
+    if unit_id is not None:
+        _visible_unit(session, unit_id, caller)
+    if reports_to_id is not None:
+        _visible_person(session, reports_to_id, caller, "reports_to_id")
+    _check_phone_free(session, phone, caller)
+    # A number taken by a concurrent request since the check is refused the same way, not as a database error.
     pid = session.execute(
         text(
             "INSERT INTO people (name, phone, unit_id, title, region_code, reports_to_id) "
-            "VALUES (:n, :p, :u, :t, :r, :b) RETURNING id"
+            "VALUES (:n, :p, :u, :t, :r, :b) ON CONFLICT (phone) WHERE phone IS NOT NULL DO NOTHING RETURNING id"
         ),
         {"n": name, "p": phone, "u": unit_id, "t": title, "r": region_code, "b": reports_to_id},
-    ).scalar_one()
-    record(session, actor, "create", "people", pid, {"name": name})
+    ).scalar()
+    if pid is None:
+        raise InvalidInput("this phone number cannot be used", field="phone")
+    record(session, caller.actor, "create", "people", pid, {"name": name})
     return pid
 
 
-def get_person(session: Session, pid: int, *, scope: str | None = None, with_contact: bool = False) -> dict:
-    row = session.execute(text(_PERSON_SQL + " WHERE p.id = :i"), {"i": pid}).mappings().one_or_none()
-    if row is None or not _in_scope(row["region_code"], scope):
+def get_person(session: Session, pid: int, *, caller: Caller, with_contact: bool = False) -> dict:
+    row = session.execute(text(_PERSON_SQL + " WHERE p.id = :i"), {"i": pid, "s": caller.scope}).mappings()
+    row = row.one_or_none()
+    if row is None or not caller.covers(row["region_code"]):
         raise NotFound(f"person {pid} not found", field="id")
     return _redact(dict(row), with_contact)
 
@@ -184,7 +214,7 @@ def get_person(session: Session, pid: int, *, scope: str | None = None, with_con
 def list_people(
     session: Session,
     *,
-    scope: str | None = None,
+    caller: Caller,
     with_contact: bool = False,
     q: str | None = None,
     active: bool | None = None,
@@ -197,13 +227,13 @@ def list_people(
             "AND (CAST(:q AS text) IS NULL OR p.name LIKE '%' || :q || '%') "
             "AND (CAST(:a AS boolean) IS NULL OR p.active = :a) ORDER BY p.id LIMIT :l OFFSET :o"
         ),
-        {"s": scope, "q": q, "a": active, "l": limit, "o": offset},
+        {"s": caller.scope, "q": q, "a": active, "l": limit, "o": offset},
     ).mappings()
     return [_redact(dict(r), with_contact) for r in rows]
 
 
-def update_person(session: Session, pid: int, changes: dict[str, Any], *, actor: str, scope: str | None) -> None:
-    get_person(session, pid, scope=scope)
+def update_person(session: Session, pid: int, changes: dict[str, Any], *, caller: Caller) -> None:
+    get_person(session, pid, caller=caller)
     allowed = {"name", "phone", "unit_id", "title", "active", "reports_to_id"}
     unknown = set(changes) - allowed
     if unknown:
@@ -211,11 +241,11 @@ def update_person(session: Session, pid: int, changes: dict[str, Any], *, actor:
         raise InvalidInput(f"cannot be changed; changeable: {', '.join(sorted(allowed))}", field=field)
     if "phone" in changes:
         changes["phone"] = _phone(changes["phone"])
-        clash = session.execute(
-            text("SELECT 1 FROM people WHERE phone = :p AND id <> :i"), {"p": changes["phone"], "i": pid}
-        ).scalar()
-        if clash:
-            raise Conflict(f"a person with phone {changes['phone']} already exists", field="phone")
+        _check_phone_free(session, changes["phone"], caller, except_id=pid)
+    if changes.get("unit_id") is not None:
+        _visible_unit(session, changes["unit_id"], caller)
+    if changes.get("reports_to_id") is not None and changes["reports_to_id"] != pid:
+        _visible_person(session, changes["reports_to_id"], caller, "reports_to_id")
     if "name" in changes and not str(changes["name"] or "").strip():
         raise InvalidInput("is required", field="name")
     if changes.get("reports_to_id") == pid:
@@ -223,25 +253,26 @@ def update_person(session: Session, pid: int, changes: dict[str, Any], *, actor:
     if changes:
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         session.execute(text(f"UPDATE people SET {sets} WHERE id = :id"), {**changes, "id": pid})
-        record(session, actor, "update", "people", pid, {k: v for k, v in changes.items() if k != "phone"})
+        record(session, caller.actor, "update", "people", pid, {k: v for k, v in changes.items() if k != "phone"})
 
 
 def find_or_create_person(
-    session: Session, *, name: str, phone: str | None, unit_name: str | None, actor: str, scope: str | None
+    session: Session, *, name: str, phone: str | None, unit_name: str | None, caller: Caller
 ) -> int:
-    """A roster row's person: matched by phone, else by name within the unit; created when new."""
+    """A roster row's person among the caller's people: matched by phone, else by name within the unit; created
+    when new (a phone held outside the caller's region is refused by create_person without saying by whom)."""
     phone = _phone(phone)
     unit_id = None
     if unit_name:
-        unit_id = unit_by_name(session, unit_name) or create_unit(
-            session, name=unit_name, actor=actor, scope=scope, region_code=scope
-        )
+        unit_id = unit_by_name(session, unit_name, caller) or create_unit(session, name=unit_name, caller=caller)
+    mine = "(CAST(:s AS text) IS NULL OR region_code LIKE :s || '%')"
     if phone:
-        pid = session.execute(text("SELECT id FROM people WHERE phone = :p"), {"p": phone}).scalar()
+        pid = session.execute(text(f"SELECT id FROM people WHERE phone = :p AND {mine}"),
+                              {"p": phone, "s": caller.scope}).scalar()
         if pid:
             return pid
     pid = session.execute(
-        text("SELECT min(id) FROM people WHERE name = :n AND unit_id IS NOT DISTINCT FROM :u"),
-        {"n": name, "u": unit_id},
+        text(f"SELECT min(id) FROM people WHERE name = :n AND unit_id IS NOT DISTINCT FROM :u AND {mine}"),
+        {"n": name, "u": unit_id, "s": caller.scope},
     ).scalar()
-    return pid or create_person(session, name=name, phone=phone, unit_id=unit_id, actor=actor, scope=scope)
+    return pid or create_person(session, name=name, phone=phone, unit_id=unit_id, caller=caller)

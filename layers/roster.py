@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gis.db import batch_job
 from gis.errors import CcgridError, InvalidInput
 from layers import assignments as assign_svc
+from layers.caller import Caller
 from layers.catalog import LAYERS
 from layers.owners import create_unit, find_or_create_person, unit_by_name
 from layers.owners import role as get_role
@@ -72,7 +73,7 @@ def _layer_of_code(session: Session, layers: list[str], code: str) -> str | None
     return None
 
 
-def _row(session: Session, row: dict[str, Any], actor: str, scope: str | None) -> assign_svc.AssignResult:
+def _row(session: Session, row: dict[str, Any], caller: Caller) -> assign_svc.AssignResult:
     role_name = _text(row, "role")
     if not role_name:
         raise InvalidInput("is required", field="role")
@@ -91,28 +92,28 @@ def _row(session: Session, row: dict[str, Any], actor: str, scope: str | None) -
         raise InvalidInput(f"say which layer: role {role['name']} owns {'、'.join(role['layers'])}", field="layer")
     if not street and not code:
         raise InvalidInput("name the place: a feature code or a street name", field="code")
-    ids = assign_svc.resolve_features(session, layer, code=code, street_name=street, region=scope)
+    ids = assign_svc.resolve_features(session, layer, code=code, street_name=street, caller=caller)
     if role["holder"] == "unit":
         unit = _text(row, "unit")
         if not unit:
             raise InvalidInput(f"role {role['name']} is held by a unit: fill the unit column", field="unit")
-        holder = assign_svc.Holder(unit_id=unit_by_name(session, unit)
-                                   or create_unit(session, name=unit, actor=actor, scope=scope))
+        holder = assign_svc.Holder(unit_id=unit_by_name(session, unit, caller)
+                                   or create_unit(session, name=unit, caller=caller))
     else:
         name = _text(row, "name")
         if not name:
             raise InvalidInput("is required", field="name")
         holder = assign_svc.Holder(person_id=find_or_create_person(
-            session, name=name, phone=_text(row, "phone"), unit_name=_text(row, "unit"), actor=actor, scope=scope))
+            session, name=name, phone=_text(row, "phone"), unit_name=_text(row, "unit"), caller=caller))
     return assign_svc.assign(
         session, role=role["code"], layer=layer, feature_ids=ids, holder=holder,
         valid_from=_date(row.get("valid_from"), "valid_from"), valid_to=_date(row.get("valid_to"), "valid_to"),
-        note=_text(row, "note"), street_group=f"{street}" if street else None, actor=actor, scope=scope,
+        note=_text(row, "note"), street_group=f"{street}" if street else None, caller=caller,
     )
 
 
 def import_roster(
-    session: Session, path: Path, *, actor: str, scope: str | None = None, skip_invalid: bool = False
+    session: Session, path: Path, *, caller: Caller, skip_invalid: bool = False
 ) -> RosterResult:
     batch_job(session, f"the roster import of {path.name}")
     df = _read(path)
@@ -120,7 +121,7 @@ def import_roster(
     for i, row in enumerate(df.to_dict("records"), start=1):
         savepoint = session.begin_nested()
         try:
-            done = _row(session, row, actor, scope)
+            done = _row(session, row, caller)
         except CcgridError as exc:
             savepoint.rollback()
             result.rejected.append(Rejection(i, exc.field or "row", exc.message))

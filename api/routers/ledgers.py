@@ -12,8 +12,7 @@ from api.downloads import XLSX, send, spool
 from gis.db import transaction
 from gis.errors import Forbidden
 from layers import escalation, ledgers
-from layers.excel import workbook
-from maps.sheets import supervision_sheet_html
+from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["ledgers"])
 
@@ -82,13 +81,9 @@ def supervision_sheet(
     principal: Principal = Depends(require("read")),
 ):
     with transaction() as s:
-        sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, scope=principal.region_code)
+        sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, caller=principal.caller)
     if format == "json":
         return sheet
     if format == "html":
         return HTMLResponse(supervision_sheet_html(sheet))
-    header = ["编号", "类别", "位置", "地址", "问题描述", "上报时间", "整改时限", "状态", "是否超期",
-              "整改情况（回复）"]
-    body = ([r["id"], r["category"], r["place"], r["address"], r["description"], r["reported_at"], r["due_at"],
-             r["status"], "是" if r["overdue"] else "否", ""] for r in sheet["items"])
-    return _xlsx(workbook(f"督导单-{sheet['holder']}"[:31], header, body), "supervision-sheet")
+    return _xlsx(supervision_sheet_xlsx(sheet), "supervision-sheet")

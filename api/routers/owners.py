@@ -94,9 +94,9 @@ class BulkIn(_Strict):
     note: str | None = None
 
 
-def _ids(s, place: Place, scope: str | None) -> list[int]:
+def _ids(s, place: Place, principal: Principal) -> list[int]:
     return assign_svc.resolve_features(s, place.layer, feature_id=place.feature_id, code=place.code,
-                                       street_name=place.street_name, region=scope)
+                                       street_name=place.street_name, caller=principal.caller)
 
 
 @router.get("/owner-roles", summary="Owner roles of the street-chief system (data)")
@@ -120,44 +120,43 @@ def list_people(
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     with transaction() as s:
-        return owners.list_people(s, scope=principal.region_code, with_contact=principal.sees_contacts, q=q,
+        return owners.list_people(s, caller=principal.caller, with_contact=principal.sees_contacts, q=q,
                                   active=active, limit=limit, offset=offset)
 
 
 @router.post("/people", status_code=201, summary="Add a person")
 def create_person(body: PersonIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        pid = owners.create_person(s, **body.model_dump(), actor=principal.actor, scope=principal.region_code)
-        return owners.get_person(s, pid, with_contact=True)
+        pid = owners.create_person(s, **body.model_dump(), caller=principal.caller)
+        return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
 @router.get("/people/{pid}", summary="One person with their current assignments")
 def get_person(pid: int, principal: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
-        person = owners.get_person(s, pid, scope=principal.region_code, with_contact=principal.sees_contacts)
+        person = owners.get_person(s, pid, caller=principal.caller, with_contact=principal.sees_contacts)
         person["assignments"] = assign_svc.list_assignments(
-            s, person_id=pid, on=assign_svc.today(s), with_contact=principal.sees_contacts)
+            s, caller=principal.caller, person_id=pid, on=assign_svc.today(s), with_contact=principal.sees_contacts)
         return person
 
 
 @router.patch("/people/{pid}", summary="Change a person (deactivate with active=false)")
 def patch_person(pid: int, body: PersonPatch, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        owners.update_person(s, pid, body.model_dump(exclude_unset=True), actor=principal.actor,
-                             scope=principal.region_code)
-        return owners.get_person(s, pid, with_contact=True)
+        owners.update_person(s, pid, body.model_dump(exclude_unset=True), caller=principal.caller)
+        return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
 @router.get("/units", summary="Units: 责任单位, 包保单位, 门前五包 shops")
 def list_units(principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
-        return owners.list_units(s, scope=principal.region_code, with_contact=principal.sees_contacts)
+        return owners.list_units(s, caller=principal.caller, with_contact=principal.sees_contacts)
 
 
 @router.post("/units", status_code=201, summary="Add a unit")
 def create_unit(body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        uid = owners.create_unit(s, **body.model_dump(), actor=principal.actor, scope=principal.region_code)
+        uid = owners.create_unit(s, **body.model_dump(), caller=principal.caller)
     return {"id": uid, **body.model_dump()}
 
 
@@ -173,7 +172,7 @@ def list_assignments(
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     with transaction() as s:
-        return assign_svc.list_assignments(s, scope=principal.region_code, person_id=person_id, unit_id=unit_id,
+        return assign_svc.list_assignments(s, caller=principal.caller, person_id=person_id, unit_id=unit_id,
                                            layer=layer, role=role, on=on, with_contact=principal.sees_contacts,
                                            limit=limit, offset=offset)
 
@@ -181,30 +180,28 @@ def list_assignments(
 @router.post("/assignments", status_code=201, summary="Assign an owner to a feature or a whole named street")
 def create_assignment(body: AssignmentIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        ids = _ids(s, body, principal.region_code)
+        ids = _ids(s, body, principal)
         result = assign_svc.assign(
             s, role=body.role, layer=body.layer, feature_ids=ids,
             holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
-            valid_to=body.valid_to, note=body.note, street_group=body.street_name, actor=principal.actor,
-            scope=principal.region_code)
+            valid_to=body.valid_to, note=body.note, street_group=body.street_name, caller=principal.caller)
     return {"created": result.created, "unchanged": result.unchanged}
 
 
 @router.post("/assignments/reassign", summary="Hand a place over: close the current owner, open the new one")
 def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        ids = _ids(s, body, principal.region_code)
+        ids = _ids(s, body, principal)
         return assign_svc.reassign(
             s, role=body.role, layer=body.layer, feature_ids=ids,
             holder=assign_svc.Holder(body.person_id, body.unit_id), on=body.on, note=body.note,
-            street_group=body.street_name, actor=principal.actor, scope=principal.region_code,
-            move_open_problems=body.move_open_problems)
+            street_group=body.street_name, caller=principal.caller, move_open_problems=body.move_open_problems)
 
 
 @router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)")
 def end_assignment(aid: int, body: EndIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
-        assign_svc.end(s, aid, on=body.on, actor=principal.actor, scope=principal.region_code)
+        assign_svc.end(s, aid, on=body.on, caller=principal.caller)
     return {"id": aid, "ended": True}
 
 
@@ -219,7 +216,7 @@ def bulk_assign(body: BulkIn, principal: Principal = Depends(require("manage_peo
         result = assign_svc.assign(
             s, role=body.role, layer=body.layer, feature_ids=ids,
             holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
-            valid_to=body.valid_to, note=body.note, actor=principal.actor, scope=principal.region_code)
+            valid_to=body.valid_to, note=body.note, caller=principal.caller)
     return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged}
 
 
@@ -237,8 +234,7 @@ def import_assignments(
         tmp.write(data)
         tmp.flush()
         with transaction() as s:
-            result = import_roster(s, Path(tmp.name), actor=principal.actor, scope=principal.region_code,
-                                   skip_invalid=skip_invalid)
+            result = import_roster(s, Path(tmp.name), caller=principal.caller, skip_invalid=skip_invalid)
     return {"rows": result.rows, "created": result.created, "unchanged": result.unchanged,
             "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected]}
 

@@ -9,8 +9,11 @@ from sqlalchemy import text
 from gis.db import transaction
 from layers import assignments as a
 from layers import inspections, owners
+from layers.caller import Caller
 from tests.conftest import scalar
 from tests.crafted import owner_town
+
+TEST = Caller("test")  # city-wide, as the CLI and the demo act
 
 HEAT = "/api/v1/analytics/heatmap"
 GAPS = "/api/v1/analytics/coverage"
@@ -80,12 +83,12 @@ def gap_town(demo):
     t = owner_town("419941", 115.80, 35.80)
     ids = t["ids"]
     with transaction() as s:
-        chief = owners.create_person(s, name="缺口街长", region_code=t["district"], actor="test")
-        road = owners.create_person(s, name="缺口路长", region_code=t["district"], actor="test")
+        chief = owners.create_person(s, name="缺口街长", region_code=t["district"], caller=TEST)
+        road = owners.create_person(s, name="缺口路长", region_code=t["district"], caller=TEST)
         owned = [ids["419941-h0"], ids["419941-h1"]]
         a.assign(s, role="district_street_chief", layer="streets", feature_ids=owned, holder=a.Holder(chief),
-                 actor="test")
-        a.assign(s, role="road_chief", layer="streets", feature_ids=owned, holder=a.Holder(road), actor="test")
+                 caller=TEST)
+        a.assign(s, role="road_chief", layer="streets", feature_ids=owned, holder=a.Holder(road), caller=TEST)
         corner = s.execute(text("""SELECT id, area_m2, ST_X(ST_Centroid(geom)) AS x, ST_Y(ST_Centroid(geom)) AS y
                                    FROM grid_cells WHERE region_code = :c
                                    ORDER BY round(area_m2 / 1000) DESC, ST_XMin(geom) + ST_YMin(geom) LIMIT 1"""),

@@ -9,20 +9,22 @@ from gis.db import transaction
 from layers import assignments as a
 from layers import escalation, ledgers, lifecycle, owners, photos, problems
 from layers.calendar import TZ
+from layers.caller import Caller
 from tests.conftest import scalar
 from tests.crafted import owner_town
 from tests.images import as_role, photo
 
+TEST = Caller("test")  # city-wide, as the CLI and the demo act
 CATEGORIES = ["占道经营", "乱堆物料", "露天烧烤", "占压盲道", "乱摆乱放", "乱拉乱挂"]
 
 
 def _town(code, lon, lat, chief_name):
     t = owner_town(code, lon, lat)
     with transaction() as s:
-        pid = owners.create_person(s, name=chief_name, region_code=code, actor="test")
-        ids = a.resolve_features(s, "streets", street_name="和平路", region=code)
+        pid = owners.create_person(s, name=chief_name, region_code=code, caller=TEST)
+        ids = a.resolve_features(s, "streets", street_name="和平路", caller=Caller("test", scope=code))
         a.assign(s, role="road_chief", layer="streets", feature_ids=ids, holder=a.Holder(pid),
-                 valid_from=datetime(2025, 1, 1).date(), actor="test")
+                 valid_from=datetime(2025, 1, 1).date(), caller=TEST)
         lon0, lat0 = s.execute(text(
             "SELECT ST_X(ST_LineInterpolatePoint(geom, 0.5)), ST_Y(ST_LineInterpolatePoint(geom, 0.5)) FROM streets "
             "WHERE code = :c"), {"c": f"{code}-h1"}).one()
@@ -121,7 +123,7 @@ def test_supervision_sheet_lists_open_problems_overdue_first(database, client, a
     now = datetime.now(TZ)
     fresh = _problem(t, 1, now - timedelta(minutes=1), _dispatch_at(now))
     with transaction() as s:
-        sheet = ledgers.supervision_sheet(s, person_id=t["chief"])
+        sheet = ledgers.supervision_sheet(s, person_id=t["chief"], caller=TEST)
     assert [i["id"] for i in sheet["items"]] == [late, fresh] and sheet["overdue"] == 1
     with transaction() as s:
         s.execute(text("UPDATE problems SET description = '<script>alert(1)</script>' WHERE id = :p"), {"p": late})

@@ -10,24 +10,27 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from layers import assignments as a
 from layers import coverage, owners
+from layers.caller import Caller
 from layers.roster import import_roster
 from layers.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import owner_town
 
+TEST = Caller("test")  # city-wide, as the CLI and the demo act
+
 
 def person(name, region, phone=None):
     with transaction() as s:
-        return owners.create_person(s, name=name, phone=phone, region_code=region, actor="test")
+        return owners.create_person(s, name=name, phone=phone, region_code=region, caller=TEST)
 
 
 def give(role, layer, ids, pid=None, uid=None, **kw):
     with transaction() as s:
-        return a.assign(s, role=role, layer=layer, feature_ids=ids, holder=a.Holder(pid, uid), actor="test", **kw)
+        return a.assign(s, role=role, layer=layer, feature_ids=ids, holder=a.Holder(pid, uid), caller=TEST, **kw)
 
 
 def street(s, name, district):
-    return a.resolve_features(s, "streets", street_name=name, region=district)
+    return a.resolve_features(s, "streets", street_name=name, caller=Caller("test", scope=district))
 
 
 def test_reassign_keeps_history_and_answers_who_owned_it_then(database):
@@ -38,7 +41,7 @@ def test_reassign_keeps_history_and_answers_who_owned_it_then(database):
     give("road_chief", "streets", ids, zhang, valid_from=date(2026, 1, 1))
     with transaction() as s:
         done = a.reassign(s, role="路长", layer="streets", feature_ids=ids, holder=a.Holder(li),
-                          on=date(2026, 5, 1), actor="test")
+                          on=date(2026, 5, 1), caller=TEST)
     assert len(done["ended"]) == 3 and len(done["created"]) == 3
     with transaction() as s:
         before = a.owners_of(s, "streets", ids[0], on=date(2026, 4, 30))
@@ -90,18 +93,18 @@ def test_roster_with_bad_rows_imports_nothing_then_skips_them(database, tmp_path
     )
     people_before = scalar("SELECT count(*) FROM people")
     with pytest.raises(RowsRejected) as info, transaction() as s:
-        import_roster(s, path, actor="test", scope=t["district"])
+        import_roster(s, path, caller=Caller("test", scope=t["district"]))
     assert [(r.row, r.field) for r in info.value.rejections] == [(2, "street_name"), (3, "role")]
     assert "不存在路" in info.value.rejections[0].reason
     assert scalar("SELECT count(*) FROM people") == people_before
     assert scalar("SELECT count(*) FROM assignments WHERE region_code LIKE '419914%'") == 0
     with transaction() as s:
-        result = import_roster(s, path, actor="test", scope=t["district"], skip_invalid=True)
+        result = import_roster(s, path, caller=Caller("test", scope=t["district"]), skip_invalid=True)
     assert (result.created, len(result.rejected)) == (4, 2)  # 3 segments + the market's unit
     assert scalar("SELECT valid_from FROM assignments a JOIN people p ON p.id = a.person_id "
                   "WHERE p.phone = '13700000001' LIMIT 1") == date(2026, 2, 1)
     with transaction() as s:  # the same roster again adds nothing
-        assert import_roster(s, path, actor="test", scope=t["district"], skip_invalid=True).created == 0
+        assert import_roster(s, path, caller=Caller("test", scope=t["district"]), skip_invalid=True).created == 0
 
 
 def test_coverage_finds_exactly_the_crafted_cases(database):
@@ -111,7 +114,7 @@ def test_coverage_finds_exactly_the_crafted_cases(database):
     chief, second, roadie, keeper = (person(n, d) for n in ("街长甲", "街长乙", "路长甲", "所长甲"))
     idle = person("新网格员", d)
     with transaction() as s:
-        unit = owners.create_unit(s, name="测试市场监管所", actor="test", region_code=d)
+        unit = owners.create_unit(s, name="测试市场监管所", caller=TEST, region_code=d)
     give("district_street_chief", "streets", seg, chief)
     give("district_street_chief", "streets", seg[:1], second)  # 交叉 on the first segment
     give("road_chief", "streets", seg[:2], roadie)  # the third segment has no 路长
@@ -179,7 +182,7 @@ def test_exclusive_rule_refuses_a_second_road_chief(database):
     # After the first term ends, the next may start.
     with transaction() as s:
         [aid] = s.execute(text("SELECT id FROM assignments WHERE person_id = :p"), {"p": first}).scalars()
-        a.end(s, aid, on=date(2026, 6, 1), actor="test")
+        a.end(s, aid, on=date(2026, 6, 1), caller=TEST)
     assert give("road_chief", "streets", seg, other, valid_from=date(2026, 6, 1)).created
 
 
@@ -216,7 +219,7 @@ def test_reassign_can_move_open_problems_to_the_new_owner(database):
 
     assert holders(open_pid) == holders(closed_pid) == "旧路长"
     with transaction() as s:
-        done = a.reassign(s, role="路长", layer="streets", feature_ids=ids, holder=a.Holder(new), actor="test",
+        done = a.reassign(s, role="路长", layer="streets", feature_ids=ids, holder=a.Holder(new), caller=TEST,
                           move_open_problems=True)
     assert done["moved_problems"] == [open_pid]
     assert holders(open_pid) == "新路长" and holders(closed_pid) == "旧路长"  # a closed case keeps its owner
