@@ -13,6 +13,7 @@ from typing import IO, Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -34,6 +35,10 @@ def safe_cell(value: Any) -> Any:
         return value.astimezone(LOCAL).replace(tzinfo=None)
     if isinstance(value, list):
         value = "、".join(str(v) for v in value)
+    if isinstance(value, str):
+        # Control characters are not allowed in the sheet's XML (openpyxl raises): a name or a description typed
+        # with one would make the whole export a 500. Shown as a space instead.
+        value = ILLEGAL_CHARACTERS_RE.sub(" ", value)
     return safe_text(value)
 
 
