@@ -15,6 +15,15 @@ from gis.errors import InvalidInput
 from gis.settings import get_settings
 from layers import lifecycle, problems
 from layers.features import parse_bbox
+from layers.ledger.schemas import (
+    Photo,
+    Problem,
+    ProblemCategory,
+    ProblemDetail,
+    ProblemPage,
+    ProblemSource,
+    Transition,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["problems"])
 
@@ -43,20 +52,22 @@ class ActionIn(BaseModel):
     due_at: datetime | None = Field(None, description="the new due date, for 延期")
 
 
-@router.get("/problem-categories", summary="Problem categories (two levels) with deadlines")
+@router.get("/problem-categories", summary="Problem categories (two levels) with deadlines",
+            response_model=list[ProblemCategory])
 def categories(_: Principal = Depends(require("report"))) -> list[dict]:
     with transaction() as s:
         return [dict(r) for r in s.execute(text("SELECT * FROM problem_categories ORDER BY code")).mappings()]
 
 
-@router.get("/problem-sources", summary="Where reports come from")
+@router.get("/problem-sources", summary="Where reports come from", response_model=list[ProblemSource])
 def sources(_: Principal = Depends(require("report"))) -> list[dict]:
     with transaction() as s:
         return [dict(r) for r in s.execute(text("SELECT * FROM problem_sources ORDER BY code")).mappings()]
 
 
 @router.post("/problems", status_code=201, summary="Report a problem; it is routed to its place and owners",
-             response_description="the problem as GET /problems/{id} shows it (without its actions)")
+             response_description="the problem as GET /problems/{id} shows it (without its actions)",
+             responses={201: {"model": Problem}})  # the database writes this JSON: documented, not re-validated
 def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -> Response:
     if principal.role == "public" and body.source not in ("public", "群众"):
         raise InvalidInput("the public reports with source 'public'", field="source")
@@ -73,7 +84,8 @@ def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -
     return Response(got.answer, status_code=201, media_type="application/json")
 
 
-@router.get("/problems", summary="The problem ledger, filtered")
+@router.get("/problems", summary="The problem ledger, filtered", response_model=ProblemPage,
+            response_model_exclude_unset=True)
 def search(
     status: str | None = None,
     category: str | None = Query(None, description="small or big class, code or name"),
@@ -95,7 +107,8 @@ def search(
                                offset=offset, with_contact=principal.sees_contacts)
 
 
-@router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates")
+@router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates",
+            response_model=ProblemDetail, response_model_exclude_unset=True)
 def get_problem(problem_id: int, principal: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
         out = problems.get(s, problem_id, scope=principal.region_code, with_contact=principal.sees_contacts)
@@ -103,7 +116,8 @@ def get_problem(problem_id: int, principal: Principal = Depends(require("read"))
         return out
 
 
-@router.post("/problems/{problem_id}/photos", status_code=201, summary="Attach a photo (JPEG/PNG, size-limited)")
+@router.post("/problems/{problem_id}/photos", status_code=201, summary="Attach a photo (JPEG/PNG, size-limited)",
+             response_model=Photo)
 def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
     with transaction() as s:
@@ -111,7 +125,8 @@ def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principa
     return {"id": fid, "problem_id": problem_id, "bytes": len(data)}
 
 
-@router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle")
+@router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle", response_model=Transition,
+             response_model_exclude_unset=True)
 def act(problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     with transaction() as s:
         return lifecycle.transition(s, problem_id, body.action, role=principal.role, actor=principal.actor,
