@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from api.responses import ERRORS
 from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
 from gis.db import database_error
 from gis.errors import CcgridError
@@ -33,6 +34,7 @@ def create_app() -> FastAPI:
         # Counted as the body streams in (a chunked body has no length to check), by the framework: an HTTP
         # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
         max_body_size=settings.max_body_bytes,
+        responses=ERRORS,
     )
 
     @app.exception_handler(CcgridError)

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Principal, require
+from api.responses import GeoJSONResponse
 from gis.db import transaction
 from layers import gaps, heatmap, owner_map, ranking
+from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
 from layers.features import parse_bbox
 from layers.problem_filters import ProblemFilter
 
@@ -31,7 +33,8 @@ def problem_filter(
                          since=since, until=until, bbox=parse_bbox(bbox))
 
 
-@router.get("/heatmap", summary="Problem counts per hexagon, square, grid cell or community (GeoJSON)")
+@router.get("/heatmap", summary="Problem counts per hexagon, square, grid cell or community (GeoJSON)",
+            response_class=GeoJSONResponse, responses={200: {"model": Heatmap}})  # JSON written by PostGIS
 def heatmap_cells(
     cell: str = Query("hex", pattern="^(hex|square|grid_cell|community)$"),
     size_m: float = Query(250.0, description="hexagon edge or square side in metres (hex/square)"),
@@ -42,7 +45,8 @@ def heatmap_cells(
     return Response(body, media_type="application/geo+json")
 
 
-@router.get("/coverage", summary="Coverage gaps as geometry: ownership, patrol, grid gaps/overlaps, service reach")
+@router.get("/coverage", summary="Coverage gaps as geometry: ownership, patrol, grid gaps/overlaps, service reach",
+            response_model=CoverageGaps, response_model_exclude_unset=True)
 def coverage_gaps(
     kind: list[str] | None = Query(None, description="ownership, patrol, grid_gap, grid_overlap, service"),
     layer: str | None = Query(None, pattern="^(streets|assessment_points|grid_cells)$"),
@@ -62,7 +66,8 @@ def coverage_gaps(
                          bbox=parse_bbox(bbox), limit=limit)
 
 
-@router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one")
+@router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one",
+            response_model=Ranking)
 def red_black_list(
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026"),
@@ -77,7 +82,8 @@ def red_black_list(
                                min_sample=min_sample)
 
 
-@router.get("/owners", summary="Each street in view with its current owners and the required roles it lacks")
+@router.get("/owners", summary="Each street in view with its current owners and the required roles it lacks",
+            response_model=StreetOwnerMap, response_model_exclude_unset=True)
 def street_owners(
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),

@@ -4,11 +4,12 @@ from fastapi import APIRouter
 
 from gis.db import postgis_version, transaction
 from layers.schema import current_revision
+from layers.spatial.schemas import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz", summary="Database and PostGIS versions")
+@router.get("/healthz", summary="Database and PostGIS versions", response_model=Health)
 def healthz() -> dict:
     with transaction() as s:
         versions = postgis_version(s)

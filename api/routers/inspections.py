@@ -15,6 +15,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from layers import inspections
 from layers.features import geometry_from_geojson
+from layers.ledger.schemas import ChecklistItem, PatrolResult, ScoreRecord, VisitResult
 
 router = APIRouter(prefix="/api/v1", tags=["inspections"])
 
@@ -37,7 +38,8 @@ class VisitIn(BaseModel):
     visited_at: datetime | None = None
 
 
-@router.post("/patrols", status_code=201, summary="Record a patrol track; streets and points passed count as inspected")
+@router.post("/patrols", status_code=201, summary="Record a patrol track; streets and points passed count as inspected",
+             response_model=PatrolResult)
 def patrol(body: PatrolIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     track = geometry_from_geojson(body.track, crs=STORAGE_SRID)
     if track.geom_type != "LineString":
@@ -47,7 +49,8 @@ def patrol(body: PatrolIn, principal: Principal = Depends(require("handle_proble
                                          walker=body.walker, person_id=body.person_id, actor=principal.actor)
 
 
-@router.get("/checklists/{point_type}", summary="The checklist (items, weights) of an assessment point type")
+@router.get("/checklists/{point_type}", summary="The checklist (items, weights) of an assessment point type",
+            response_model=list[ChecklistItem])
 def checklist(point_type: str, _: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         items = inspections.checklist(s, point_type)
@@ -57,7 +60,7 @@ def checklist(point_type: str, _: Principal = Depends(require("read"))) -> list[
 
 
 @router.post("/assessment-points/{point_id}/visits", status_code=201,
-             summary="Score a point on its checklist; failed items become problems")
+             summary="Score a point on its checklist; failed items become problems", response_model=VisitResult)
 def visit(point_id: int, body: VisitIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     with transaction() as s:
         return inspections.visit(s, point_id=point_id, kind=body.kind, inspector=body.inspector,
@@ -65,7 +68,8 @@ def visit(point_id: int, body: VisitIn, principal: Principal = Depends(require("
                                  actor=principal.actor, scope=principal.region_code)
 
 
-@router.get("/assessment-points/{point_id}/scores", summary="A point's score history")
+@router.get("/assessment-points/{point_id}/scores", summary="A point's score history",
+            response_model=list[ScoreRecord])
 def scores(point_id: int, principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         region = s.execute(text("SELECT region_code FROM assessment_points WHERE id = :i"),

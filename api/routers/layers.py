@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal, require
+from api.responses import GeoJSONResponse
 from gis.crs import WGS84, CoordSys, point_to_standard
 from gis.db import transaction
 from gis.errors import InvalidInput
@@ -15,6 +16,8 @@ from gis.settings import get_settings
 from layers import features
 from layers.catalog import layer as get_layer
 from layers.locate import locate as locate_at
+from layers.registry.schemas import OwnedLocation
+from layers.spatial.schemas import FeaturePage, LayerFeature, LayerSummary, PointType
 
 router = APIRouter(prefix="/api/v1", tags=["layers"])
 GEOJSON = "application/geo+json"
@@ -30,13 +33,13 @@ def _geojson(body: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(body, status_code=status, media_type=GEOJSON)
 
 
-@router.get("/layers", summary="The spatial layers with counts and extents")
+@router.get("/layers", summary="The spatial layers with counts and extents", response_model=list[LayerSummary])
 def list_layers(_: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         return features.layer_summaries(s)
 
 
-@router.get("/point-types", summary="Assessment point types (测评点位类型)")
+@router.get("/point-types", summary="Assessment point types (测评点位类型)", response_model=list[PointType])
 def point_types(_: Principal = Depends(require("read"))) -> list[dict]:
     from sqlalchemy import text
 
@@ -45,7 +48,8 @@ def point_types(_: Principal = Depends(require("read"))) -> list[dict]:
         return [dict(r) for r in rows.mappings()]
 
 
-@router.get("/layers/{layer}/features", summary="Features as GeoJSON, filtered by bbox, paged")
+@router.get("/layers/{layer}/features", summary="Features as GeoJSON, filtered by bbox, paged",
+            response_class=GeoJSONResponse, responses={200: {"model": FeaturePage}})
 def list_features(
     request: Request,
     layer: str,
@@ -69,7 +73,8 @@ def list_features(
     return _geojson(body)
 
 
-@router.get("/layers/{layer}/features/{fid}", summary="One feature")
+@router.get("/layers/{layer}/features/{fid}", summary="One feature", response_class=GeoJSONResponse,
+            responses={200: {"model": LayerFeature}})
 def get_feature(
     layer: str, fid: int, crs: int = Query(WGS84), principal: Principal = Depends(require("read"))
 ) -> JSONResponse:
@@ -78,7 +83,8 @@ def get_feature(
         return _geojson(features.get_feature(s, spec, fid, scope=principal.region_code, out_srid=crs))
 
 
-@router.post("/layers/{layer}/features", status_code=201, summary="Create a feature (GeoJSON Feature)")
+@router.post("/layers/{layer}/features", status_code=201, summary="Create a feature (GeoJSON Feature)",
+             response_class=GeoJSONResponse, responses={201: {"model": LayerFeature}})
 def create_feature(
     layer: str,
     feature: dict[str, Any] = Body(..., examples=[_FEATURE_EXAMPLE]),
@@ -94,7 +100,8 @@ def create_feature(
         return _geojson(features.get_feature(s, spec, fid), status=201)
 
 
-@router.patch("/layers/{layer}/features/{fid}", summary="Change a feature's properties or geometry")
+@router.patch("/layers/{layer}/features/{fid}", summary="Change a feature's properties or geometry",
+              response_class=GeoJSONResponse, responses={200: {"model": LayerFeature}})
 def patch_feature(
     layer: str,
     fid: int,
@@ -119,7 +126,8 @@ def delete_feature(layer: str, fid: int, principal: Principal = Depends(require(
     return Response(status_code=204)
 
 
-@router.get("/locate", summary="District, 街道, 社区, grid cell, nearest street and point at a location")
+@router.get("/locate", summary="District, 街道, 社区, grid cell, nearest street and point at a location",
+            response_model=OwnedLocation, response_model_exclude_unset=True)
 def locate(
     lon: float = Query(..., ge=-180, le=180),
     lat: float = Query(..., ge=-90, le=90),

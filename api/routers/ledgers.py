@@ -8,10 +8,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Principal, require
-from api.downloads import XLSX, send, spool
+from api.downloads import send, spool
+from api.responses import XLSX, binary
 from gis.db import transaction
 from gis.errors import Forbidden
 from layers import escalation, ledgers
+from layers.ledger.schemas import Escalation, EscalationRun, Indicator, Ledger, SupervisionSheet
 from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["ledgers"])
@@ -21,7 +23,8 @@ def _xlsx(data: bytes, name: str) -> Response:
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
-@router.get("/ledgers/{kind}", summary="三本账: points, problems or rectification ledger (JSON or Excel)")
+@router.get("/ledgers/{kind}", summary="三本账: points, problems or rectification ledger (JSON or Excel)",
+            response_model=Ledger, responses=binary(XLSX, "JSON rows, or with format=xlsx the workbook"))
 def ledger(
     kind: str,
     region: str | None = None,
@@ -43,7 +46,8 @@ def ledger(
         return send(out, "application/json", headers=headers)
 
 
-@router.get("/indicators", summary="结案率, 按期结案率, 返工率, 超期率 per 街道, 社区 or owner")
+@router.get("/indicators", summary="结案率, 按期结案率, 返工率, 超期率 per 街道, 社区 or owner",
+            response_model=list[Indicator])
 def indicators(
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     region: str | None = None,
@@ -55,7 +59,8 @@ def indicators(
         return ledgers.indicators(s, level=level, scope=principal.within(region), since=since, until=until)
 
 
-@router.post("/escalations/run", summary="Record new exposures and the level each reaches (idempotent)")
+@router.post("/escalations/run", summary="Record new exposures and the level each reaches (idempotent)",
+             response_model=EscalationRun)
 def run_escalation(principal: Principal = Depends(require("manage_people"))) -> dict:
     if principal.region_code:  # the ladder counts exposures city-wide, so only a city-wide caller runs it
         raise Forbidden("escalation runs for the whole city; a region-scoped token may not run it")
@@ -63,7 +68,8 @@ def run_escalation(principal: Principal = Depends(require("manage_people"))) -> 
         return {"new": escalation.run(s, actor=principal.actor)}
 
 
-@router.get("/escalations", summary="Escalation records (通报/约谈/问责), by ISO week")
+@router.get("/escalations", summary="Escalation records (通报/约谈/问责), by ISO week",
+            response_model=list[Escalation])
 def escalations(
     week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="e.g. 2026-W47"),
     level: int | None = Query(None, ge=1, le=10),
@@ -73,7 +79,9 @@ def escalations(
         return escalation.listing(s, week=week, scope=principal.region_code, level=level)
 
 
-@router.get("/supervision-sheet", summary="督导单 of one owner: Excel, printable page or JSON")
+@router.get("/supervision-sheet", summary="督导单 of one owner: Excel, printable page or JSON",
+            response_model=SupervisionSheet,
+            responses={200: {"content": {"text/html": {}, XLSX: {}}, "description": "JSON, the page or the workbook"}})
 def supervision_sheet(
     person_id: int | None = None,
     unit_id: int | None = None,

@@ -6,9 +6,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
+from api.responses import GeoJSONResponse
 from gis.db import transaction
 from gis.settings import get_settings
 from layers import collections
+from layers.analytics.schemas import (
+    OgcCollection,
+    OgcCollections,
+    OgcConformance,
+    OgcFeature,
+    OgcFeatureCollection,
+    OgcLanding,
+)
 from layers.features import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
@@ -31,7 +40,8 @@ def _link(href: str, rel: str, type_: str = "application/json", title: str | Non
     return link
 
 
-@router.get("", summary="OGC API landing page")
+@router.get("", summary="OGC API landing page", response_model=OgcLanding,
+            response_model_exclude_unset=True)
 @router.get("/", include_in_schema=False)
 def landing(request: Request, _: Principal = Depends(require("read"))) -> dict:
     base = _base(request)
@@ -48,7 +58,7 @@ def landing(request: Request, _: Principal = Depends(require("read"))) -> dict:
     }
 
 
-@router.get("/conformance", summary="OGC conformance classes")
+@router.get("/conformance", summary="OGC conformance classes", response_model=OgcConformance)
 def conformance(_: Principal = Depends(require("read"))) -> dict:
     return {"conformsTo": CONFORMANCE}
 
@@ -66,7 +76,8 @@ def _collection_doc(request: Request, c: collections.Collection, extent: dict) -
     }
 
 
-@router.get("/collections", summary="The collections")
+@router.get("/collections", summary="The collections", response_model=OgcCollections,
+            response_model_exclude_unset=True)
 def collection_list(request: Request, principal: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
         docs = [_collection_doc(request, c, collections.extent(s, c.id, principal.region_code))
@@ -74,7 +85,8 @@ def collection_list(request: Request, principal: Principal = Depends(require("re
     return {"collections": docs, "links": [_link(_base(request) + "/collections", "self")]}
 
 
-@router.get("/collections/{collectionId}", summary="One collection")
+@router.get("/collections/{collectionId}", summary="One collection", response_model=OgcCollection,
+            response_model_exclude_unset=True)
 def collection_one(collectionId: str, request: Request,  # noqa: N803 - the OGC path parameter name
                    principal: Principal = Depends(require("read"))) -> dict:
     c = collections.collection(collectionId)
@@ -83,7 +95,7 @@ def collection_one(collectionId: str, request: Request,  # noqa: N803 - the OGC 
 
 
 @router.get("/collections/{collectionId}/items", summary="Features of a collection (GeoJSON)",
-            response_class=JSONResponse, responses={200: {"content": {GEOJSON: {}}}})
+            response_class=GeoJSONResponse, responses={200: {"model": OgcFeatureCollection}})
 def collection_items(
     collectionId: str,  # noqa: N803
     request: Request,
@@ -112,7 +124,7 @@ def collection_items(
 
 
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature (GeoJSON)",
-            response_class=JSONResponse, responses={200: {"content": {GEOJSON: {}}}})
+            response_class=GeoJSONResponse, responses={200: {"model": OgcFeature}})
 def collection_item(collectionId: str, featureId: int, request: Request,  # noqa: N803
                     principal: Principal = Depends(require("read"))) -> JSONResponse:
     with transaction() as s:

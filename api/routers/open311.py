@@ -17,8 +17,18 @@ from api.auth import principal_for
 from gis.db import transaction
 from gis.errors import CcgridError
 from layers import problems
+from layers.ledger.schemas import (
+    Open311Error,
+    Open311Receipt,
+    Open311Request,
+    Open311Service,
+    Open311ServiceDefinition,
+)
 
-router = APIRouter(prefix="/open311/v2", tags=["open311"])
+# Open311 answers its errors as a list of {code, description}, as the spec says.
+router = APIRouter(prefix="/open311/v2", tags=["open311"],
+                   responses={code: {"model": list[Open311Error], "description": "Open311 error"}
+                              for code in (400, 403, 404)})
 
 
 def _errors(status: int, description: str) -> JSONResponse:
@@ -29,7 +39,8 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
-@router.get("/services.json", summary="Open311: service list (the small problem categories)")
+@router.get("/services.json", summary="Open311: service list (the small problem categories)",
+            response_model=list[Open311Service])
 def services(jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
     with transaction() as s:
         rows = s.execute(text(
@@ -41,7 +52,8 @@ def services(jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
                                 f"{'个工作日' if r['deadline_unit'] == 'days' else '个工作小时'}"} for r in rows]
 
 
-@router.get("/services/{service_code}.json", summary="Open311: service definition (no extra attributes)")
+@router.get("/services/{service_code}.json", summary="Open311: service definition (no extra attributes)",
+            response_model=Open311ServiceDefinition)
 def service_definition(service_code: str) -> Any:
     with transaction() as s:
         try:
@@ -86,7 +98,8 @@ def _request_json(r: Any) -> dict[str, Any]:
     }
 
 
-@router.post("/requests.json", summary="Open311: submit a report (form fields per GeoReport v2)")
+@router.post("/requests.json", summary="Open311: submit a report (form fields per GeoReport v2)",
+             response_model=list[Open311Receipt])
 def create_request(
     api_key: str | None = Form(None),
     service_code: str | None = Form(None),
@@ -128,7 +141,8 @@ def create_request(
              "account_id": None, "expected_datetime": _iso(due)}]
 
 
-@router.get("/requests.json", summary="Open311: search requests (default: the last 90 days)")
+@router.get("/requests.json", summary="Open311: search requests (default: the last 90 days)",
+            response_model=list[Open311Request])
 def list_requests(
     service_request_id: str | None = None,
     service_code: str | None = None,
@@ -168,7 +182,7 @@ def list_requests(
         return [_request_json(r) for r in rows]
 
 
-@router.get("/requests/{request_id}.json", summary="Open311: one request")
+@router.get("/requests/{request_id}.json", summary="Open311: one request", response_model=list[Open311Request])
 def get_request(request_id: str, jurisdiction_id: str | None = None) -> Any:
     if not request_id.isdigit() or int(request_id) > 2**62:
         return _errors(404, f"request {request_id} not found")

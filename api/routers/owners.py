@@ -12,7 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
-from api.downloads import XLSX, send, spool
+from api.downloads import send, spool
+from api.responses import XLSX, binary
 from gis.crs import STORAGE_SRID
 from gis.db import transaction
 from gis.errors import InvalidInput
@@ -21,6 +22,20 @@ from layers import assignments as assign_svc
 from layers import coverage, duty_list, owners
 from layers.catalog import layer as get_layer
 from layers.features import geometry_from_geojson
+from layers.registry.schemas import (
+    Assignment,
+    AssignResult,
+    BulkAssignResult,
+    CoverageReport,
+    CoverageRule,
+    EndResult,
+    OwnerRole,
+    Person,
+    PersonDetail,
+    ReassignResult,
+    RosterImportResult,
+    Unit,
+)
 from layers.roster import import_roster
 
 router = APIRouter(prefix="/api/v1", tags=["owners"])
@@ -99,19 +114,20 @@ def _ids(s, place: Place, principal: Principal) -> list[int]:
                                        street_name=place.street_name, caller=principal.caller)
 
 
-@router.get("/owner-roles", summary="Owner roles of the street-chief system (data)")
+@router.get("/owner-roles", summary="Owner roles of the street-chief system (data)", response_model=list[OwnerRole])
 def owner_roles(_: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         return owners.roles(s)
 
 
-@router.get("/coverage-rules", summary="Which roles each kind of place needs")
+@router.get("/coverage-rules", summary="Which roles each kind of place needs", response_model=list[CoverageRule])
 def rules(_: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         return owners.coverage_rules(s)
 
 
-@router.get("/people", summary="People (phone numbers only for roles that manage people)")
+@router.get("/people", summary="People (phone numbers only for roles that manage people)",
+            response_model=list[Person], response_model_exclude_unset=True)
 def list_people(
     q: str | None = Query(None, description="part of a name"),
     active: bool | None = None,
@@ -124,14 +140,16 @@ def list_people(
                                   active=active, limit=limit, offset=offset)
 
 
-@router.post("/people", status_code=201, summary="Add a person")
+@router.post("/people", status_code=201, summary="Add a person", response_model=Person,
+             response_model_exclude_unset=True)
 def create_person(body: PersonIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         pid = owners.create_person(s, **body.model_dump(), caller=principal.caller)
         return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
-@router.get("/people/{pid}", summary="One person with their current assignments")
+@router.get("/people/{pid}", summary="One person with their current assignments", response_model=PersonDetail,
+            response_model_exclude_unset=True)
 def get_person(pid: int, principal: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
         person = owners.get_person(s, pid, caller=principal.caller, with_contact=principal.sees_contacts)
@@ -140,27 +158,30 @@ def get_person(pid: int, principal: Principal = Depends(require("read"))) -> dic
         return person
 
 
-@router.patch("/people/{pid}", summary="Change a person (deactivate with active=false)")
+@router.patch("/people/{pid}", summary="Change a person (deactivate with active=false)", response_model=Person,
+              response_model_exclude_unset=True)
 def patch_person(pid: int, body: PersonPatch, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         owners.update_person(s, pid, body.model_dump(exclude_unset=True), caller=principal.caller)
         return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
-@router.get("/units", summary="Units: 责任单位, 包保单位, 门前五包 shops")
+@router.get("/units", summary="Units: 责任单位, 包保单位, 门前五包 shops", response_model=list[Unit],
+            response_model_exclude_unset=True)
 def list_units(principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
         return owners.list_units(s, caller=principal.caller, with_contact=principal.sees_contacts)
 
 
-@router.post("/units", status_code=201, summary="Add a unit")
+@router.post("/units", status_code=201, summary="Add a unit", response_model=Unit, response_model_exclude_unset=True)
 def create_unit(body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         uid = owners.create_unit(s, **body.model_dump(), caller=principal.caller)
     return {"id": uid, **body.model_dump()}
 
 
-@router.get("/assignments", summary="Assignments, optionally those in force on a day")
+@router.get("/assignments", summary="Assignments, optionally those in force on a day",
+            response_model=list[Assignment], response_model_exclude_unset=True)
 def list_assignments(
     person_id: int | None = None,
     unit_id: int | None = None,
@@ -177,7 +198,8 @@ def list_assignments(
                                            limit=limit, offset=offset)
 
 
-@router.post("/assignments", status_code=201, summary="Assign an owner to a feature or a whole named street")
+@router.post("/assignments", status_code=201, summary="Assign an owner to a feature or a whole named street",
+             response_model=AssignResult)
 def create_assignment(body: AssignmentIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         ids = _ids(s, body, principal)
@@ -188,7 +210,8 @@ def create_assignment(body: AssignmentIn, principal: Principal = Depends(require
     return {"created": result.created, "unchanged": result.unchanged}
 
 
-@router.post("/assignments/reassign", summary="Hand a place over: close the current owner, open the new one")
+@router.post("/assignments/reassign", summary="Hand a place over: close the current owner, open the new one",
+             response_model=ReassignResult)
 def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         ids = _ids(s, body, principal)
@@ -198,14 +221,16 @@ def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_pe
             street_group=body.street_name, caller=principal.caller, move_open_problems=body.move_open_problems)
 
 
-@router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)")
+@router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)",
+             response_model=EndResult)
 def end_assignment(aid: int, body: EndIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         assign_svc.end(s, aid, on=body.on, caller=principal.caller)
     return {"id": aid, "ended": True}
 
 
-@router.post("/assignments/bulk", status_code=201, summary="Assign everything of a layer in a polygon or region")
+@router.post("/assignments/bulk", status_code=201, summary="Assign everything of a layer in a polygon or region",
+             response_model=BulkAssignResult)
 def bulk_assign(body: BulkIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     with transaction() as s:
         polygon = geometry_from_geojson(body.polygon, crs=STORAGE_SRID) if body.polygon else None
@@ -220,7 +245,8 @@ def bulk_assign(body: BulkIn, principal: Principal = Depends(require("manage_peo
     return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged}
 
 
-@router.post("/assignments/import", summary="Import a roster (CSV or Excel): all rows or none")
+@router.post("/assignments/import", summary="Import a roster (CSV or Excel): all rows or none",
+             response_model=RosterImportResult, response_model_exclude_unset=True)
 def import_assignments(
     file: UploadFile = File(...),
     skip_invalid: bool = Query(False, description="import the good rows and report the rest"),
@@ -239,7 +265,8 @@ def import_assignments(
             "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected]}
 
 
-@router.get("/layers/{layer}/features/{fid}/owners", summary="Owners of a feature on a day, or its whole history")
+@router.get("/layers/{layer}/features/{fid}/owners", summary="Owners of a feature on a day, or its whole history",
+            response_model=list[Assignment], response_model_exclude_unset=True)
 def feature_owners(
     layer: str,
     fid: int,
@@ -257,7 +284,8 @@ def feature_owners(
         return assign_svc.owners_of(s, layer, fid, on=on, with_contact=principal.sees_contacts)
 
 
-@router.get("/coverage/ownership", summary="Where nobody is responsible: gaps, overlaps, expiry, workload")
+@router.get("/coverage/ownership", summary="Where nobody is responsible: gaps, overlaps, expiry, workload",
+            response_model=CoverageReport, response_model_exclude_unset=True)
 def ownership_coverage(
     region: str | None = None,
     layer: str | None = None,
@@ -275,7 +303,7 @@ def ownership_coverage(
 
 
 @router.get("/duty-list.xlsx", summary="责任清单 as Excel: one row per owner × place",
-            response_class=Response)
+            response_class=Response, responses=binary(XLSX, "the 责任清单 workbook"))
 def duty_list_xlsx(region: str | None = None, on: date | None = None,
                    principal: Principal = Depends(require("read"))) -> Response:
     with spool() as out:

@@ -16,6 +16,15 @@ from gis.errors import InvalidInput
 from gis.settings import get_settings
 from layers import lifecycle, photos, problems
 from layers.features import parse_bbox
+from layers.ledger.schemas import (
+    Photo,
+    Problem,
+    ProblemCategory,
+    ProblemDetail,
+    ProblemPage,
+    ProblemSource,
+    Transition,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["problems"])
 
@@ -44,20 +53,22 @@ class ActionIn(BaseModel):
     due_at: datetime | None = Field(None, description="the new due date, for 延期")
 
 
-@router.get("/problem-categories", summary="Problem categories (two levels) with deadlines")
+@router.get("/problem-categories", summary="Problem categories (two levels) with deadlines",
+            response_model=list[ProblemCategory])
 def categories(_: Principal = Depends(require("report"))) -> list[dict]:
     with transaction() as s:
         return [dict(r) for r in s.execute(text("SELECT * FROM problem_categories ORDER BY code")).mappings()]
 
 
-@router.get("/problem-sources", summary="Where reports come from")
+@router.get("/problem-sources", summary="Where reports come from", response_model=list[ProblemSource])
 def sources(_: Principal = Depends(require("report"))) -> list[dict]:
     with transaction() as s:
         return [dict(r) for r in s.execute(text("SELECT * FROM problem_sources ORDER BY code")).mappings()]
 
 
 @router.post("/problems", status_code=201, summary="Report a problem; it is routed to its place and owners",
-             response_description="the problem as GET /problems/{id} shows it (without its actions)")
+             response_description="the problem as GET /problems/{id} shows it (without its actions)",
+             responses={201: {"model": Problem}})  # the database writes this JSON: documented, not re-validated
 def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -> Response:
     if principal.role == "public" and body.source not in ("public", "群众"):
         raise InvalidInput("the public reports with source 'public'", field="source")
@@ -74,7 +85,8 @@ def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -
     return Response(got.answer, status_code=201, media_type="application/json")
 
 
-@router.get("/problems", summary="The problem ledger, filtered")
+@router.get("/problems", summary="The problem ledger, filtered", response_model=ProblemPage,
+            response_model_exclude_unset=True)
 def search(
     status: str | None = None,
     category: str | None = Query(None, description="small or big class, code or name"),
@@ -96,7 +108,8 @@ def search(
                                offset=offset, with_contact=principal.sees_contacts)
 
 
-@router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates")
+@router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates",
+            response_model=ProblemDetail, response_model_exclude_unset=True)
 def get_problem(problem_id: int, principal: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
         out = problems.get(s, problem_id, scope=principal.region_code, with_contact=principal.sees_contacts)
@@ -107,7 +120,8 @@ def get_problem(problem_id: int, principal: Principal = Depends(require("read"))
 @router.post("/problems/{problem_id}/photos", status_code=201,
              summary="Attach a photo (JPEG/PNG; decoded, size- and pixel-limited, stored re-encoded as JPEG)",
              description="Handling roles attach to problems in their region, the public only to its own reports; "
-                         "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).")
+                         "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).",
+             response_model=Photo)
 def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
     with transaction() as s:
@@ -125,7 +139,8 @@ def get_photo(problem_id: int, photo_id: int, size: Literal["full", "thumb"] = "
                                                     "X-Content-Type-Options": "nosniff"})
 
 
-@router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle")
+@router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle", response_model=Transition,
+             response_model_exclude_unset=True)
 def act(problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     with transaction() as s:
         return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,

@@ -9,6 +9,7 @@ from api.auth import Principal, require
 from api.routers.analytics import problem_filter
 from gis.db import transaction
 from layers import tiles
+from layers.analytics.schemas import TileJSON
 from layers.problem_filters import ProblemFilter
 
 router = APIRouter(tags=["tiles"])
@@ -25,7 +26,7 @@ def vector_tile(layer: str, z: int, x: int, y: int, filters: ProblemFilter = Dep
     return Response(data, media_type=MVT, headers={"Cache-Control": "private, max-age=60"})
 
 
-@router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a tile layer")
+@router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a tile layer", response_model=TileJSON)
 def tile_json(layer: str, request: Request, _: Principal = Depends(require("read"))) -> dict:
     with transaction() as s:
         return tiles.tilejson(s, layer, str(request.base_url), str(request.url.query))

@@ -1,0 +1,277 @@
+"""The API's answers for the leaders' maps and the standard interfaces: the heatmap, coverage gaps, the 红黑榜
+ranking, the street-owner map, TileJSON, and the OGC API — Features landing page, conformance, collections and items
+(see layers.spatial.schemas for the conventions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from geojson_pydantic import Feature, FeatureCollection
+from geojson_pydantic.geometries import Geometry
+from pydantic import Field
+
+from layers.spatial.schemas import (
+    AssessmentPointProperties,
+    GridCellProperties,
+    Link,
+    Number,
+    Out,
+    RegionProperties,
+    StreetProperties,
+)
+
+# --- heatmap --------------------------------------------------------------------------------------------------
+
+
+class HeatmapCell(Out):
+    count: int
+    open: int
+    overdue: int
+    per_km2: Number | None = None
+    code: str | None = Field(None, description="grid cells and communities")
+    name: str | None = Field(None, description="grid cells and communities")
+    street_km: Number | None = Field(None, description="grid cells and communities")
+    per_street_km: Number | None = Field(None, description="grid cells and communities")
+
+
+class HeatmapFeature(Feature[Geometry, HeatmapCell]):
+    id: str = Field(description="column:row of a hexagon or square, or the cell's or community's key")
+
+
+class Heatmap(FeatureCollection[HeatmapFeature]):
+    cell: str = Field(description="hex, square, grid_cell or community")
+    size_m: Number | None = Field(None, description="hexagon edge or square side (hex/square)")
+    total: int
+    max: int
+
+
+# --- coverage gaps ----------------------------------------------------------------------------------------------
+class Gap(Out):
+    kind: str = Field(description="ownership, patrol, grid_gap, grid_overlap or service")
+    layer: str | None = None
+    id: int | None = None
+    code: str | None = None
+    other_code: str | None = Field(None, description="grid_overlap: the other cell")
+    name: str | None = None
+    region_code: str | None = None
+    feature_kind: str | None = Field(None, description="road class or point type")
+    missing_roles: str | None = Field(None, description="ownership: role families, comma-separated")
+    missing_role_names: str | None = None
+    duty_days: int | None = Field(None, description="patrol: the duty it misses")
+    last_inspected: str | None = Field(None, description="patrol: ISO time, empty when never")
+    days_since: int | None = None
+    facility: str | None = Field(None, description="service: the facility type")
+    walk_m: Number | None = None
+    length_m: Number | None = None
+    area_m2: Number | None = None
+
+
+class GapSummary(Out):
+    count: int
+    length_m: Number
+    area_m2: Number
+
+
+class GapFeature(Feature[Geometry, Gap]):
+    pass
+
+
+class CoverageGaps(FeatureCollection[GapFeature]):
+    kinds: list[str]
+    summary: dict[str, GapSummary]
+    truncated: list[str] = Field(description="kinds cut at `limit`")
+    service_method: str | None = Field(None, description="straight_line when service gaps are asked for")
+
+
+# --- ranking ----------------------------------------------------------------------------------------------------
+class RankingPrevious(Out):
+    dispatched: int
+    on_time_rate: float | None = None
+    closure_rate: float | None = None
+    rework_rate: float | None = None
+    overdue_rate: float | None = None
+    per_street_km: Number | None = None
+    per_point: Number | None = None
+    escalations: int | None = None
+
+
+class RankingRow(Out):
+    key: str
+    name: str | None = None
+    dispatched: int
+    due: int
+    closed: int
+    closed_on_time: int
+    reworked: int
+    overdue: int
+    on_time_rate: float | None = None
+    closure_rate: float | None = None
+    rework_rate: float | None = None
+    overdue_rate: float | None = None
+    street_km: Number | None = None
+    points: int | None = None
+    per_street_km: Number | None = None
+    per_point: Number | None = None
+    escalations: int | None = None
+    rank: int | None = None
+    ranked: bool
+    board: str | None = Field(None, description="red (红榜) or black (黑榜)")
+    previous: RankingPrevious | None = None
+    previous_rank: int | None = None
+    change: float | None = Field(None, description="the sort metric against the previous period")
+    rank_change: int | None = None
+
+
+class Ranking(Out):
+    level: str
+    period: str
+    since: datetime
+    until: datetime
+    previous_since: datetime
+    previous_until: datetime
+    sort: str
+    higher_is_better: bool
+    min_sample: int
+    rows: list[RankingRow]
+
+
+# --- the street-owner map ---------------------------------------------------------------------------------------
+class StreetOwnerEntry(Out):
+    role: str
+    role_name: str
+    holder: str | None = None
+    holder_key: str
+    primary: bool
+    phone: str | None = Field(None, description="only for roles that manage people")
+
+
+class StreetOwnership(Out):
+    id: int
+    code: str | None = None
+    name: str | None = None
+    road_class: str | None = None
+    section_from: str | None = None
+    section_to: str | None = None
+    length_m: Number | None = None
+    region_code: str | None = None
+    owners: list[StreetOwnerEntry]
+    missing: list[str] = Field(description="required role families nobody holds")
+    owned: bool
+    colour_key: str | None = None
+
+
+class StreetOwnerFeature(Feature[Geometry, StreetOwnership]):
+    pass
+
+
+class StreetOwnerMap(FeatureCollection[StreetOwnerFeature]):
+    truncated: bool
+    owned_km: Number
+    unowned_km: Number
+
+
+# --- tiles ------------------------------------------------------------------------------------------------------
+class VectorLayer(Out):
+    id: str
+    description: str | None = None
+    fields: dict[str, str]
+
+
+class TileJSON(Out):
+    tilejson: str
+    name: str
+    description: str | None = None
+    scheme: str
+    tiles: list[str]
+    minzoom: int
+    maxzoom: int
+    bounds: list[Number]
+    center: list[Number]
+    vector_layers: list[VectorLayer]
+
+
+# --- OGC API — Features -----------------------------------------------------------------------------------------
+class OgcLanding(Out):
+    title: str
+    description: str | None = None
+    links: list[Link]
+
+
+class OgcConformance(Out):
+    conformsTo: list[str]
+
+
+class SpatialExtent(Out):
+    bbox: list[list[Number]]
+    crs: str | None = None
+
+
+class TemporalExtent(Out):
+    interval: list[list[str | None]]
+
+
+class Extent(Out):
+    spatial: SpatialExtent | None = None
+    temporal: TemporalExtent | None = None
+
+
+class OgcCollection(Out):
+    id: str
+    title: str
+    itemType: str
+    crs: list[str]
+    extent: Extent
+    links: list[Link]
+
+
+class OgcCollections(Out):
+    collections: list[OgcCollection]
+    links: list[Link]
+
+
+class ProblemItem(Out):
+    category_code: str
+    status: str
+    source: str | None = None
+    description: str | None = None
+    address: str | None = None
+    region_code: str | None = None
+    grid_cell_code: str | None = None
+    street_id: int | None = None
+    point_id: int | None = None
+    duplicate_of: int | None = None
+    reported_at: datetime
+    due_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+class RegionItem(RegionProperties):
+    id: int | None = Field(None, description="not sent: the feature's id is the Feature's")
+    updated_at: datetime | None = None
+
+
+class GridCellItem(GridCellProperties):
+    id: int | None = Field(None, description="not sent: the feature's id is the Feature's")
+    updated_at: datetime | None = None
+
+
+class StreetItem(StreetProperties):
+    id: int | None = Field(None, description="not sent: the feature's id is the Feature's")
+    updated_at: datetime | None = None
+
+
+class PointItem(AssessmentPointProperties):
+    id: int | None = Field(None, description="not sent: the feature's id is the Feature's")
+    updated_at: datetime | None = None
+
+
+class OgcFeature(Feature[Geometry, ProblemItem | RegionItem | GridCellItem | StreetItem | PointItem]):
+    links: list[Link] | None = None
+
+
+class OgcFeatureCollection(FeatureCollection[OgcFeature]):
+    numberMatched: int
+    numberReturned: int
+    timeStamp: datetime
+    links: list[Link]
+

@@ -1,0 +1,227 @@
+"""The API's answers about the street-chief registry: people, units, owner roles, coverage rules, assignments and
+the ownership coverage report. Phone numbers are sent only to roles that manage people: those fields are absent
+otherwise (see layers.spatial.schemas for the conventions)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from layers.spatial.schemas import Location, Number, Out, Rejection
+
+CONTACT = "only for roles that manage people"
+
+
+class OwnerRole(Out):
+    code: str
+    name: str
+    family: str
+    holder: str | None = Field(None, description="person or unit")
+    is_primary: bool
+    layers: list[str] | None = None
+    patrol_every_days: int | None = None
+    max_street_km: Number | None = None
+    max_points: int | None = None
+    reports_to: str | None = None
+    sort: int | None = None
+
+
+class CoverageRule(Out):
+    id: int
+    layer: str
+    role_family: str
+    filter_column: str | None = None
+    filter_value: str | None = None
+    exclusive: bool
+    active: bool
+
+
+class Person(Out):
+    id: int
+    name: str
+    phone: str | None = Field(None, description=CONTACT)
+    title: str | None = None
+    region_code: str | None = None
+    active: bool
+    unit_id: int | None = None
+    unit_name: str | None = None
+    reports_to_id: int | None = None
+    reports_to_name: str | None = None
+    current_assignments: int
+
+
+class Assignment(Out):
+    id: int
+    role: str
+    role_name: str
+    family: str
+    is_primary: bool
+    layer: str
+    feature_id: int
+    region_code: str | None = None
+    person_id: int | None = None
+    person_name: str | None = None
+    person_phone: str | None = Field(None, description=CONTACT)
+    unit_id: int | None = None
+    unit_name: str | None = None
+    unit_phone: str | None = Field(None, description=CONTACT)
+    valid_from: date
+    valid_to: date | None = Field(None, description="exclusive; empty = open")
+    street_group: str | None = Field(None, description="the named street when assigned as a whole")
+    note: str | None = None
+    patrol_every_days: int | None = None
+
+
+class PersonDetail(Person):
+    assignments: list[Assignment] = Field(description="in force today")
+
+
+class Unit(Out):
+    id: int
+    name: str
+    kind: str
+    credit_code: str | None = None
+    phone: str | None = Field(None, description=CONTACT)
+    region_code: str | None = None
+    active: bool | None = None
+
+
+class AssignResult(Out):
+    created: list[int] = Field(description="ids of the new assignments")
+    unchanged: int = Field(description="places that already had this owner")
+
+
+class BulkAssignResult(AssignResult):
+    selected: int = Field(description="features found in the area")
+
+
+class ReassignResult(Out):
+    ended: list[int]
+    created: list[int]
+    moved_problems: list[int] = Field(description="open problems passed to the new owner")
+
+
+class EndResult(Out):
+    id: int
+    ended: bool
+
+
+class RosterImportResult(Out):
+    rows: int
+    created: int
+    unchanged: int
+    rejected: list[Rejection]
+
+
+class PlaceOwner(Assignment):
+    place: str = Field(description="district, subdistrict, community, grid_cell, street or assessment_point")
+    place_code: str
+
+
+class OwnedLocation(Location):
+    owners: list[PlaceOwner] = Field(description="everyone responsible at this spot, place by place")
+
+
+# --- the coverage report ----------------------------------------------------------------------------------------
+class CoverageTotals(Out):
+    required: int
+    covered: int
+    pct: Number | None = None
+    missing: int
+    doubly_owned: int
+    expiring: int
+    overloaded: int
+    idle_people: int
+
+
+class StreetKm(Out):
+    covered: Number
+    uncovered: Number
+
+
+class RuleCoverage(Out):
+    rule_id: int
+    layer: str
+    kind: str | None = None
+    role_family: str
+    role_names: str | None = None
+    required: int
+    covered: int
+    pct: Number | None = None
+
+
+class RegionCoverage(Out):
+    code: str
+    name: str | None = None
+    level: str
+    required: int
+    covered: int
+    pct: Number | None = None
+
+
+class MissingOwner(Out):
+    layer: str
+    id: int
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    region_code: str | None = None
+    role_family: str
+    role_names: str | None = None
+
+
+class DoublyOwned(Out):
+    layer: str
+    feature_id: int
+    code: str | None = None
+    name: str | None = None
+    role: str
+    role_name: str
+    owners: int
+    holders: str | None = None
+
+
+class Expiring(Out):
+    id: int
+    layer: str
+    feature_id: int
+    code: str | None = None
+    role: str
+    role_name: str
+    holder: str | None = None
+    valid_to: date
+    days_left: int
+
+
+class Overloaded(Out):
+    person_id: int
+    name: str
+    role: str
+    role_name: str
+    street_km: Number | None = None
+    max_street_km: Number | None = None
+    places: int | None = None
+    max_points: int | None = None
+
+
+class IdlePerson(Out):
+    id: int
+    name: str
+    region_code: str | None = None
+    unit_name: str | None = None
+
+
+class CoverageReport(Out):
+    on: date
+    region: str | None = None
+    totals: CoverageTotals
+    streets_km: StreetKm
+    by_rule: list[RuleCoverage]
+    by_subdistrict: list[RegionCoverage]
+    by_community: list[RegionCoverage]
+    missing: list[MissingOwner]
+    doubly_owned: list[DoublyOwned]
+    expiring: list[Expiring]
+    overloaded: list[Overloaded]
+    idle_people: list[IdlePerson]
