@@ -41,7 +41,7 @@ def test_every_json_route_documents_its_answer(client):
                 continue
             for code, response in ok.items():
                 content = response.get("content", {})
-                json_types = {t: c for t, c in content.items() if t not in NOT_JSON}
+                json_types = {t: c for t, c in content.items() if t not in NOT_JSON and not t.startswith("image/")}
                 assert json_types or content, (method, path, code)
                 for media_type, c in json_types.items():
                     if not c.get("schema"):
