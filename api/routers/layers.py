@@ -31,9 +31,9 @@ def _geojson(body: Any, status: int = 200) -> JSONResponse:
 
 
 @router.get("/layers", summary="The spatial layers with counts and extents")
-def list_layers(_: Principal = Depends(require("read"))) -> list[dict]:
+def list_layers(principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
-        return features.layer_summaries(s)
+        return features.layer_summaries(s, principal.caller)
 
 
 @router.get("/point-types", summary="Assessment point types (测评点位类型)")
@@ -128,4 +128,4 @@ def locate(
 ) -> dict:
     x, y = point_to_standard(lon, lat, coord_sys)
     with transaction() as s:
-        return locate_at(s, x, y, with_contact=principal.sees_contacts, scope=principal.region_code)
+        return locate_at(s, x, y, caller=principal.caller, with_contact=principal.sees_contacts)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Principal, require
 from gis.db import transaction
 from gis.errors import Forbidden
+from gis.times import CityDatetime
 from layers import escalation, ledgers
 from layers.excel import workbook
 from maps.sheets import supervision_sheet_html
@@ -27,8 +26,8 @@ def _xlsx(data: bytes, name: str) -> Response:
 def ledger(
     kind: str,
     region: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: CityDatetime | None = None,
+    until: CityDatetime | None = None,
     format: str = Query("json", pattern="^(json|xlsx)$"),  # noqa: A002 - the query parameter's name
     limit: int = Query(100_000, ge=1, le=1_000_000),
     principal: Principal = Depends(require("read")),
@@ -45,8 +44,8 @@ def ledger(
 def indicators(
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     region: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: CityDatetime | None = None,
+    until: CityDatetime | None = None,
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     with transaction() as s:

@@ -9,6 +9,7 @@ from gis.db import transaction
 from layers import assignments as a
 from layers import escalation, ledgers, lifecycle, owners, problems
 from layers.calendar import TZ
+from layers.caller import SYSTEM
 from tests.conftest import scalar
 from tests.crafted import owner_town
 
@@ -33,7 +34,7 @@ def _problem(town, n, reported, steps):
     """Report the n-th problem on the street at `reported`, then apply (action, when) steps."""
     with transaction() as s:
         pid = problems.intake(s, problems.Report(category=CATEGORIES[n], source="patrol", lon=town["lon"],
-                                                 lat=town["lat"], reported_at=reported), actor="test")
+                                                 lat=town["lat"], reported_at=reported), caller=SYSTEM)
     for action, when in steps:
         with transaction() as s:
             photo = lifecycle.add_photo(s, pid, PNG + bytes([n, len(action)]), actor="test") \

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from layers import problems
+from layers.caller import SYSTEM
 from layers.problem_import import import_problems
 from layers.writer import RowsRejected
 from tests.conftest import scalar
@@ -133,7 +134,7 @@ def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_p
     with transaction() as s:
         for k, c, x, y, t in rows:
             problems.intake(s, problems.Report(category=c, source="hotline", lon=round(x, 6), lat=round(y, 6),
-                                               reported_at=t.astype(object), external_id=k), actor="test")
+                                               reported_at=t.astype(object), external_id=k), caller=SYSTEM)
         one_by_one = dict(s.execute(links_sql).all())
         s.rollback()
     monkeypatch.setattr(problem_import, "BULK_FROM", 100)  # the bulk path, linked before writing

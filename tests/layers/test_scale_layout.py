@@ -15,6 +15,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.mvt import tile_of
 from layers import bins, heatmap, lifecycle, partitions, problems, routing, tiles
+from layers.caller import SYSTEM
 from layers.problem_filters import ProblemFilter, flag_params
 from layers.problem_import import import_problems
 from tests.conftest import scalar
@@ -29,7 +30,7 @@ def _report(s, at=None, category="占道经营"):
     lon, lat = s.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM grid_cells "
                               "WHERE region_code LIKE '411421001%' ORDER BY id LIMIT 1) x")).one()
     return problems.intake(s, problems.Report(category=category, source="patrol", lon=lon, lat=lat, reported_at=at),
-                           actor="test")
+                           caller=SYSTEM)
 
 
 def test_a_report_of_a_new_month_gets_that_month_s_partition(demo):
