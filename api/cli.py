@@ -131,15 +131,16 @@ def db_status() -> None:
 
 @db_app.command("partitions")
 @friendly
-def db_partitions(ahead: int = typer.Option(0, min=0, max=120, help="also create this many months from now")) -> None:
-    """The reports table's monthly partitions (created on first use; --ahead makes them early)."""
+def db_partitions(ahead: int = typer.Option(0, min=0, max=110, help="also create this many months from now")) -> None:
+    """The reports table's monthly partitions (created on first use; --ahead makes them early, together with the
+    recent months in which intake may still file reports, CCGRID_INTAKE_NEW_MONTHS_BACK)."""
     from datetime import date
 
     from layers import partitions
 
     with transaction() as s:
         if ahead:
-            partitions.ensure(s, date.today().replace(day=1), ahead)
+            partitions.ensure(s, *partitions.window(date.today(), ahead))
         rows = partitions.partitions(s)
     table = Table("分区", "月份", "问题数", "大小 MB")
     for r in rows:

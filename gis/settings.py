@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,6 +51,12 @@ class Settings(BaseSettings):
     containment_tolerance_m: float = 50.0
     # Nearest-street search radius for /locate (metres).
     locate_street_radius_m: float = 200.0
+
+    # Reports dated before this day are refused: nothing the city keeps is older, and each month is a partition.
+    archive_start: date = date(2000, 1, 1)
+    # Intake by anyone but an admin may create a month's partition at most this many months back; older reports go
+    # through the admin import (`ccgrid import problems`).
+    intake_new_months_back: int = Field(default=3, ge=0, le=120)
 
     token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
 

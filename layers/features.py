@@ -16,6 +16,7 @@ from gis.crs import STORAGE_SRID, WGS84, CoordSys, to_standard
 from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gis.validate import FAMILIES
 from layers.audit import record
+from layers.caller import Caller
 from layers.catalog import LAYERS, LayerSpec, apply_aliases
 from layers.writer import RowsRejected, prepare, write
 
@@ -253,15 +254,17 @@ def delete_feature(session: Session, spec: LayerSpec, fid: int, *, actor: str, s
     record(session, actor, "delete", spec.name, fid, {"code": props.get("code")})
 
 
-def layer_summaries(session: Session) -> list[dict[str, Any]]:
-    """Each layer with its feature count and extent, for the layer list."""
+def layer_summaries(session: Session, caller: Caller) -> list[dict[str, Any]]:
+    """Each layer with the count and extent of the features the caller may read (as `list_features` finds them)."""
     out = []
     for spec in LAYERS.values():
+        where = scope_clause(spec, caller.scope)
         row = session.execute(
             text(
                 f"SELECT count(*) AS n, ST_XMin(ST_Extent(geom)) AS x0, ST_YMin(ST_Extent(geom)) AS y0, "
-                f"ST_XMax(ST_Extent(geom)) AS x1, ST_YMax(ST_Extent(geom)) AS y1 FROM {spec.table}"
-            )
+                f"ST_XMax(ST_Extent(geom)) AS x1, ST_YMax(ST_Extent(geom)) AS y1 FROM {spec.table} t WHERE {where}"
+            ),
+            {"scope": caller.scope},
         ).one()
         out.append(
             {

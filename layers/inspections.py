@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput, NotFound
 from gis.validate import geometry_problem
 from layers.audit import record
+from layers.caller import Caller
 from layers.problems import Report, intake
 
 STREET_REACH_M = 20.0
@@ -73,15 +74,17 @@ def checklist(session: Session, point_type: str) -> list[dict[str, Any]]:
 
 
 def visit(session: Session, *, point_id: int, kind: str, inspector: str, results: dict[str, bool],
-          notes: dict[str, str] | None = None, visited_at: datetime | None = None, actor: str,
-          scope: str | None = None) -> dict[str, Any]:
-    """Score a point on its checklist; failed items become problems (source = the visit kind)."""
+          notes: dict[str, str] | None = None, visited_at: datetime | None = None,
+          caller: Caller) -> dict[str, Any]:
+    """Score a point on its checklist; failed items become problems (source = the visit kind), taken for the
+    caller as any report is."""
+    actor = caller.actor
     if kind not in ("mystery", "mock_assessment", "patrol"):
         raise InvalidInput("kind must be mystery, mock_assessment or patrol", field="kind")
     point = session.execute(text(
         "SELECT id, point_type, region_code, ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y, "
         "name FROM assessment_points WHERE id = :i"), {"i": point_id}).mappings().one_or_none()
-    if point is None or (scope and not (point["region_code"] or "").startswith(scope)):
+    if point is None or not caller.covers(point["region_code"]):
         raise NotFound(f"assessment point {point_id} not found", field="point_id")
     items = {i["code"]: i for i in checklist(session, point["point_type"])}
     if not items:
@@ -109,7 +112,7 @@ def visit(session: Session, *, point_id: int, kind: str, inspector: str, results
             problem_id = intake(session, Report(
                 category=item["category_code"], source=kind, lon=point["x"], lat=point["y"], reported_at=at,
                 description=f"{point['name']} 测评项未通过：{item['text']}" + (f"（{note}）" if note else "")),
-                actor=actor)
+                caller=caller)
             created.append(problem_id)
         session.execute(text(
             "INSERT INTO inspection_results (visit_id, item_id, passed, note, problem_id) "

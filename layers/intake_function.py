@@ -8,7 +8,8 @@ there is one definition of each; `install` (re)creates it on every `ccgrid db mi
 
 It returns (outcome, new_id, new_at). Outcomes: created, existing (the external id is known: a retry), category
 (unknown, inactive or top-level), source (unknown), outside (no region contains the point), scope (outside the
-caller's region). Nothing is written unless the outcome is created.
+caller's region), old_month (its month has no partition and lies further back than `p_new_months_back` months).
+Nothing is written unless the outcome is created.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def _literal(sql: str) -> str:
 FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION ccgrid_intake(
     p_category text, p_source text, p_lon float8, p_lat float8, p_at timestamptz, p_external_id text,
-    p_description text, p_address text, p_reporter text, p_contact text, p_actor text, p_scope text)
+    p_description text, p_address text, p_reporter text, p_contact text, p_actor text, p_scope text,
+    p_new_months_back int)
 RETURNS TABLE (outcome text, new_id bigint, new_at timestamptz)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -92,6 +94,12 @@ BEGIN
         RETURN;
     END IF;
 
+    -- A month is a table: only within the caller's window (NULL: any) may a report make a new one.
+    IF p_new_months_back IS NOT NULL AND v_at < now() - make_interval(months => p_new_months_back)
+       AND to_regclass('problems_' || to_char(v_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMM')) IS NULL THEN
+        RETURN QUERY SELECT 'old_month', NULL::bigint, NULL::timestamptz;
+        RETURN;
+    END IF;
     PERFORM ccgrid_problem_partition(v_at);
     IF v_cat.duplicate_radius_m IS NOT NULL THEN
         -- Planned with the values (EXECUTE), the earliest time as a value too so that only the months it spans

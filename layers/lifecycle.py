@@ -23,13 +23,28 @@ REINSPECTION_STATUSES = ("verified", "closed")
 
 def _problem(session: Session, pid: int, scope: str | None) -> dict[str, Any]:
     row = session.execute(
-        text("SELECT p.*, c.deadline_amount, c.deadline_unit FROM problems p "
+        text("SELECT p.*, c.deadline_amount, c.deadline_unit, c.max_extension_days FROM problems p "
              "JOIN problem_categories c ON c.code = p.category_code WHERE p.id = :i FOR UPDATE OF p"),
         {"i": pid},
     ).mappings().one_or_none()
     if row is None or (scope and not (row["region_code"] or "").startswith(scope)):
         raise NotFound(f"problem {pid} not found", field="id")
     return dict(row)
+
+
+def _check_extension(session: Session, p: dict[str, Any], due_at: datetime | None, now: datetime) -> None:
+    """A 延期 moves the deadline later, by at most the category's `max_extension_days` working days (counted from
+    the current deadline, or from now when there is none): a far date would take the problem out of every 超期
+    count."""
+    if due_at is None:
+        raise InvalidInput("延期 needs the new due date", field="due_at")
+    if p["due_at"] is not None and due_at <= p["due_at"]:
+        raise InvalidInput(f"the new due date must be after {p['due_at']}", field="due_at")
+    base = max(p["due_at"], now) if p["due_at"] is not None else now
+    latest = WorkCalendar.load(session).add(base, p["max_extension_days"], "days")
+    if due_at > latest:
+        raise InvalidInput(f"an extension may add at most {p['max_extension_days']} working days: "
+                           f"the new due date must be on or before {latest:%Y-%m-%d %H:%M}", field="due_at")
 
 
 def allowed_actions(session: Session, status: str, role: str | None = None) -> list[dict[str, Any]]:
@@ -85,10 +100,7 @@ def transition(
         changes["dispatched_at"] = now
         changes["due_at"] = WorkCalendar.load(session).add(now, p["deadline_amount"] or 5, p["deadline_unit"] or "days")
     if action == "延期":
-        if due_at is None:
-            raise InvalidInput("延期 needs the new due date", field="due_at")
-        if p["due_at"] is not None and due_at <= p["due_at"]:
-            raise InvalidInput(f"the new due date must be after {p['due_at']}", field="due_at")
+        _check_extension(session, p, due_at, now)
         changes["due_at"] = due_at
         changes["extension_count"] = p["extension_count"] + 1
     if action == "退回":

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gis.errors import NotFound
 from gis.settings import get_settings
 from layers.assignments import owners_of
+from layers.caller import Caller
 
 _POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)"
 _POINT_M = f"ST_Transform({_POINT}, ccgrid_metric_srid())"
@@ -20,12 +21,13 @@ def locate(
     lon: float,
     lat: float,
     *,
+    caller: Caller,
     point_radius_m: float = 100.0,
     with_contact: bool = False,
-    scope: str | None = None,
 ) -> dict[str, Any]:
-    """What is at a spot. A scoped caller sees the regions above their own but no cell, street, point or owner
-    outside it."""
+    """What is at a spot. A scoped caller sees the regions above their own and those inside it, but no sibling
+    街道 or 社区 and no cell, street, point or owner outside their region."""
+    scope = caller.scope
     radius = get_settings().locate_street_radius_m
     params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m, "scope": scope or ""}
     mine = "region_code LIKE :scope || '%'"
@@ -41,7 +43,9 @@ def locate(
     )
     if not regions:
         raise NotFound(f"({lon}, {lat}) is outside every region of the city", field="lon")
-    by_level = {r["level"]: dict(r) for r in regions}
+    # Ancestors (the outline a scoped caller works within) and regions inside the scope; never a neighbour's.
+    by_level = {r["level"]: dict(r) for r in regions
+                if caller.covers(r["code"]) or (scope or "").startswith(r["code"])}
     cell = (
         session.execute(
             text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) AND {mine} "

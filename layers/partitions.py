@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import transaction
 from gis.errors import DatabaseUnavailable, InvalidInput
+from gis.settings import get_settings
 from layers import bins
 from layers.calendar import TZ
 
@@ -51,6 +52,14 @@ def ensure(session: Session, first: date, months: int) -> list[str]:
         SELECT ccgrid_problem_partition((m::timestamp AT TIME ZONE 'Asia/Shanghai'))
         FROM generate_series(CAST(:f AS date), CAST(:f AS date) + make_interval(months => :n - 1),
                              interval '1 month') AS m"""), {"f": first, "n": months}).scalars())
+
+
+def window(today: date, ahead: int) -> tuple[date, int]:
+    """(first month, number of months) a city needs ready: the months behind today in which intake by anyone but an
+    admin may still file reports (`intake_new_months_back`), this month, and `ahead` months after it."""
+    back = get_settings().intake_new_months_back
+    index = today.year * 12 + today.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1), back + 1 + ahead
 
 
 def table_of(first: datetime) -> str:

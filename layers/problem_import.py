@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import batch_job
 from gis.errors import InvalidInput
+from gis.settings import get_settings
 from layers import bins, partitions
 from layers.audit import record
 from layers.calendar import TZ
@@ -100,6 +101,9 @@ def import_problems(session: Session, path: Path, *, actor: str, default_source:
     if "reported_at" in df:
         checks.append((df["reported_at"].notna() & at.isna(), "reported_at", "not a date/time"))
         checks.append((at_local > pd.Timestamp.now(tz=TZ) + MAX_AHEAD, "reported_at", "in the future"))
+        start = get_settings().archive_start
+        checks.append((at_local < pd.Timestamp(start, tz=TZ), "reported_at",
+                       f"before the city's archive start {start:%Y-%m-%d}"))
     bad = pd.Series(False, index=df.index)
     for mask, fld, reason in checks:
         mask = mask & ~bad

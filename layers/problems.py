@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
+from gis.settings import get_settings
 from layers.calendar import TZ
+from layers.caller import Caller
 from layers.problem_filters import FLAGS_SQL, ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
 
 MAX_DESCRIPTION = 2000
@@ -245,11 +247,23 @@ MAX_AHEAD = timedelta(hours=1)  # clocks differ a little; a report from the futu
 
 
 def check_reported_at(at: datetime | None) -> None:
+    """A report's time lies between the city's archive start and now (plus a little clock skew)."""
     if at is None:
         return
     local = at if at.tzinfo else at.replace(tzinfo=TZ)  # a time without a zone is Beijing time
     if local > datetime.now(TZ) + MAX_AHEAD:
         raise InvalidInput("reported_at is in the future", field="reported_at")
+    start = get_settings().archive_start
+    if local < datetime.combine(start, time(), TZ):
+        raise InvalidInput(f"reported_at is before the city's archive start {start:%Y-%m-%d}", field="reported_at")
+
+
+def new_months_back(caller: Caller) -> int | None:
+    """How many months back this caller's intake may create a month's partition; None: any (the admin).
+
+    A month is a table: anyone else reporting far back would add tables at will. Older reports go through the
+    admin import, and `ccgrid db partitions` makes the recent and coming months beforehand."""
+    return None if caller.role == "admin" else get_settings().intake_new_months_back
 
 
 @dataclass
@@ -259,28 +273,29 @@ class Received:
     answer: str | None  # the problem as JSON (get_json), when asked for
 
 
-def receive(session: Session, report: Report, *, actor: str, scope: str | None = None,
-            answer: bool | None = None) -> Received:
-    """Take one report: validate, route, store, snapshot owners, link duplicates. Reports outside every region, or
-    outside the caller's `scope`, are refused. One round trip: the work is the server function `ccgrid_intake`
-    (layers/intake_function.py); with `answer` (True: with the reporter's contact) the same statement also returns
-    the problem as `get_json` writes it."""
+def receive(session: Session, report: Report, *, caller: Caller, answer: bool | None = None) -> Received:
+    """Take one report for `caller`: validate, route, store, snapshot owners, link duplicates. Reports outside every
+    region, or outside the caller's scope, are refused; so are reports a non-admin dates into a month that has no
+    partition and lies more than `intake_new_months_back` months back. One round trip: the work is the server
+    function `ccgrid_intake` (layers/intake_function.py); with `answer` (True: with the reporter's contact) the same
+    statement also returns the problem as `get_json` writes it."""
     if len(report.description or "") > MAX_DESCRIPTION:
         raise InvalidInput(f"at most {MAX_DESCRIPTION} characters", field="description")
     if not (-180 <= report.lon <= 180 and -90 <= report.lat <= 90):
         raise InvalidInput("longitude/latitude out of range", field="lon")
     check_reported_at(report.reported_at)
+    back = new_months_back(caller)
     row = session.execute(text(
         "SELECT i.outcome, i.new_id, i.new_at, CASE WHEN CAST(:answer AS boolean) IS NOT NULL AND i.new_id IS NOT NULL "
         "THEN ccgrid_problem_json(i.new_id, i.new_at, NULL, CAST(:answer AS boolean)) END AS answer "
         "FROM ccgrid_intake(CAST(:cat AS text), CAST(:src AS text), CAST(:lon AS float8), "
         "CAST(:lat AS float8), CAST(:at AS timestamptz), CAST(:ext AS text), CAST(:desc AS text), "
         "CAST(:addr AS text), CAST(:rep AS text), CAST(:contact AS text), CAST(:actor AS text), "
-        "CAST(:scope AS text)) i"), {
+        "CAST(:scope AS text), CAST(:back AS int)) i"), {
         "cat": report.category, "src": report.source, "lon": report.lon, "lat": report.lat,
         "at": report.reported_at, "ext": report.external_id, "desc": report.description or "",
-        "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "actor": actor,
-        "scope": scope, "answer": answer}).one()
+        "addr": report.address, "rep": report.reporter, "contact": report.reporter_contact, "actor": caller.actor,
+        "scope": caller.scope, "back": back, "answer": answer}).one()
     if row.outcome in ("created", "existing"):  # the same report sent twice (a retry) is the same problem
         return Received(row.new_id, row.new_at, row.answer)
     if row.outcome == "category":
@@ -288,13 +303,16 @@ def receive(session: Session, report: Report, *, actor: str, scope: str | None =
     if row.outcome == "source":
         check_source(session, report.source)  # raises with the list of sources
     if row.outcome == "scope":
-        raise InvalidInput(f"the location is outside your region {scope}", field="lon")
+        raise InvalidInput(f"the location is outside your region {caller.scope}", field="lon")
+    if row.outcome == "old_month":
+        raise InvalidInput(f"reports more than {back} months old are loaded by an admin (ccgrid import problems)",
+                           field="reported_at")
     raise InvalidInput(f"({report.lon:.6f}, {report.lat:.6f}) is outside every region of the city", field="lon")
 
 
-def intake(session: Session, report: Report, *, actor: str, scope: str | None = None) -> int:
+def intake(session: Session, report: Report, *, caller: Caller) -> int:
     """`receive`, for callers that need only the problem id."""
-    return receive(session, report, actor=actor, scope=scope).id
+    return receive(session, report, caller=caller).id
 
 
 # The reports linked to a report `p`, read through the partial index on duplicate_of. Duplicates come after their
@@ -374,6 +392,21 @@ BEGIN
 END
 $fn$
 """
+
+
+# What a report's answer shows a caller who may not read the ledger (the public): the report and where it was routed
+# (places, not people). Owners, history (actors are token labels) and the reporter's own data stay out.
+PUBLIC_FIELDS = ("id", "external_id", "category_code", "category_name", "category_group", "source", "source_name",
+                 "status", "status_name", "final", "description", "address", "lon", "lat", "reported_at",
+                 "region_code", "district_code", "grid_cell_id", "grid_cell_code", "street_id", "street_name",
+                 "street_distance_m", "point_id", "point_name", "point_type", "duplicate_of", "duplicates",
+                 "dispatched_at", "due_at", "closed_at", "overdue", "updated_at")
+
+
+def public_json(problem_json: str) -> str:
+    """A problem's JSON (as `get_json` writes it) cut down to PUBLIC_FIELDS."""
+    problem = json.loads(problem_json)
+    return json.dumps({k: problem[k] for k in PUBLIC_FIELDS if k in problem}, ensure_ascii=False)
 
 
 def get_json(session: Session, pid: int, *, at: datetime | None = None, scope: str | None = None,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Principal, require
 from api.responses import GeoJSONResponse
 from gis.db import transaction
+from gis.times import CityDatetime
 from layers import gaps, heatmap, owner_map, ranking
 from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
 from layers.features import parse_bbox
@@ -25,8 +24,8 @@ def problem_filter(
     category: str | None = Query(None, max_length=50, description="small or big class, code or name"),
     status: str | None = Query(None, max_length=20, description="open, overdue, or a status code/name"),
     source: str | None = Query(None, max_length=30),
-    since: datetime | None = Query(None, description="reported at or after"),
-    until: datetime | None = Query(None, description="reported before"),
+    since: CityDatetime | None = Query(None, description="reported at or after (without a zone: Beijing time)"),
+    until: CityDatetime | None = Query(None, description="reported before"),
 ) -> ProblemFilter:
     """The filters shared by the heatmap, the problem tiles and the map pages."""
     return ProblemFilter(scope=principal.within(region), category=category, status=status, source=source,

@@ -65,7 +65,7 @@ def visit(point_id: int, body: VisitIn, principal: Principal = Depends(require("
     with transaction() as s:
         return inspections.visit(s, point_id=point_id, kind=body.kind, inspector=body.inspector,
                                  results=body.results, notes=body.notes, visited_at=body.visited_at,
-                                 actor=principal.actor, scope=principal.region_code)
+                                 caller=principal.caller)
 
 
 @router.get("/assessment-points/{point_id}/scores", summary="A point's score history",

@@ -34,9 +34,9 @@ def _geojson(body: Any, status: int = 200) -> JSONResponse:
 
 
 @router.get("/layers", summary="The spatial layers with counts and extents", response_model=list[LayerSummary])
-def list_layers(_: Principal = Depends(require("read"))) -> list[dict]:
+def list_layers(principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
-        return features.layer_summaries(s)
+        return features.layer_summaries(s, principal.caller)
 
 
 @router.get("/point-types", summary="Assessment point types (测评点位类型)", response_model=list[PointType])
@@ -136,4 +136,4 @@ def locate(
 ) -> dict:
     x, y = point_to_standard(lon, lat, coord_sys)
     with transaction() as s:
-        return locate_at(s, x, y, with_contact=principal.sees_contacts, scope=principal.region_code)
+        return locate_at(s, x, y, caller=principal.caller, with_contact=principal.sees_contacts)

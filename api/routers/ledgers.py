@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
@@ -12,6 +10,7 @@ from api.downloads import send, spool
 from api.responses import XLSX, binary
 from gis.db import transaction
 from gis.errors import Forbidden
+from gis.times import CityDatetime
 from layers import escalation, ledgers
 from layers.ledger.schemas import Escalation, EscalationRun, Indicator, Ledger, SupervisionSheet
 from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
@@ -28,8 +27,8 @@ def _xlsx(data: bytes, name: str) -> Response:
 def ledger(
     kind: str,
     region: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: CityDatetime | None = None,
+    until: CityDatetime | None = None,
     format: str = Query("json", pattern="^(json|xlsx)$"),  # noqa: A002 - the query parameter's name
     limit: int | None = Query(None, ge=1, description="most rows; default and largest CCGRID_EXPORT_MAX_ROWS"),
     principal: Principal = Depends(require("read")),
@@ -51,8 +50,8 @@ def ledger(
 def indicators(
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     region: str | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: CityDatetime | None = None,
+    until: CityDatetime | None = None,
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     with transaction() as s:

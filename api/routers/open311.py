@@ -1,7 +1,9 @@
 """Open311 GeoReport v2 (JSON): existing 311 apps and client libraries can submit and follow reports.
 
 `service_request_id` is the problem's id; `status` is `closed` once the problem is 销号 or 不予立案. Reading is public
-(as in the spec) and shows no reporter data; submitting needs `api_key`, an API token of any role.
+(as in the spec) and shows what a city publishes: service, status, public notes and a coarse location, with the
+responsible 街道 as the agency; never people (no reporter, owner or token). Submitting needs `api_key`, an API token
+of a role that reports, and is taken for that token as any report is (its region included).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import text
 from api.auth import principal_for
 from gis.db import transaction
 from gis.errors import CcgridError
+from gis.times import CityDatetime
 from layers import problems
 from layers.ledger.schemas import (
     Open311Error,
@@ -63,16 +66,22 @@ def service_definition(service_code: str) -> Any:
     return {"service_code": cat["code"], "attributes": []}
 
 
-# One query for any number of requests: the spec's fields, the first routed owner as the agency responsible.
-_REQUESTS_SQL = """
+# Anyone may read these: the location is rounded to ~100 m (3 decimals) and the agency responsible is the 街道 (or
+# the district) the report was routed to, not a person. The reporter's address string is left out: it may be a home.
+COARSE_DECIMALS = 3
+MAX_REQUEST_IDS = 100  # service_request_id=1,2,… lists at most this many
+
+# One query for any number of requests: the spec's fields.
+_REQUESTS_SQL = f"""
     SELECT p.id, p.status, st.name AS status_name, c.name AS category_name, p.category_code, p.description,
-           p.reported_at, p.updated_at, p.due_at, p.address, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat,
-           (SELECT coalesce(pp.name, u.name) FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-            JOIN owner_roles r ON r.code = a.role LEFT JOIN people pp ON pp.id = a.person_id
-            LEFT JOIN units u ON u.id = a.unit_id WHERE po.problem_id = p.id ORDER BY r.sort, a.id LIMIT 1)
-               AS agency
+           p.reported_at, p.updated_at, p.due_at,
+           round(ST_X(p.geom)::numeric, {COARSE_DECIMALS})::float AS lon,
+           round(ST_Y(p.geom)::numeric, {COARSE_DECIMALS})::float AS lat,
+           coalesce(sd.name, d.name) AS agency
     FROM problems p JOIN problem_statuses st ON st.code = p.status
     JOIN problem_categories c ON c.code = p.category_code
+    LEFT JOIN regions sd ON sd.code = left(p.region_code, 9) AND length(p.region_code) >= 9
+    LEFT JOIN regions d ON d.code = p.district_code
 """
 
 
@@ -89,7 +98,7 @@ def _request_json(r: Any) -> dict[str, Any]:
         "requested_datetime": _iso(r.reported_at),
         "updated_datetime": _iso(r.updated_at),
         "expected_datetime": _iso(r.due_at),
-        "address": r.address,
+        "address": None,
         "address_id": None,
         "zipcode": None,
         "lat": r.lat,
@@ -132,7 +141,7 @@ def create_request(
                                 description=(description or "")[: problems.MAX_DESCRIPTION],
                                 address=address_string, reporter=reporter,
                                 reporter_contact=phone or email),
-                actor=principal.actor,
+                caller=principal.caller,
             )
             due = s.execute(text("SELECT due_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
     except CcgridError as exc:
@@ -146,8 +155,8 @@ def create_request(
 def list_requests(
     service_request_id: str | None = None,
     service_code: str | None = None,
-    start_date: datetime | None = None,
-    end_date: datetime | None = None,
+    start_date: CityDatetime | None = None,
+    end_date: CityDatetime | None = None,
     status: str | None = Query(None, description="open, closed, or both comma-separated"),
     jurisdiction_id: str | None = None,
 ) -> Any:
@@ -157,6 +166,10 @@ def list_requests(
             ids = [int(x) for x in service_request_id.split(",") if x.strip()]
         except ValueError:
             return _errors(400, "service_request_id must be numbers separated by commas")
+        if len(ids) > MAX_REQUEST_IDS:
+            return _errors(400, f"service_request_id lists at most {MAX_REQUEST_IDS} ids")
+        if any(not 0 < i <= 2**62 for i in ids):
+            return _errors(400, "service_request_id must be positive problem ids")
         where = ["p.id = ANY(:ids)"]
         params["ids"] = ids
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
@@ -14,6 +13,7 @@ from gis.crs import CoordSys, point_to_standard
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
+from gis.times import CityDatetime
 from layers import lifecycle, photos, problems
 from layers.features import parse_bbox
 from layers.ledger.schemas import (
@@ -41,7 +41,8 @@ class ProblemIn(BaseModel):
     address: str | None = Field(None, max_length=300)
     reporter: str | None = Field(None, max_length=100)
     reporter_contact: str | None = Field(None, max_length=100)
-    reported_at: datetime | None = Field(None, description="when it was seen (default now)")
+    reported_at: CityDatetime | None = Field(None, description="when it was seen (default now; without a zone, "
+                                                                "Beijing time)")
     external_id: str | None = Field(None, max_length=100, description="the sender's id; a retry returns the same")
 
 
@@ -50,7 +51,7 @@ class ActionIn(BaseModel):
     action: str = Field(description="立案, 不予立案, 派遣, 签收整改, 延期, 整改完成, 核查通过, 退回, 销号")
     note: str | None = Field(None, max_length=1000)
     photo_id: int | None = None
-    due_at: datetime | None = Field(None, description="the new due date, for 延期")
+    due_at: CityDatetime | None = Field(None, description="the new due date, for 延期")
 
 
 @router.get("/problem-categories", summary="Problem categories (two levels) with deadlines",
@@ -80,9 +81,10 @@ def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -
     with transaction() as s:
         # The database writes the answer's JSON in the intake's own round trip: encoding it field by field in
         # Python cost as much as the intake.
-        got = problems.receive(s, rep, actor=principal.actor, scope=principal.region_code,
-                               answer=principal.sees_contacts)
-    return Response(got.answer, status_code=201, media_type="application/json")
+        got = problems.receive(s, rep, caller=principal.caller, answer=principal.sees_contacts)
+    # The public may not read the ledger: its answer names no people (owners, who acted, token labels).
+    body = problems.public_json(got.answer) if not principal.can("read") else got.answer
+    return Response(body, status_code=201, media_type="application/json")
 
 
 @router.get("/problems", summary="The problem ledger, filtered", response_model=ProblemPage,
@@ -93,8 +95,8 @@ def search(
     source: str | None = None,
     overdue: bool | None = None,
     due_within_hours: int | None = Query(None, ge=1, le=24 * 60),
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: CityDatetime | None = None,
+    until: CityDatetime | None = None,
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     owner_person_id: int | None = None,
     limit: int = Query(100, ge=1, le=10_000),

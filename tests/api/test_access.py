@@ -2,6 +2,7 @@
 
 import pytest
 
+from layers.caller import SYSTEM
 from tests.conftest import scalar
 
 PUBLIC = {("get", "/healthz")}
@@ -55,7 +56,7 @@ def _problem_in_411421001():
 
     x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM regions WHERE code = '411421001001'") for c in "XY")
     with transaction() as s:
-        return problems.intake(s, problems.Report(category="乱贴乱画", source="patrol", lon=x, lat=y), actor="test")
+        return problems.intake(s, problems.Report(category="乱贴乱画", source="patrol", lon=x, lat=y), caller=SYSTEM)
 
 
 def _photo_of(problem_id):

@@ -79,7 +79,8 @@ def test_open311_with_a_client_library(server, client, token_for, where):
     rid = r.json()[0]["service_request_id"]
     back = api.get_service_request(rid)
     assert back["service_request_id"] == rid and back["status"] == "open" and back["service_code"] == "0401"
-    assert back["description"] == "早市占道" and "phone" not in back and back["lat"] == pytest.approx(where[1] + 0.0005)
+    assert back["description"] == "早市占道" and "phone" not in back
+    assert back["lat"] == pytest.approx(where[1] + 0.0005, abs=0.001)  # coarse: rounded to ~100 m
     listed = api.get_service_requests(service_request_id=rid)
     assert [x["service_request_id"] for x in listed] == [rid]
     assert rid in [x["service_request_id"] for x in api.get_service_requests(status="open")]

@@ -9,7 +9,7 @@ from gis.db import transaction
 from layers import assignments as a
 from layers import escalation, ledgers, lifecycle, owners, photos, problems
 from layers.calendar import TZ
-from layers.caller import Caller
+from layers.caller import SYSTEM, Caller
 from tests.conftest import scalar
 from tests.crafted import owner_town
 from tests.images import as_role, photo
@@ -35,7 +35,7 @@ def _problem(town, n, reported, steps):
     """Report the n-th problem on the street at `reported`, then apply (action, when) steps."""
     with transaction() as s:
         pid = problems.intake(s, problems.Report(category=CATEGORIES[n], source="patrol", lon=town["lon"],
-                                                 lat=town["lat"], reported_at=reported), actor="test")
+                                                 lat=town["lat"], reported_at=reported), caller=SYSTEM)
     for step, (action, when) in enumerate(steps):
         with transaction() as s:
             # A different picture for each problem and step (a re-inspection photo must be a new one).

@@ -10,6 +10,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from layers import inspections
 from layers.calendar import TZ
+from layers.caller import SYSTEM
 from tests.conftest import scalar
 from tests.crafted import owner_town
 
@@ -39,10 +40,10 @@ def test_visit_scores_and_failed_items_become_problems(database):
     with transaction() as s:
         first = inspections.visit(s, point_id=market, kind="mystery", inspector="神秘人",
                                   results={"M1": False, "M2": True, "M3": True, "M4": False},
-                                  notes={"M1": "入口垃圾堆积"}, actor="test",
+                                  notes={"M1": "入口垃圾堆积"}, caller=SYSTEM,
                                   visited_at=datetime(2026, 10, 1, 10, tzinfo=TZ))
         second = inspections.visit(s, point_id=market, kind="mock_assessment", inspector="测评组",
-                                   results={"M1": True, "M2": True, "M3": True, "M4": True}, actor="test",
+                                   results={"M1": True, "M2": True, "M3": True, "M4": True}, caller=SYSTEM,
                                    visited_at=datetime(2026, 11, 1, 10, tzinfo=TZ))
         history = inspections.score_history(s, market)
     assert first["score"] == 50.0 and second["score"] == 100.0  # M1 (4) + M4 (1) of 10 failed
@@ -60,5 +61,5 @@ def test_visit_needs_every_item(database, results, words):
     market = scalar("SELECT min(id) FROM assessment_points WHERE point_type = '农贸市场'")
     before = scalar("SELECT count(*) FROM inspection_visits")
     with pytest.raises(InvalidInput, match=words), transaction() as s:
-        inspections.visit(s, point_id=market, kind="mystery", inspector="x", results=results, actor="test")
+        inspections.visit(s, point_id=market, kind="mystery", inspector="x", results=results, caller=SYSTEM)
     assert scalar("SELECT count(*) FROM inspection_visits") == before

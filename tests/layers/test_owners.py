@@ -10,7 +10,7 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from layers import assignments as a
 from layers import coverage, owners
-from layers.caller import Caller
+from layers.caller import SYSTEM, Caller
 from layers.roster import import_roster
 from layers.writer import RowsRejected
 from tests.conftest import scalar
@@ -207,9 +207,9 @@ def test_reassign_can_move_open_problems_to_the_new_owner(database):
     give("road_chief", "streets", ids, old, valid_from=date.today() - timedelta(days=30))
     with transaction() as s:
         open_pid = problems.intake(s, problems.Report(category="占道经营", source="patrol", lon=114.003, lat=35.5051),
-                                   actor="test")
+                                   caller=SYSTEM)
         closed_pid = problems.intake(s, problems.Report(category="暴露垃圾", source="patrol", lon=114.0035,
-                                                        lat=35.5049), actor="test")
+                                                        lat=35.5049), caller=SYSTEM)
         s.execute(text("UPDATE problems SET status = 'closed' WHERE id = :p"), {"p": closed_pid})
 
     def holders(pid):

@@ -6,6 +6,7 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from layers import problems
+from layers.caller import SYSTEM
 from layers.problem_import import import_problems
 from layers.writer import RowsRejected
 from tests.conftest import scalar
@@ -133,7 +134,7 @@ def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_p
     with transaction() as s:
         for k, c, x, y, t in rows:
             problems.intake(s, problems.Report(category=c, source="hotline", lon=round(x, 6), lat=round(y, 6),
-                                               reported_at=t.astype(object), external_id=k), actor="test")
+                                               reported_at=t.astype(object), external_id=k), caller=SYSTEM)
         one_by_one = dict(s.execute(links_sql).all())
         s.rollback()
     monkeypatch.setattr(problem_import, "BULK_FROM", 100)  # the bulk path, linked before writing
@@ -144,3 +145,15 @@ def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_p
         s.rollback()
     assert len(one_by_one) > 30
     assert bulk == one_by_one
+
+
+def test_an_import_refuses_reports_before_the_archive_start(demo, tmp_path):
+    path = tmp_path / "ancient.csv"
+    path.write_text("工单号,问题类别,经度,纬度,上报时间\nANCIENT-1,占道经营,115.15,34.65,1999-12-31 23:00\n"
+                    "ANCIENT-2,占道经营,115.15,34.65,2000-01-01 08:00\n")
+    parts = scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'problems'::regclass")
+    with pytest.raises(RowsRejected) as info, transaction() as s:
+        import_problems(s, path, actor="test")
+    assert [(r.row, r.field) for r in info.value.rejections] == [(1, "reported_at")]
+    assert "2000-01-01" in info.value.rejections[0].reason
+    assert scalar("SELECT count(*) FROM pg_inherits WHERE inhparent = 'problems'::regclass") == parts

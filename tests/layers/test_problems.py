@@ -1,6 +1,8 @@
 """Problem intake, routing, duplicates and the lifecycle on the demo city."""
 
 import itertools
+from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -8,6 +10,7 @@ from sqlalchemy import text
 from gis.db import transaction
 from gis.errors import Conflict, Forbidden, InvalidInput
 from layers import lifecycle, photos, problems
+from layers.caller import SYSTEM
 from tests.conftest import scalar
 from tests.images import as_role, photo
 
@@ -15,7 +18,7 @@ from tests.images import as_role, photo
 def report(category="占道经营", lon=None, lat=None, **kw):
     with transaction() as s:
         return problems.intake(s, problems.Report(category=category, source=kw.pop("source", "patrol"),
-                                                  lon=lon, lat=lat, **kw), actor="test")
+                                                  lon=lon, lat=lat, **kw), caller=SYSTEM)
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +112,7 @@ def test_a_report_outside_the_callers_region_is_refused_and_writes_nothing(spot)
     before = scalar("SELECT count(*) FROM problems")
     with pytest.raises(InvalidInput) as info, transaction() as s:  # the spot lies in 街道 411421001
         problems.intake(s, problems.Report(category="占道经营", source="patrol", lon=spot["lon"], lat=spot["lat"]),
-                        actor="test", scope="411421002")
+                        caller=replace(SYSTEM, scope="411421002"))
     assert info.value.field == "lon" and "outside your region 411421002" in info.value.message
     assert scalar("SELECT count(*) FROM problems") == before
 
@@ -129,7 +132,7 @@ def test_full_lifecycle_to_closing_with_rework_and_extension(spot):
     pid = report("露天烧烤", lon=spot["lon"], lat=spot["lat"] + 0.0002)
     _walk(pid, ("立案", {}), ("派遣", {}), ("签收整改", {}))
     due = scalar("SELECT due_at FROM problems WHERE id = :p", p=pid)
-    _walk(pid, ("延期", {"note": "商户搬迁", "due_at": due.replace(year=due.year + 1)}))
+    _walk(pid, ("延期", {"note": "商户搬迁", "due_at": due + timedelta(days=7)}))
     photo = _photo(pid)
     _walk(pid, ("整改完成", {"photo_id": photo}), ("退回", {"note": "未清理干净"}),
           ("整改完成", {"photo_id": photo}))

@@ -30,7 +30,7 @@ def _report(s, at=None, category="占道经营"):
     lon, lat = s.execute(text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM grid_cells "
                               "WHERE region_code LIKE '411421001%' ORDER BY id LIMIT 1) x")).one()
     return problems.intake(s, problems.Report(category=category, source="patrol", lon=lon, lat=lat, reported_at=at),
-                           actor="test")
+                           caller=SYSTEM)
 
 
 def test_a_report_of_a_new_month_gets_that_month_s_partition(demo):
@@ -296,7 +296,7 @@ def test_migrate_installs_the_server_functions_as_the_code_writes_them(demo):
                           {"f": list(FUNCTIONS)}).all()
         pid = _report(s)
         assert json.loads(problems.get_json(s, pid))["id"] == pid
-    assert [tuple(r) for r in found] == [("ccgrid_intake", 12), ("ccgrid_problem_json", 4)]
+    assert [tuple(r) for r in found] == [("ccgrid_intake", 13), ("ccgrid_problem_json", 4)]
 
 
 def test_a_new_month_of_many_reports_is_loaded_bare_and_attached(demo, tmp_path, monkeypatch):
