@@ -220,7 +220,10 @@ _SERIAL_CHECK = """
 """
 
 # Insert passes; regions go parents first so children find their parent_id in the same write.
-_PASSES: dict[str, list[str]] = {"regions": ["level = 'district'", "level = 'subdistrict'", "level = 'community'"]}
+# Qualified with `s.`: in an UPDATE … FROM stage both tables have the column.
+_PASSES: dict[str, list[str]] = {
+    "regions": ["s.level = 'district'", "s.level = 'subdistrict'", "s.level = 'community'"]
+}
 
 # Computed target columns beyond the spec's attribute columns.
 _EXTRA_COLUMNS: dict[str, dict[str, str]] = {

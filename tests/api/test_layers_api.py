@@ -181,3 +181,19 @@ def test_locate_outside_and_gcj02(client, viewer):
 def test_values_the_database_cannot_hold_are_422(client, viewer):
     r = client.get("/api/v1/assignments", params={"person_id": 2**40}, headers=viewer)
     assert r.status_code == 422 and "out of range" in r.json()["detail"]
+
+
+def test_regions_can_be_renamed(client, admin, token_for):
+    # Item 11: the write's region passes said `level = …`, ambiguous in the UPDATE … FROM stage (a 500 for all).
+    fid, name = (scalar(f"SELECT {c} FROM regions WHERE code = '411421001001'") for c in ("id", "name"))
+    url = f"/api/v1/layers/regions/features/{fid}"
+    r = client.patch(url, json={"properties": {"name": "更名社区（示例）"}}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["name"] == "更名社区（示例）"
+    chief = token_for("subdistrict_staff", "411421001")
+    r = client.patch(url, json={"properties": {"name": name}}, headers=chief)
+    assert r.status_code == 200, r.text
+    assert scalar("SELECT name FROM regions WHERE code = '411421001001'") == name
+    other = scalar("SELECT id FROM regions WHERE code = '411421002001'")
+    r = client.patch(f"/api/v1/layers/regions/features/{other}", json={"properties": {"name": "x"}}, headers=chief)
+    assert r.status_code == 404
