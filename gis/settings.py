@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 10 * 1024 * 1024
     max_photo_bytes: int = 5 * 1024 * 1024
 
+    # Vertices one feature may have, per layer: one huge geometry slows every later write that meets it.
+    max_vertices_regions: int = 100_000
+    max_vertices_grid_cells: int = 10_000
+    max_vertices_streets: int = 10_000
+    max_vertices_assessment_points: int = 10_000
+
     # How far (metres) a feature may stick out of its parent region before it is rejected.
     containment_tolerance_m: float = 50.0
     # Nearest-street search radius for /locate (metres).

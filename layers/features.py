@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import STORAGE_SRID, WGS84, CoordSys, to_standard
 from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gis.validate import FAMILIES
+from gis.validate import FAMILIES, geojson_problem
 from layers.audit import record
 from layers.catalog import LAYERS, LayerSpec, apply_aliases
 from layers.writer import RowsRejected, prepare, write
@@ -121,10 +121,12 @@ def geometry_from_geojson(
     geometry: Any, *, crs: int = STORAGE_SRID, coord_sys: CoordSys | str = CoordSys.standard
 ) -> BaseGeometry:
     """GeoJSON geometry in the given CRS (and Chinese offset) → shapely geometry in CGCS2000."""
-    if not isinstance(geometry, dict) or "type" not in geometry:
-        raise InvalidInput("must be a GeoJSON geometry object", field="geometry")
+    problem = geojson_problem(geometry)
+    if problem:
+        raise InvalidInput(problem, field="geometry")
     try:
-        geom = shapely.geometry.shape(geometry)
+        # Layers are flat: an altitude (GeoJSON's third coordinate) is dropped.
+        geom = shapely.force_2d(shapely.geometry.shape(geometry))
     except Exception as exc:  # shapely raises several kinds for malformed coordinates
         raise InvalidInput(f"malformed GeoJSON geometry: {exc}", field="geometry") from None
     if crs not in (STORAGE_SRID, WGS84):

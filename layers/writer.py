@@ -67,7 +67,9 @@ class RowsRejected(InvalidInput):
 
 
 def _shape(geom: BaseGeometry, family: str) -> BaseGeometry:
-    """Coerce to the stored type: polygons become MultiPolygon, single-part multi-lines become lines."""
+    """Coerce to the stored type: flat, polygons become MultiPolygon, single-part multi-lines become lines."""
+    if geom.has_z:  # an altitude from a 3-D file or GeoJSON position; the layers store 2-D
+        geom = shapely.force_2d(geom)
     if family == "polygon" and isinstance(geom, Polygon):
         return MultiPolygon([geom])
     if family == "line" and isinstance(geom, MultiLineString):
@@ -75,6 +77,11 @@ def _shape(geom: BaseGeometry, family: str) -> BaseGeometry:
         if isinstance(merged, LineString):
             return merged
     return geom
+
+
+def max_vertices_of(spec: LayerSpec) -> int:
+    """The layer's vertex cap (settings `max_vertices_<layer>`)."""
+    return int(getattr(get_settings(), f"max_vertices_{spec.name}"))
 
 
 def prepare(
@@ -86,8 +93,9 @@ def prepare(
     ctx = ctx or {}
     rows: list[Row] = []
     rejected: list[Rejection] = []
+    max_vertices = max_vertices_of(spec)
     for row_no, raw, geom in records:
-        problem = geometry_problem(geom, spec.family)
+        problem = geometry_problem(geom, spec.family, max_vertices)
         if problem is None and spec.family == "line" and isinstance(_shape(geom, "line"), MultiLineString):
             problem = "a street segment must be one connected line, not several parts"
         if problem:
@@ -146,6 +154,24 @@ _CHECKS: dict[str, list[str]] = {
                round(ST_Area(ST_Difference(child, pg))::numeric) || ' m² lies outside its parent region '
                || pcode || ' (tolerance ' || :tol || ' m)'
         FROM parent WHERE pg IS NOT NULL AND NOT ST_Covers(ST_Buffer(pg, :tol), child)
+        """,
+        # Siblings (same parent) may share borders and stick into each other by the tolerance, no more: a region
+        # overlaps when it reaches into its sibling shrunk by the tolerance. Siblings are the staged rows and the
+        # stored ones the write does not replace.
+        """
+        SELECT s.row_no, 'geometry',
+               'overlaps sibling region ' || o.code || ' by '
+               || round(ST_Area(ST_Intersection(s.geom_m, o.geom_m))::numeric) || ' m² (tolerance ' || :tol || ' m)'
+        FROM stage s
+        CROSS JOIN LATERAL (
+            SELECT r.code, r.geom_m FROM regions r
+            WHERE r.geom_m && s.geom_m AND NOT EXISTS (SELECT 1 FROM stage x WHERE x.code = r.code)
+            UNION ALL
+            SELECT x.code, x.geom_m FROM stage x WHERE x.geom_m && s.geom_m AND x.row_no <> s.row_no
+        ) o
+        WHERE length(o.code) = length(s.code) AND o.code <> s.code
+          AND left(o.code, length(o.code) - 3) = left(s.code, length(s.code) - 3)
+          AND ST_Intersects(s.geom_m, ST_Buffer(o.geom_m, -:tol))
         """,
     ],
     "grid_cells": [
