@@ -283,3 +283,20 @@ def test_a_community_may_not_overlap_its_sibling(client, admin):
     assert r.status_code == 422 and r.json()["field"] == "geometry", r.text
     assert "overlaps sibling region 411421001001" in r.json()["detail"]
     assert scalar("SELECT count(*) FROM regions WHERE code = '411421001099'") == 0
+
+
+def test_writes_reach_only_the_callers_region(client, token_for):
+    # A scoped caller sees the outlines above its region but may not change or delete them.
+    chief = token_for("subdistrict_staff", "411421001")
+    district = scalar("SELECT id FROM regions WHERE code = '411421'")
+    url = f"/api/v1/layers/regions/features/{district}"
+    assert client.get(url, headers=chief).status_code == 200
+    assert client.patch(url, json={"properties": {"name": "改名"}}, headers=chief).status_code == 404
+    assert client.delete(url, headers=chief).status_code == 404
+    assert scalar("SELECT name FROM regions WHERE code = '411421'") == "民权县"
+
+
+def test_patch_properties_must_be_an_object(client, admin):
+    fid = scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421%'")
+    r = client.patch(f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": "x"}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "properties", r.text
