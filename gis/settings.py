@@ -47,6 +47,21 @@ class Settings(BaseSettings):
     export_max_rows: int = 200_000
     export_concurrency: int = 2
 
+    # Vertices one feature may have, per layer: one huge geometry slows every later write that meets it.
+    max_vertices_regions: int = 100_000
+    max_vertices_grid_cells: int = 10_000
+    max_vertices_streets: int = 10_000
+    max_vertices_assessment_points: int = 10_000
+
+    # Patrols: the fastest a patrol may move in each mode (km/h), judged fix to fix when the field app sends the
+    # fixes' times, else over the whole track; the GPS error (metres) is allowed for on each stretch.
+    patrol_max_speed_kmh_walk: float = 12.0
+    patrol_max_speed_kmh_bike: float = 35.0
+    patrol_max_speed_kmh_drive: float = 120.0
+    patrol_gps_accuracy_m: float = 20.0
+    # Once the field app records fix times: refuse tracks without them.
+    patrol_require_fix_times: bool = False
+
     # How far (metres) a feature may stick out of its parent region before it is rejected.
     containment_tolerance_m: float = 50.0
     # Nearest-street search radius for /locate (metres).

@@ -86,16 +86,39 @@ def road_class_of(value: str) -> str | None:
     return v if v in ROAD_CLASSES else _ROAD_CLASS_ALIASES.get(v)
 
 
+# Longest text each field may hold (characters); anything else that is text gets DEFAULT_TEXT_LENGTH.
+TEXT_LENGTHS = {"code": 64, "name": 200, "address": 500, "section_from": 200, "section_to": 200}
+DEFAULT_TEXT_LENGTH = 100
+_NOT_TEXT = (dict, list, tuple, set, bool, bytes)
+
+
 def _text(raw: dict[str, Any], key: str) -> str | None:
     v = raw.get(key)
     if v is None:
         return None
     if isinstance(v, float) and v != v:  # NaN from pandas
         return None
+    if isinstance(v, _NOT_TEXT):  # str() would store a JSON object as "{'a': 1}"
+        raise InvalidInput(f"must be text, got {type(v).__name__}", field=key)
     s = str(v).strip()
     if isinstance(v, float) and s.endswith(".0"):  # codes read as numbers from CSV/Excel
         s = s[:-2]
+    if "\x00" in s:  # PostgreSQL text cannot hold it
+        raise InvalidInput("must not contain NUL bytes (\\x00)", field=key)
+    limit = TEXT_LENGTHS.get(key, DEFAULT_TEXT_LENGTH)
+    if len(s) > limit:
+        raise InvalidInput(f"may be at most {limit} characters, got {len(s)}", field=key)
     return s or None
+
+
+def _osm_id(raw: dict[str, Any]) -> int | None:
+    v = _text(raw, "osm_id")
+    if v is None or not v.lstrip("-").isdigit():
+        return None
+    n = int(v)
+    if not -(2**63) <= n < 2**63:  # the column is a bigint
+        raise InvalidInput(f"must fit in 64 bits, got {v[:30]}", field="osm_id")
+    return n
 
 
 def _required(raw: dict[str, Any], key: str) -> str:
@@ -142,14 +165,13 @@ def normalise_street(raw: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]
     if road_class is None:
         allowed = ", ".join(f"{k} ({v})" for k, v in ROAD_CLASSES.items())
         raise InvalidInput(f"unknown road class {rc_raw!r}; use one of {allowed}", field="road_class")
-    osm_id = _text(raw, "osm_id")
     return {
         "code": _text(raw, "code"),
         "name": _text(raw, "name") or "",
         "road_class": road_class,
         "section_from": _text(raw, "section_from"),
         "section_to": _text(raw, "section_to"),
-        "osm_id": int(osm_id) if osm_id and osm_id.lstrip("-").isdigit() else None,
+        "osm_id": _osm_id(raw),
     }
 
 

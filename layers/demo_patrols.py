@@ -3,6 +3,7 @@ so the patrol-gap map has something true to show."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -10,8 +11,10 @@ from shapely import wkt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.caller import SYSTEM
 from layers.inspections import record_patrol
 
+DEMO = replace(SYSTEM, actor="demo")  # the demo's rows are found again by created_by = 'demo'
 WALK_M_PER_MIN = 60  # a patrol on foot, stopping to look
 
 
@@ -40,6 +43,6 @@ def load(session: Session, rng: np.random.Generator, now: datetime, district: st
         person_id, walker = walkers[int(rng.integers(len(walkers)))]
         record_patrol(session, track=wkt.loads(line), started_at=started,
                       ended_at=started + timedelta(minutes=max(5.0, metres / WALK_M_PER_MIN)),
-                      walker=walker, person_id=person_id, actor="demo")
+                      walker=walker, person_id=person_id, caller=DEMO)
         made += 1
     return made

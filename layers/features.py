@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gis.crs import STORAGE_SRID, WGS84, CoordSys, to_standard
 from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
-from gis.validate import FAMILIES
+from gis.validate import FAMILIES, geojson_problem
 from layers.audit import record
 from layers.caller import Caller
 from layers.catalog import LAYERS, LayerSpec, apply_aliases
@@ -122,10 +122,12 @@ def geometry_from_geojson(
     geometry: Any, *, crs: int = STORAGE_SRID, coord_sys: CoordSys | str = CoordSys.standard
 ) -> BaseGeometry:
     """GeoJSON geometry in the given CRS (and Chinese offset) → shapely geometry in CGCS2000."""
-    if not isinstance(geometry, dict) or "type" not in geometry:
-        raise InvalidInput("must be a GeoJSON geometry object", field="geometry")
+    problem = geojson_problem(geometry)
+    if problem:
+        raise InvalidInput(problem, field="geometry")
     try:
-        geom = shapely.geometry.shape(geometry)
+        # Layers are flat: an altitude (GeoJSON's third coordinate) is dropped.
+        geom = shapely.force_2d(shapely.geometry.shape(geometry))
     except Exception as exc:  # shapely raises several kinds for malformed coordinates
         raise InvalidInput(f"malformed GeoJSON geometry: {exc}", field="geometry") from None
     if crs not in (STORAGE_SRID, WGS84):
@@ -144,18 +146,25 @@ def write_context(session: Session, spec: LayerSpec) -> dict[str, Any]:
     return {}
 
 
-def _enforce_scope(session: Session, spec: LayerSpec, ids: list[int], scope: str | None) -> None:
-    if not scope or not ids:
+def _region_column(spec: LayerSpec) -> str:
+    return "code" if spec.name == "regions" else "region_code"
+
+
+def _enforce_scope(session: Session, spec: LayerSpec, ids: list[int], caller: Caller) -> None:
+    """After the write, in its transaction: every row written lies in the caller's region (the derived
+    region_code is only known once PostGIS has placed the geometry)."""
+    if caller.scope is None or not ids:
         return
-    col = "code" if spec.name == "regions" else "region_code"
+    col = _region_column(spec)
     outside = session.execute(
         text(
-            f"SELECT code FROM {spec.table} WHERE id = ANY(:ids) AND coalesce({col}, '') NOT LIKE :scope || '%' LIMIT 1"
+            f"SELECT code FROM {spec.table} WHERE id = ANY(:ids) AND NOT starts_with(coalesce({col}, ''), :scope) "
+            f"LIMIT 1"
         ),
-        {"ids": ids, "scope": scope},
+        {"ids": ids, "scope": caller.scope},
     ).scalar_one_or_none()
     if outside is not None:
-        raise Forbidden(f"feature {outside} lies outside your region {scope}", field="geometry")
+        raise Forbidden(f"feature {outside} lies outside your region {caller.scope}", field="geometry")
 
 
 def _write_one(
@@ -164,17 +173,23 @@ def _write_one(
     raw: dict[str, Any],
     geom: BaseGeometry | None,
     mode: str,
-    actor: str,
-    scope: str | None,
+    caller: Caller,
     target_id: int | None = None,
 ) -> int:
     rows, rejected = prepare(spec, [(1, apply_aliases(raw), geom)], write_context(session, spec))
     if rejected:
         raise RowsRejected(rejected)
     rows[0].target_id = target_id
-    result = write(session, spec, rows, mode=mode, actor=actor)  # type: ignore[arg-type]
-    _enforce_scope(session, spec, result.ids, scope)
+    result = write(session, spec, rows, mode=mode, actor=caller.actor)  # type: ignore[arg-type]
+    _enforce_scope(session, spec, result.ids, caller)
     return result.ids[0] if result.ids else target_id  # type: ignore[return-value]
+
+
+def _properties(body: dict[str, Any]) -> dict[str, Any]:
+    props = body.get("properties") or {}
+    if not isinstance(props, dict):
+        raise InvalidInput("must be an object", field="properties")
+    return props
 
 
 def create_feature(
@@ -182,27 +197,27 @@ def create_feature(
     spec: LayerSpec,
     feature: dict[str, Any],
     *,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
     crs: int = STORAGE_SRID,
     coord_sys: CoordSys | str = CoordSys.standard,
 ) -> int:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise InvalidInput("body must be a GeoJSON Feature", field="type")
-    props = feature.get("properties") or {}
-    if not isinstance(props, dict):
-        raise InvalidInput("must be an object", field="properties")
+    props = _properties(feature)
     geom = geometry_from_geojson(feature.get("geometry"), crs=crs, coord_sys=coord_sys)
-    return _write_one(session, spec, props, geom, "insert", actor, scope)
+    return _write_one(session, spec, props, geom, "insert", caller)
 
 
-def _current(session: Session, spec: LayerSpec, fid: int, scope: str | None) -> tuple[dict[str, Any], Any]:
+def _current(session: Session, spec: LayerSpec, fid: int, caller: Caller) -> tuple[dict[str, Any], Any]:
+    """The feature, locked, when the caller may change it: a scoped caller sees the outlines of the regions above
+    its own but may not change them (404, as for anything outside)."""
     row = session.execute(
         text(
             f"SELECT to_jsonb(t) - 'geom' - 'geom_m' AS props, ST_AsGeoJSON(t.geom) AS g "
-            f"FROM {spec.table} t WHERE t.id = :id AND {scope_clause(spec, scope)} FOR UPDATE"
+            f"FROM {spec.table} t WHERE t.id = :id AND starts_with(coalesce(t.{_region_column(spec)}, ''), :scope) "
+            f"FOR UPDATE"
         ),
-        {"id": fid, "scope": scope},
+        {"id": fid, "scope": caller.scope or ""},
     ).one_or_none()
     if row is None:
         raise NotFound(f"{spec.name} feature {fid} not found", field="id")
@@ -215,14 +230,13 @@ def patch_feature(
     fid: int,
     patch: dict[str, Any],
     *,
-    actor: str,
-    scope: str | None = None,
+    caller: Caller,
     crs: int = STORAGE_SRID,
     coord_sys: CoordSys | str = CoordSys.standard,
 ) -> int:
-    props, geometry = _current(session, spec, fid, scope)
+    props, geometry = _current(session, spec, fid, caller)
     new_props = dict(props)
-    for key, value in apply_aliases(patch.get("properties") or {}).items():
+    for key, value in apply_aliases(_properties(patch)).items():
         if key == "code" and value != props.get("code"):
             raise InvalidInput("code is the feature's stable key and cannot be changed", field="code")
         if key not in spec.patchable and key not in ("id", "code"):
@@ -235,11 +249,11 @@ def patch_feature(
         if patch.get("geometry") is not None
         else shapely.geometry.shape(geometry)
     )
-    return _write_one(session, spec, new_props, geom, "update", actor, scope, target_id=fid)
+    return _write_one(session, spec, new_props, geom, "update", caller, target_id=fid)
 
 
-def delete_feature(session: Session, spec: LayerSpec, fid: int, *, actor: str, scope: str | None = None) -> None:
-    props, _ = _current(session, spec, fid, scope)
+def delete_feature(session: Session, spec: LayerSpec, fid: int, *, caller: Caller) -> None:
+    props, _ = _current(session, spec, fid, caller)
     if spec.name == "regions":
         children = session.execute(
             text(
@@ -251,7 +265,7 @@ def delete_feature(session: Session, spec: LayerSpec, fid: int, *, actor: str, s
         if children:
             raise Conflict(f"region {props['code']} still has {children} sub-regions or grid cells; delete those first")
     session.execute(text(f"DELETE FROM {spec.table} WHERE id = :id"), {"id": fid})
-    record(session, actor, "delete", spec.name, fid, {"code": props.get("code")})
+    record(session, caller.actor, "delete", spec.name, fid, {"code": props.get("code")})
 
 
 def layer_summaries(session: Session, caller: Caller) -> list[dict[str, Any]]:

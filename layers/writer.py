@@ -68,7 +68,9 @@ class RowsRejected(InvalidInput):
 
 
 def _shape(geom: BaseGeometry, family: str) -> BaseGeometry:
-    """Coerce to the stored type: polygons become MultiPolygon, single-part multi-lines become lines."""
+    """Coerce to the stored type: flat, polygons become MultiPolygon, single-part multi-lines become lines."""
+    if geom.has_z:  # an altitude from a 3-D file or GeoJSON position; the layers store 2-D
+        geom = shapely.force_2d(geom)
     if family == "polygon" and isinstance(geom, Polygon):
         return MultiPolygon([geom])
     if family == "line" and isinstance(geom, MultiLineString):
@@ -76,6 +78,11 @@ def _shape(geom: BaseGeometry, family: str) -> BaseGeometry:
         if isinstance(merged, LineString):
             return merged
     return geom
+
+
+def max_vertices_of(spec: LayerSpec) -> int:
+    """The layer's vertex cap (settings `max_vertices_<layer>`)."""
+    return int(getattr(get_settings(), f"max_vertices_{spec.name}"))
 
 
 def prepare(
@@ -87,8 +94,9 @@ def prepare(
     ctx = ctx or {}
     rows: list[Row] = []
     rejected: list[Rejection] = []
+    max_vertices = max_vertices_of(spec)
     for row_no, raw, geom in records:
-        problem = geometry_problem(geom, spec.family)
+        problem = geometry_problem(geom, spec.family, max_vertices)
         if problem is None and spec.family == "line" and isinstance(_shape(geom, "line"), MultiLineString):
             problem = "a street segment must be one connected line, not several parts"
         if problem:
@@ -147,6 +155,24 @@ _CHECKS: dict[str, list[str]] = {
                round(ST_Area(ST_Difference(child, pg))::numeric) || ' m² lies outside its parent region '
                || pcode || ' (tolerance ' || :tol || ' m)'
         FROM parent WHERE pg IS NOT NULL AND NOT ST_Covers(ST_Buffer(pg, :tol), child)
+        """,
+        # Siblings (same parent) may share borders and stick into each other by the tolerance, no more: a region
+        # overlaps when it reaches into its sibling shrunk by the tolerance. Siblings are the staged rows and the
+        # stored ones the write does not replace. Districts have no parent region here, so no siblings.
+        """
+        SELECT s.row_no, 'geometry',
+               'overlaps sibling region ' || o.code || ' by '
+               || round(ST_Area(ST_Intersection(s.geom_m, o.geom_m))::numeric) || ' m² (tolerance ' || :tol || ' m)'
+        FROM stage s
+        CROSS JOIN LATERAL (
+            SELECT r.code, r.geom_m FROM regions r
+            WHERE r.geom_m && s.geom_m AND NOT EXISTS (SELECT 1 FROM stage x WHERE x.code = r.code)
+            UNION ALL
+            SELECT x.code, x.geom_m FROM stage x WHERE x.geom_m && s.geom_m AND x.row_no <> s.row_no
+        ) o
+        WHERE s.level <> 'district' AND length(o.code) = length(s.code) AND o.code <> s.code
+          AND left(o.code, length(o.code) - 3) = left(s.code, length(s.code) - 3)
+          AND ST_Intersects(s.geom_m, ST_Buffer(o.geom_m, -:tol))
         """,
     ],
     "grid_cells": [
@@ -221,7 +247,10 @@ _SERIAL_CHECK = """
 """
 
 # Insert passes; regions go parents first so children find their parent_id in the same write.
-_PASSES: dict[str, list[str]] = {"regions": ["level = 'district'", "level = 'subdistrict'", "level = 'community'"]}
+# Qualified with `s.`: in an UPDATE … FROM stage both tables have the column.
+_PASSES: dict[str, list[str]] = {
+    "regions": ["s.level = 'district'", "s.level = 'subdistrict'", "s.level = 'community'"]
+}
 
 # Computed target columns beyond the spec's attribute columns.
 _EXTRA_COLUMNS: dict[str, dict[str, str]] = {

@@ -2,51 +2,81 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
+from fastapi import APIRouter, Depends, Query
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from gis.crs import STORAGE_SRID
 from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
+from gis.settings import get_settings
+from gis.times import CityDatetime
 from layers import inspections
 from layers.features import geometry_from_geojson
 from layers.ledger.schemas import ChecklistItem, PatrolResult, ScoreRecord, VisitResult
 
 router = APIRouter(prefix="/api/v1", tags=["inspections"])
+MAX_ID = 2**31 - 1  # the id columns are 32-bit
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL text cannot hold it
+        raise ValueError("must not contain NUL bytes")
+    return value
+
+
+Text100 = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_no_nul)]
 
 
 class PatrolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     track: dict[str, Any] = Field(description="GeoJSON LineString, lon/lat")
-    started_at: datetime
-    ended_at: datetime
-    walker: str = Field(min_length=1, max_length=100)
-    person_id: int | None = None
+    started_at: CityDatetime
+    ended_at: CityDatetime
+    walker: Text100
+    person_id: int | None = Field(None, ge=1, le=MAX_ID)
+    mode: Literal["walk", "bike", "drive"] = Field("walk", description="walk (步行), bike (骑行) or drive (驾车); "
+                                                  "each has its speed limit")
+    times: list[CityDatetime] | None = Field(
+        None, description="the time of each fix, one per coordinate of the track, as the field app records them")
 
 
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field("mystery", description="mystery (暗访), mock_assessment (模拟测评) or patrol")
-    inspector: str = Field(min_length=1, max_length=100)
+    inspector: Text100
     results: dict[str, bool] = Field(description="item code → passed")
-    notes: dict[str, str] | None = None
-    visited_at: datetime | None = None
+    notes: dict[str, Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)]] | None = None
+    visited_at: CityDatetime | None = None
 
 
 @router.post("/patrols", status_code=201, summary="Record a patrol track; streets and points passed count as inspected",
              response_model=PatrolResult)
 def patrol(body: PatrolIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     track = geometry_from_geojson(body.track, crs=STORAGE_SRID)
-    if track.geom_type != "LineString":
-        raise InvalidInput("a patrol track is a LineString", field="track")
     with transaction() as s:
         return inspections.record_patrol(s, track=track, started_at=body.started_at, ended_at=body.ended_at,
-                                         walker=body.walker, person_id=body.person_id, actor=principal.actor)
+                                         walker=body.walker, person_id=body.person_id, mode=body.mode,
+                                         times=body.times, caller=principal.caller)
+
+
+@router.get("/patrols", summary="Patrols in your region, newest first")
+def patrols(
+    person_id: int | None = Query(None, ge=1, le=MAX_ID),
+    since: CityDatetime | None = Query(None, description="started at or after"),
+    until: CityDatetime | None = Query(None, description="started before"),
+    limit: int = Query(100, ge=1),
+    offset: int = Query(0, ge=0, le=MAX_ID),
+    principal: Principal = Depends(require("read")),
+) -> list[dict]:
+    max_page = get_settings().max_page_size
+    if limit > max_page:
+        raise InvalidInput(f"limit may be at most {max_page}", field="limit")
+    with transaction() as s:
+        return inspections.list_patrols(s, principal.caller, person_id=person_id, since=since, until=until,
+                                        limit=limit, offset=offset)
 
 
 @router.get("/checklists/{point_type}", summary="The checklist (items, weights) of an assessment point type",
@@ -72,8 +102,4 @@ def visit(point_id: int, body: VisitIn, principal: Principal = Depends(require("
             response_model=list[ScoreRecord])
 def scores(point_id: int, principal: Principal = Depends(require("read"))) -> list[dict]:
     with transaction() as s:
-        region = s.execute(text("SELECT region_code FROM assessment_points WHERE id = :i"),
-                           {"i": point_id}).one_or_none()
-        if region is None or (principal.region_code and not (region[0] or "").startswith(principal.region_code)):
-            raise NotFound(f"assessment point {point_id} not found", field="point_id")
-        return inspections.score_history(s, point_id)
+        return inspections.score_history(s, point_id, principal.caller)

@@ -94,9 +94,7 @@ def create_feature(
 ) -> JSONResponse:
     spec = get_layer(layer)
     with transaction() as s:
-        fid = features.create_feature(
-            s, spec, feature, actor=principal.actor, scope=principal.region_code, crs=crs, coord_sys=coord_sys
-        )
+        fid = features.create_feature(s, spec, feature, caller=principal.caller, crs=crs, coord_sys=coord_sys)
         return _geojson(features.get_feature(s, spec, fid), status=201)
 
 
@@ -112,9 +110,7 @@ def patch_feature(
 ) -> JSONResponse:
     spec = get_layer(layer)
     with transaction() as s:
-        features.patch_feature(
-            s, spec, fid, patch, actor=principal.actor, scope=principal.region_code, crs=crs, coord_sys=coord_sys
-        )
+        features.patch_feature(s, spec, fid, patch, caller=principal.caller, crs=crs, coord_sys=coord_sys)
         return _geojson(features.get_feature(s, spec, fid))
 
 
@@ -122,7 +118,7 @@ def patch_feature(
 def delete_feature(layer: str, fid: int, principal: Principal = Depends(require("edit_layers"))) -> Response:
     spec = get_layer(layer)
     with transaction() as s:
-        features.delete_feature(s, spec, fid, actor=principal.actor, scope=principal.region_code)
+        features.delete_feature(s, spec, fid, caller=principal.caller)
     return Response(status_code=204)
 
 

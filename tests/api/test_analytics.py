@@ -102,7 +102,7 @@ def gap_town(demo):
         now = datetime.now(UTC)
         y = 35.805
         inspections.record_patrol(s, track=LineString([(115.8, y), (115.806, y)]), started_at=now - timedelta(hours=1),
-                                  ended_at=now, walker="缺口路长", actor="test")
+                                  ended_at=now, walker="缺口路长", caller=Caller(actor="test"))
     return {**t, "corner_area": corner.area_m2, "corner": Point(corner.x, corner.y), "swollen": swollen}
 
 

@@ -181,3 +181,122 @@ def test_locate_outside_and_gcj02(client, viewer):
 def test_values_the_database_cannot_hold_are_422(client, viewer):
     r = client.get("/api/v1/assignments", params={"person_id": 2**40}, headers=viewer)
     assert r.status_code == 422 and "out of range" in r.json()["detail"]
+
+
+def test_regions_can_be_renamed(client, admin, token_for):
+    # Item 11: the write's region passes said `level = …`, ambiguous in the UPDATE … FROM stage (a 500 for all).
+    fid, name = (scalar(f"SELECT {c} FROM regions WHERE code = '411421001001'") for c in ("id", "name"))
+    url = f"/api/v1/layers/regions/features/{fid}"
+    r = client.patch(url, json={"properties": {"name": "更名社区（示例）"}}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["name"] == "更名社区（示例）"
+    chief = token_for("subdistrict_staff", "411421001")
+    r = client.patch(url, json={"properties": {"name": name}}, headers=chief)
+    assert r.status_code == 200, r.text
+    assert scalar("SELECT name FROM regions WHERE code = '411421001001'") == name
+    other = scalar("SELECT id FROM regions WHERE code = '411421002001'")
+    r = client.patch(f"/api/v1/layers/regions/features/{other}", json={"properties": {"name": "x"}}, headers=chief)
+    assert r.status_code == 404
+
+
+def _post_point(client, headers, feature):
+    return client.post(
+        "/api/v1/layers/assessment_points/features",
+        content=__import__("json").dumps(feature),
+        headers={**headers, "content-type": "application/json"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "geometry", "field", "words"),
+    [
+        ({"name": "市场\x00"}, None, "name", "NUL"),  # item 14: was a 500 from COPY
+        ({"address": "人民路\x001号"}, None, "address", "NUL"),
+        ({"code": "AP\x00-1"}, None, "code", "NUL"),
+        ({"name": "a" * 5_000_000}, None, "name", "at most 200"),  # item 19: a 5 MB name was stored
+        ({"name": {"a": 1}}, None, "name", "must be text"),  # was stored as "{'a': 1}"
+        ({"address": ["人民路"]}, None, "address", "must be text"),
+        ({}, {"type": "Point", "coordinates": [[[115.1485, 34.6485]]]}, "geometry", "position"),
+        ({}, {"type": "LineString", "coordinates": [115.1485, 34.6485]}, "geometry", "position"),
+        ({}, {"type": "Point", "coordinates": [115.1485, True]}, "geometry", "position"),
+    ],
+)
+def test_bad_text_and_coordinates_are_422(client, admin, props, geometry, field, words):
+    feature = _market(**{"code": f"API-bad-{abs(hash(repr(props) + repr(geometry)))}", **props})
+    if geometry is not None:
+        feature["geometry"] = geometry
+    before = scalar("SELECT count(*) FROM assessment_points")
+    r = _post_point(client, admin, feature)
+    assert r.status_code == 422, r.text[:300]
+    assert r.json()["field"] == field and words in r.json()["detail"], r.text[:300]
+    assert scalar("SELECT count(*) FROM assessment_points") == before
+
+
+def test_osm_id_beyond_64_bits_is_422(client, admin):
+    street = {
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": [[115.1485, 34.6485], [115.1490, 34.6485]]},
+        "properties": {"name": "超长编号路", "road_class": "支路", "osm_id": 2**64},
+    }
+    r = client.post("/api/v1/layers/streets/features", json=street, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "osm_id", r.text
+
+
+def test_nul_in_a_patched_name_is_422(client, admin):
+    fid = scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421%'")
+    r = client.patch(
+        f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": {"name": "a\x00b"}}, headers=admin
+    )
+    assert r.status_code == 422 and r.json()["field"] == "name", r.text
+
+
+def test_a_position_with_altitude_is_stored_flat(client, admin):
+    r = _post_point(client, admin, _market(code="API-Z", lon=115.1486, lat=34.6486) | {
+        "geometry": {"type": "Point", "coordinates": [115.1486, 34.6486, 52.0]}})
+    assert r.status_code == 201, r.text
+    assert scalar("SELECT ST_NDims(geom) FROM assessment_points WHERE code = 'API-Z'") == 2
+
+
+def test_vertices_per_feature_are_capped_per_layer(client, admin, monkeypatch):
+    # Item 12: a 200k-vertex point polygon was accepted and slowed every later import; the cap is a setting.
+    from shapely.geometry import Point as P
+
+    from gis.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_vertices_assessment_points", 50)
+    ring = P(115.1485, 34.6485).buffer(0.0003, quad_segs=25)  # 101 vertices
+    feature = _market(code="API-many") | {"geometry": __import__("shapely").geometry.mapping(ring)}
+    feature["properties"]["point_type"] = "小区"
+    r = _post_point(client, admin, feature)
+    assert r.status_code == 422 and r.json()["field"] == "geometry", r.text
+    assert "101 vertices" in r.json()["detail"] and "at most 50" in r.json()["detail"]
+    monkeypatch.setattr(get_settings(), "max_vertices_assessment_points", 200)
+    assert _post_point(client, admin, feature).status_code == 201
+
+
+def test_a_community_may_not_overlap_its_sibling(client, admin):
+    # Item 19: a community drawn over its neighbour was accepted.
+    sibling = scalar("SELECT ST_AsGeoJSON(ST_Buffer(geom, -0.0005)) FROM regions WHERE code = '411421001001'")
+    new = {"type": "Feature", "geometry": __import__("json").loads(sibling),
+           "properties": {"code": "411421001099", "name": "重叠社区"}}
+    r = client.post("/api/v1/layers/regions/features", json=new, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "geometry", r.text
+    assert "overlaps sibling region 411421001001" in r.json()["detail"]
+    assert scalar("SELECT count(*) FROM regions WHERE code = '411421001099'") == 0
+
+
+def test_writes_reach_only_the_callers_region(client, token_for):
+    # A scoped caller sees the outlines above its region but may not change or delete them.
+    chief = token_for("subdistrict_staff", "411421001")
+    district = scalar("SELECT id FROM regions WHERE code = '411421'")
+    url = f"/api/v1/layers/regions/features/{district}"
+    assert client.get(url, headers=chief).status_code == 200
+    assert client.patch(url, json={"properties": {"name": "改名"}}, headers=chief).status_code == 404
+    assert client.delete(url, headers=chief).status_code == 404
+    assert scalar("SELECT name FROM regions WHERE code = '411421'") == "民权县"
+
+
+def test_patch_properties_must_be_an_object(client, admin):
+    fid = scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421%'")
+    r = client.patch(f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": "x"}, headers=admin)
+    assert r.status_code == 422 and r.json()["field"] == "properties", r.text

@@ -109,3 +109,50 @@ def test_derived_columns(place):
         ).one()
     assert length == pytest.approx(998, abs=3)  # 0.009° of latitude ≈ 998 m
     assert region == place["community"] and cls == "branch"
+
+
+def test_sibling_regions_may_not_overlap_in_a_file(place):
+    # Item 19: the staged check sees stored siblings and siblings in the same file alike.
+    sub = place["subdistrict"]
+    west = box(LON + 0.010, LAT, LON + 0.015, LAT + 0.005)
+    sliver = box(LON + 0.015 - 0.0003, LAT, LON + 0.020, LAT + 0.005)  # ~27 m into west: within the tolerance
+    deep = box(LON + 0.012, LAT + 0.005, LON + 0.020, LAT + 0.010)
+    into_stored = box(LON + 0.008, LAT + 0.008, LON + 0.012, LAT + 0.012)  # ~180 m into 419901001001
+    put("regions", [({"code": sub + "002", "name": "西社区"}, west), ({"code": sub + "003", "name": "东社区"}, sliver)])
+    rejections = _rejected(
+        "regions",
+        [
+            ({"code": sub + "004", "name": "北社区"}, deep),
+            ({"code": sub + "005", "name": "重叠北社区"}, box(LON + 0.013, LAT + 0.006, LON + 0.019, LAT + 0.009)),
+            ({"code": sub + "006", "name": "越界社区"}, into_stored),
+        ],
+    )
+    assert [(r.row, r.field) for r in rejections] == [(1, "geometry"), (2, "geometry"), (3, "geometry")]
+    assert "overlaps sibling region 419901001005" in rejections[0].reason
+    assert "overlaps sibling region 419901001001" in rejections[2].reason
+    assert scalar("SELECT count(*) FROM regions WHERE code IN (:a, :b)", a=sub + "004", b=sub + "006") == 0
+    # Importing the same file again compares it with itself only once: no overlap with its own stored rows.
+    put("regions", [({"code": sub + "002", "name": "西社区"}, west), ({"code": sub + "003", "name": "东社区"}, sliver)])
+
+
+def test_text_fields_have_types_and_limits(place):
+    line = LineString([(LON, LAT), (LON + 0.001, LAT)])
+    rejections = _rejected(
+        "streets",
+        [
+            ({"road_class": "支路", "name": "路\x00"}, line),
+            ({"road_class": "支路", "section_from": "起" * 201}, line),
+            ({"road_class": "支路", "osm_id": str(2**70)}, line),
+            ({"road_class": "支路", "name": {"zh": "路"}}, line),
+        ],
+    )
+    assert [(r.row, r.field) for r in rejections] == [(1, "name"), (2, "section_from"), (3, "osm_id"), (4, "name")]
+
+
+def test_vertex_cap_applies_to_imports(place, monkeypatch):
+    from gis.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "max_vertices_streets", 3)
+    wiggle = LineString([(LON + 0.001 * i, LAT + 0.0005 * (i % 2)) for i in range(4)])
+    [r] = _rejected("streets", [({"road_class": "支路"}, wiggle)])
+    assert r.field == "geometry" and "4 vertices" in r.reason
