@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from api.observe import ERRORS, RequestLog, configure_logging
 from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
 from gis.db import database_error
 from gis.errors import CcgridError
@@ -15,9 +16,12 @@ from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
 
 
-def _error(status: int, message: str, field: str | None = None, **extra) -> JSONResponse:
+def _error(status: int, message: str, field: str | None = None, retry_after: int | None = None,
+           **extra) -> JSONResponse:
     body = {"detail": message, **({"field": field} if field else {}), **extra}
-    headers = {"Retry-After": "5"} if status == 503 else None
+    if retry_after is None and status == 503:
+        retry_after = 5
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -31,6 +35,9 @@ def create_app() -> FastAPI:
         # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
         max_body_size=settings.max_body_bytes,
     )
+    configure_logging()
+    # Outermost of ours: every request gets an id (X-Request-ID) and one log line, whatever happens inside.
+    app.add_middleware(RequestLog)
 
     @app.exception_handler(CcgridError)
     async def _domain(_: Request, exc: CcgridError) -> JSONResponse:
@@ -38,7 +45,9 @@ def create_app() -> FastAPI:
         rejections = getattr(exc, "rejections", None)
         if rejections:
             extra["rejected"] = [{"row": r.row, "field": r.field, "reason": r.reason} for r in rejections[:100]]
-        return _error(exc.status, str(exc), exc.field, **extra)
+        if exc.status >= 500:
+            ERRORS.error("server error %s", exc.status, exc_info=exc)
+        return _error(exc.status, str(exc), exc.field, retry_after=getattr(exc, "retry_after", None), **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -55,6 +64,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:  # raised outside gis.db.transaction
         error = database_error(exc)
+        ERRORS.error("server error %s", error.status, exc_info=exc)
         return _error(error.status, error.message)
 
     @app.exception_handler(DataError)

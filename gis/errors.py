@@ -51,3 +51,13 @@ class QueryTooSlow(CcgridError):
     """A statement ran past the statement timeout and was cancelled (the database itself is fine)."""
 
     status = 503
+
+
+class TooManyRequests(CcgridError):
+    """Too many failed attempts from one address or at one account; try again after `retry_after` seconds."""
+
+    status = 429
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int = 60):
+        super().__init__(message, field=field)
+        self.retry_after = max(1, int(retry_after))
