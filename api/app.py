@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
@@ -14,6 +15,8 @@ from gis.db import database_error
 from gis.errors import CcgridError
 from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
+
+VENDOR = f"{STATIC_URL}/vendor"
 
 
 def _error(status: int, message: str, field: str | None = None, retry_after: int | None = None,
@@ -25,6 +28,25 @@ def _error(status: int, message: str, field: str | None = None, retry_after: int
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from the package (FastAPI's defaults load them from a CDN: blank pages offline)."""
+
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
+                                   swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png",
+                                   swagger_ui_parameters={"persistAuthorization": False})
+
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
+                              redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
+                              redoc_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png", with_google_fonts=False)
+
+    app.add_api_route("/docs", docs, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     app = FastAPI(
@@ -34,6 +56,8 @@ def create_app() -> FastAPI:
         # Counted as the body streams in (a chunked body has no length to check), by the framework: an HTTP
         # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
         max_body_size=settings.max_body_bytes,
+        docs_url=None,
+        redoc_url=None,
     )
     configure_logging()
     # Outermost of ours: every request gets an id (X-Request-ID) and one log line, whatever happens inside.
@@ -91,4 +115,5 @@ def create_app() -> FastAPI:
     app.include_router(maps.router)
     app.mount(STATIC_URL, StaticFiles(directory=maps.STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/maps/"), include_in_schema=False)
+    _add_docs(app)
     return app
