@@ -22,8 +22,8 @@ VENDOR = f"{STATIC_URL}/vendor"
 def _error(status: int, message: str, field: str | None = None, retry_after: int | None = None,
            **extra) -> JSONResponse:
     body = {"detail": message, **({"field": field} if field else {}), **extra}
-    if retry_after is None and status == 503:
-        retry_after = 5
+    if retry_after is None and status in (429, 503):
+        retry_after = 60 if status == 429 else 5  # a 429 raised without its own wait still says when to retry
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
 
