@@ -6,7 +6,6 @@ and changes only what lies in that 街道. Only the SHA-256 of a token is stored
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,14 +13,14 @@ from typing import Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import observe
 from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gis.settings import get_settings
-from layers import throttle, web_sessions
+from layers import throttle, tokens, web_sessions
 from layers.caller import Caller
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
@@ -78,10 +77,6 @@ class Principal:
 ANONYMOUS = Principal(role="anonymous", region_code=None, token_id=None, label="anonymous")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_token(
     session: Session, *, role: str, region_code: str | None = None, label: str = "", days: int | None = None
 ) -> str:
@@ -89,34 +84,20 @@ def create_token(
         raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(PERMISSIONS)}", field="role")
     if role in SCOPED_ROLES and not region_code:
         raise InvalidInput(f"role {role} needs a region (--region CODE)", field="region")
-    if region_code:
-        found = session.execute(text("SELECT 1 FROM regions WHERE code = :c"), {"c": region_code}).scalar()
-        if not found:
-            raise InvalidInput(f"region {region_code} not found", field="region")
+    if region_code and not tokens.region_exists(session, region_code):
+        raise InvalidInput(f"region {region_code} not found", field="region")
     token = "ccg_" + secrets.token_urlsafe(32)
     ttl = days if days is not None else get_settings().token_ttl_days
-    session.execute(
-        text(
-            "INSERT INTO api_tokens (token_hash, role, region_code, label, expires_at) "
-            "VALUES (:h, :role, :region, :label, now() + make_interval(days => :days))"
-        ),
-        {"h": _hash(token), "role": role, "region": region_code, "label": label, "days": ttl},
-    )
+    tokens.insert(session, token=token, role=role, region_code=region_code, label=label, days=ttl)
     return token
 
 
 def list_tokens(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(
-        text("SELECT id, role, region_code, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id")
-    )
-    return [dict(r) for r in rows.mappings()]
+    return tokens.list_all(session)
 
 
 def revoke_token(session: Session, token_id: int) -> None:
-    done = session.execute(
-        text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"), {"id": token_id}
-    ).rowcount
-    if not done:
+    if not tokens.revoke(session, token_id):
         raise NotFound(f"no active token with id {token_id}", field="token_id")
 
 
@@ -157,10 +138,7 @@ def _noted(principal: Principal) -> Principal:
 def principal_for(session: Session | Connection, token: str) -> Principal:
     """The principal of an API token. Every failed token (bearer header, Open311 api_key, login form) is counted
     against the client's address here, so throttling cannot be forgotten by a route."""
-    row = session.execute(
-        text("SELECT id, role, region_code, label, expires_at, revoked_at FROM api_tokens WHERE token_hash = :h"),
-        {"h": _hash(token)},
-    ).one_or_none()
+    row = tokens.lookup(session, token)
     if row is None or row.revoked_at is not None:
         raise refuse(Unauthorized("invalid or revoked token"))
     if row.expires_at is not None and row.expires_at < datetime.now(UTC):
