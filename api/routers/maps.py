@@ -7,13 +7,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import text
 
 from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
 from gis.db import transaction
 from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
-from layers import headline, web_sessions
+from layers import headline, page_data, web_sessions
 from maps import pages
 
 router = APIRouter(include_in_schema=False)
@@ -43,28 +42,12 @@ def _who(p: Principal) -> str:
 
 def _lookups(scope: str | None) -> dict[str, list[tuple[str, str]]]:
     with transaction() as s:
-        def pairs(sql: str, **params) -> list[tuple[str, str]]:
-            return [(str(a), str(b)) for a, b in s.execute(text(sql), params).all()]
-
-        return {
-            "regions": pairs("SELECT code, repeat('　', (length(code) - 6) / 3) || name FROM regions "
-                             "WHERE level <> 'district' AND code LIKE :s || '%' ORDER BY code", s=scope or ""),
-            "categories": pairs("SELECT c.code, coalesce(pc.name || ' / ', '') || c.name FROM problem_categories c "
-                                "LEFT JOIN problem_categories pc ON pc.code = c.parent_code WHERE c.active "
-                                "ORDER BY c.code"),
-            "sources": pairs("SELECT code, name FROM problem_sources ORDER BY code"),
-            "facilities": pairs("SELECT name, name FROM point_types ORDER BY sort, name"),
-        }
+        return page_data.lookups(s, scope)
 
 
 def _bounds(scope: str | None) -> list[list[float]]:
     with transaction() as s:
-        box = s.execute(text("""SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e)
-                                FROM (SELECT ST_Extent(geom) AS e FROM regions WHERE code LIKE :s || '%') q"""),
-                        {"s": scope or ""}).one()
-    if box[0] is None:
-        return [[18.0, 73.0], [54.0, 135.0]]  # no city loaded yet: all of China
-    return [[box[0], box[1]], [box[2], box[3]]]
+        return page_data.bounds(s, scope)
 
 
 @router.get("/maps", response_class=HTMLResponse)
