@@ -179,9 +179,12 @@ def test_another_regions_token_sees_and_changes_nothing_here(client, targets, to
 HERE, THERE = "411421002", "411421001"  # the token's 街道, and the one it must not write into
 
 
-def _inside(table, prefix):
-    x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM {table} WHERE id = "
-                   f"(SELECT min(id) FROM {table} WHERE region_code LIKE '{prefix}%')") for c in "XY")
+def _inside(code):
+    """A point well inside a region (400 m from its edge), so that a short line or a small box around it lies in it
+    too; reports there use a category no other test reports (占压盲道), so a report let through by a hole that is
+    still open (xfail below) cannot become the master of another test's report."""
+    x, y = (scalar(f"SELECT ST_{c}(ST_Transform(ST_PointOnSurface(ST_Buffer(geom_m, -400)), 4490)) FROM regions "
+                   "WHERE code = :code", code=code) for c in "XY")
     return x, y
 
 
@@ -191,8 +194,8 @@ def _count(sql):
 
 def _cases(targets):
     """(name, method, url, body or form, how to count what it would write)."""
-    there_x, there_y = _inside("grid_cells", THERE)
-    here_x, here_y = _inside("grid_cells", HERE)
+    there_x, there_y = _inside(THERE)
+    here_x, here_y = _inside(HERE)
     here_person = scalar(f"SELECT min(id) FROM people WHERE region_code LIKE '{HERE}%'")
     here_street = scalar(f"SELECT min(id) FROM streets WHERE region_code LIKE '{HERE}%'")
     there_street = targets["fid"]
@@ -207,9 +210,9 @@ def _cases(targets):
     problems = _count("SELECT count(*) FROM problems")
     assignments = _count("SELECT count(*) FROM assignments")
     return [
-        ("problem", "post", "/api/v1/problems", {"category": "0401", "source": "patrol", "lon": there_x,
+        ("problem", "post", "/api/v1/problems", {"category": "0405", "source": "patrol", "lon": there_x,
                                                  "lat": there_y}, problems),
-        ("open311", "post", "/open311/v2/requests.json", {"service_code": "0401", "lat": there_y, "long": there_x},
+        ("open311", "post", "/open311/v2/requests.json", {"service_code": "0405", "lat": there_y, "long": there_x},
          problems),
         ("feature", "post", "/api/v1/layers/streets/features",
          {"type": "Feature", "geometry": line, "properties": {"name": "越界路（示例）", "road_class": "branch"}},
