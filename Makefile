@@ -20,14 +20,29 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-# Refresh the vendored map assets from npm (committed under maps/static/vendor with their licences).
+# Refresh the vendored assets from npm (committed under maps/static/vendor with their licences): Leaflet for the
+# map pages, Swagger UI and ReDoc for /docs and /redoc.
 LEAFLET_VERSION := 1.9.4
+SWAGGER_UI_VERSION := 5.35.0
+REDOC_VERSION := 2.5.2
+VENDOR_TMP := /tmp/ccgrid-vendor
 vendor:
-	rm -rf /tmp/ccgrid-vendor && mkdir -p /tmp/ccgrid-vendor
-	cd /tmp/ccgrid-vendor && npm pack -q leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
-	rm -rf maps/static/vendor/leaflet && mkdir -p maps/static/vendor/leaflet
-	cp -r /tmp/ccgrid-vendor/package/dist/leaflet.js /tmp/ccgrid-vendor/package/dist/leaflet.css \
-	  /tmp/ccgrid-vendor/package/dist/images /tmp/ccgrid-vendor/package/LICENSE maps/static/vendor/leaflet/
+	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc
+	cd $(VENDOR_TMP) && npm pack -q leaflet@$(LEAFLET_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION)
+	tar xzf $(VENDOR_TMP)/leaflet-$(LEAFLET_VERSION).tgz -C $(VENDOR_TMP)/leaflet
+	tar xzf $(VENDOR_TMP)/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C $(VENDOR_TMP)/swagger-ui
+	tar xzf $(VENDOR_TMP)/redoc-$(REDOC_VERSION).tgz -C $(VENDOR_TMP)/redoc
+	rm -rf maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc
+	mkdir -p maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc
+	cd $(VENDOR_TMP)/leaflet/package && cp -r dist/leaflet.js dist/leaflet.css dist/images LICENSE \
+	  $(CURDIR)/maps/static/vendor/leaflet/
+	cd $(VENDOR_TMP)/swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
+	  favicon-32x32.png LICENSE NOTICE $(CURDIR)/maps/static/vendor/swagger-ui/
+	cd $(VENDOR_TMP)/redoc/package && cp bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE \
+	  $(CURDIR)/maps/static/vendor/redoc/
+	# ReDoc's "by Redocly" badge loads its logo from cdn.redoc.ly: an empty image instead (the badge hides itself).
+	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
+	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js
 
 # PostgreSQL + PostGIS from Debian packages, only when the embedded cluster needs them and they are missing.
 postgis:

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
+from api.observe import ERRORS as ERROR_LOG
+from api.observe import RequestLog, configure_logging
 from api.responses import ERRORS
 from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
 from gis.db import database_error
 from gis.errors import CcgridError
 from gis.settings import get_settings
 from maps.pages import STATIC as STATIC_URL
+
+VENDOR = f"{STATIC_URL}/vendor"
 
 
 def _error(status: int, message: str, field: str | None = None, *, retry_after: int | None = None,
@@ -23,6 +28,25 @@ def _error(status: int, message: str, field: str | None = None, *, retry_after: 
         retry_after = 5
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI and ReDoc from the package (FastAPI's defaults load them from a CDN: blank pages offline)."""
+
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
+                                   swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png",
+                                   swagger_ui_parameters={"persistAuthorization": False})
+
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url, title=f"{app.title} · API",
+                              redoc_js_url=f"{VENDOR}/redoc/redoc.standalone.js",
+                              redoc_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png", with_google_fonts=False)
+
+    app.add_api_route("/docs", docs, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
 
 
 def create_app() -> FastAPI:
@@ -35,7 +59,12 @@ def create_app() -> FastAPI:
         # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
         max_body_size=settings.max_body_bytes,
         responses=ERRORS,
+        docs_url=None,
+        redoc_url=None,
     )
+    configure_logging()
+    # Outermost of ours: every request gets an id (X-Request-ID) and one log line, whatever happens inside.
+    app.add_middleware(RequestLog)
 
     @app.exception_handler(CcgridError)
     async def _domain(_: Request, exc: CcgridError) -> JSONResponse:
@@ -43,6 +72,8 @@ def create_app() -> FastAPI:
         rejections = getattr(exc, "rejections", None)
         if rejections:
             extra["rejected"] = [{"row": r.row, "field": r.field, "reason": r.reason} for r in rejections[:100]]
+        if exc.status >= 500:
+            ERROR_LOG.error("server error %s", exc.status, exc_info=exc)
         return _error(exc.status, str(exc), exc.field, retry_after=getattr(exc, "retry_after", None), **extra)
 
     @app.exception_handler(RequestValidationError)
@@ -60,6 +91,7 @@ def create_app() -> FastAPI:
     @app.exception_handler(OperationalError)
     async def _db_down(_: Request, exc: OperationalError) -> JSONResponse:  # raised outside gis.db.transaction
         error = database_error(exc)
+        ERROR_LOG.error("server error %s", error.status, exc_info=exc)
         return _error(error.status, error.message)
 
     @app.exception_handler(DataError)
@@ -86,4 +118,5 @@ def create_app() -> FastAPI:
     app.include_router(maps.router)
     app.mount(STATIC_URL, StaticFiles(directory=maps.STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/maps/"), include_in_schema=False)
+    _add_docs(app)
     return app

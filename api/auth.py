@@ -6,19 +6,21 @@ and changes only what lies in that 街道. Only the SHA-256 of a token is stored
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, Request
-from sqlalchemy import Connection, text
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from api import observe
 from gis.db import autocommit
-from gis.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gis.settings import get_settings
+from layers import throttle, tokens, web_sessions
 from layers.caller import Caller
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
@@ -75,10 +77,6 @@ class Principal:
 ANONYMOUS = Principal(role="anonymous", region_code=None, token_id=None, label="anonymous")
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def create_token(
     session: Session, *, role: str, region_code: str | None = None, label: str = "", days: int | None = None
 ) -> str:
@@ -86,47 +84,75 @@ def create_token(
         raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(PERMISSIONS)}", field="role")
     if role in SCOPED_ROLES and not region_code:
         raise InvalidInput(f"role {role} needs a region (--region CODE)", field="region")
-    if region_code:
-        found = session.execute(text("SELECT 1 FROM regions WHERE code = :c"), {"c": region_code}).scalar()
-        if not found:
-            raise InvalidInput(f"region {region_code} not found", field="region")
+    if region_code and not tokens.region_exists(session, region_code):
+        raise InvalidInput(f"region {region_code} not found", field="region")
     token = "ccg_" + secrets.token_urlsafe(32)
     ttl = days if days is not None else get_settings().token_ttl_days
-    session.execute(
-        text(
-            "INSERT INTO api_tokens (token_hash, role, region_code, label, expires_at) "
-            "VALUES (:h, :role, :region, :label, now() + make_interval(days => :days))"
-        ),
-        {"h": _hash(token), "role": role, "region": region_code, "label": label, "days": ttl},
-    )
+    tokens.insert(session, token=token, role=role, region_code=region_code, label=label, days=ttl)
     return token
 
 
 def list_tokens(session: Session) -> list[dict[str, Any]]:
-    rows = session.execute(
-        text("SELECT id, role, region_code, label, created_at, expires_at, revoked_at FROM api_tokens ORDER BY id")
-    )
-    return [dict(r) for r in rows.mappings()]
+    return tokens.list_all(session)
 
 
 def revoke_token(session: Session, token_id: int) -> None:
-    done = session.execute(
-        text("UPDATE api_tokens SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"), {"id": token_id}
-    ).rowcount
-    if not done:
+    if not tokens.revoke(session, token_id):
         raise NotFound(f"no active token with id {token_id}", field="token_id")
 
 
+def failure_limits(account: str | None = None) -> dict[str, int]:
+    """The throttle's keys for this request: its client address, and the account tried when there is one."""
+    settings = get_settings()
+    info = observe.current()
+    limits = {}
+    if info is not None and info.client:
+        limits[f"ip:{info.client}"] = settings.auth_failures_per_ip
+    if account:
+        limits[f"account:{account}"] = settings.auth_failures_per_account
+    return limits
+
+
+def refuse(error: Unauthorized, account: str | None = None) -> Unauthorized | TooManyRequests:
+    """Count a failed credential; past the limit the answer is 429 (with Retry-After), not another 401."""
+    wait = throttle.record_failure(failure_limits(account), get_settings().auth_failure_window_s)
+    if wait is None:
+        return error
+    return TooManyRequests(f"too many failed attempts; try again in {wait} s", retry_after=wait)
+
+
+def check_not_throttled(account: str | None = None) -> None:
+    """Before verifying a guessable secret (a password, next issue; the login form): refuse while blocked."""
+    wait = throttle.retry_after(failure_limits(account), get_settings().auth_failure_window_s)
+    if wait is not None:
+        raise TooManyRequests(f"too many failed attempts; try again in {wait} s", retry_after=wait)
+
+
+def _noted(principal: Principal) -> Principal:
+    info = observe.current()
+    if info is not None:  # the request log names the caller by role and token id, nothing personal
+        info.role, info.caller = principal.role, f"token:{principal.token_id}"
+    return principal
+
+
 def principal_for(session: Session | Connection, token: str) -> Principal:
-    row = session.execute(
-        text("SELECT id, role, region_code, label, expires_at, revoked_at FROM api_tokens WHERE token_hash = :h"),
-        {"h": _hash(token)},
-    ).one_or_none()
+    """The principal of an API token. Every failed token (bearer header, Open311 api_key, login form) is counted
+    against the client's address here, so throttling cannot be forgotten by a route."""
+    row = tokens.lookup(session, token)
     if row is None or row.revoked_at is not None:
-        raise Unauthorized("invalid or revoked token")
+        raise refuse(Unauthorized("invalid or revoked token"))
     if row.expires_at is not None and row.expires_at < datetime.now(UTC):
-        raise Unauthorized("token expired")
-    return Principal(role=row.role, region_code=row.region_code, token_id=row.id, label=row.label)
+        raise refuse(Unauthorized("token expired"))
+    return _noted(Principal(role=row.role, region_code=row.region_code, token_id=row.id, label=row.label))
+
+
+def principal_for_session(session: Session | Connection, session_id: str) -> Principal:
+    """The principal of a map-page session (the cookie); unknown, revoked, idle or expired sessions are 401."""
+    row = web_sessions.resolve(session, session_id, idle_s=get_settings().session_idle_minutes * 60)
+    if row is None:
+        raise refuse(Unauthorized("session expired or logged out: log in again at /login"))
+    return _noted(Principal(role=row["role"], region_code=row["region_code"], token_id=row["token_id"],
+                            label=row["label"]))
 
 
 def _bearer(request: Request) -> str | None:
@@ -142,19 +168,31 @@ SESSION_COOKIE = "ccgrid_session"
 COOKIE_METHODS = {"GET", "HEAD"}
 
 
-def _token_of(request: Request) -> str | None:
+def session_of(request: Request) -> str | None:
+    """The map-page session id in the cookie (a random id, not a token)."""
+    return request.cookies.get(SESSION_COOKIE) or None
+
+
+def principal_of(request: Request) -> Principal:
+    """Who sends this request: the bearer header, else (reading only) the map-page session, else anonymous."""
     token = _bearer(request)
-    if token is None and request.method in COOKIE_METHODS:
-        token = request.cookies.get(SESSION_COOKIE) or None
-    return token
-
-
-def current_principal(request: Request) -> Principal:
-    token = _token_of(request)
-    if token is None:
+    if token is not None:
+        with autocommit() as conn:
+            return principal_for(conn, token)
+    session_id = session_of(request) if request.method in COOKIE_METHODS else None
+    if session_id is None:
         return ANONYMOUS
     with autocommit() as conn:
-        return principal_for(conn, token)
+        return principal_for_session(conn, session_id)
+
+
+# Declared so that OpenAPI names the scheme and Swagger UI's "Authorize" sends the header; the header is read above.
+BEARER_SCHEME = HTTPBearer(auto_error=False, scheme_name="bearer",
+                           description="API token (`ccgrid token create`, starts with ccg_)")
+
+
+def current_principal(request: Request, _: Any = Security(BEARER_SCHEME)) -> Principal:
+    return principal_of(request)
 
 
 def require(permission: str):

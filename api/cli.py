@@ -589,7 +589,10 @@ def serve(
     migrate(get_engine())
     h, p = host or settings.host, port or settings.port
     console.print(f"ccgrid on http://{h}:{p}  —  API docs http://{h}:{p}/docs")
-    uvicorn.run("api.app:create_app", factory=True, host=h, port=p, workers=workers, log_level="info")
+    # The app logs every request itself (JSON lines, api.observe); uvicorn's access log would add query strings,
+    # which may carry an Open311 api_key.
+    uvicorn.run("api.app:create_app", factory=True, host=h, port=p, workers=workers, log_level="info",
+                access_log=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

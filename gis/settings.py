@@ -83,7 +83,16 @@ class Settings(BaseSettings):
     # The session cookie of the map pages is Secure when the request came over HTTPS, or always when this is true
     # (set it behind a TLS-terminating proxy).
     cookie_secure: bool = False
+    # A map-page session ends this many hours after login, or after this many minutes without a request.
     session_hours: int = 12
+    session_idle_minutes: int = 60
+
+    # Failed tokens, api_keys and logins: past this many in the window, further attempts get 429 (counted in the
+    # database, so across worker processes). An account (next issue: passwords) has a lower limit than an address,
+    # which may be a whole office behind one NAT.
+    auth_failures_per_ip: int = 30
+    auth_failures_per_account: int = 5
+    auth_failure_window_s: int = 300
 
 
 @lru_cache

@@ -7,13 +7,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import text
 
-from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, current_principal, principal_for
+from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
 from gis.db import transaction
-from gis.errors import CcgridError
+from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
-from layers import headline
+from layers import headline, page_data, web_sessions
 from maps import pages
 
 router = APIRouter(include_in_schema=False)
@@ -24,14 +23,17 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _page_principal(request: Request) -> Principal | None:
     try:
-        principal = current_principal(request)
+        principal = principal_of(request)
     except CcgridError:
         return None  # an expired or revoked session: log in again
     return None if principal is ANONYMOUS or not principal.can("read") else principal
 
 
 def _to_login(request: Request) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    response = RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+    if session_of(request):  # a dead session: stop the browser sending it (each one counts as a failed credential)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
 
 
 def _who(p: Principal) -> str:
@@ -40,28 +42,12 @@ def _who(p: Principal) -> str:
 
 def _lookups(scope: str | None) -> dict[str, list[tuple[str, str]]]:
     with transaction() as s:
-        def pairs(sql: str, **params) -> list[tuple[str, str]]:
-            return [(str(a), str(b)) for a, b in s.execute(text(sql), params).all()]
-
-        return {
-            "regions": pairs("SELECT code, repeat('　', (length(code) - 6) / 3) || name FROM regions "
-                             "WHERE level <> 'district' AND code LIKE :s || '%' ORDER BY code", s=scope or ""),
-            "categories": pairs("SELECT c.code, coalesce(pc.name || ' / ', '') || c.name FROM problem_categories c "
-                                "LEFT JOIN problem_categories pc ON pc.code = c.parent_code WHERE c.active "
-                                "ORDER BY c.code"),
-            "sources": pairs("SELECT code, name FROM problem_sources ORDER BY code"),
-            "facilities": pairs("SELECT name, name FROM point_types ORDER BY sort, name"),
-        }
+        return page_data.lookups(s, scope)
 
 
 def _bounds(scope: str | None) -> list[list[float]]:
     with transaction() as s:
-        box = s.execute(text("""SELECT ST_YMin(e), ST_XMin(e), ST_YMax(e), ST_XMax(e)
-                                FROM (SELECT ST_Extent(geom) AS e FROM regions WHERE code LIKE :s || '%') q"""),
-                        {"s": scope or ""}).one()
-    if box[0] is None:
-        return [[18.0, 73.0], [54.0, 135.0]]  # no city loaded yet: all of China
-    return [[box[0], box[1]], [box[2], box[3]]]
+        return page_data.bounds(s, scope)
 
 
 @router.get("/maps", response_class=HTMLResponse)
@@ -108,24 +94,35 @@ def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - the que
 
 @router.post("/login")
 def login(request: Request, token: str = Form(..., max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
+    def form(error: str, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
+        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error=error), status_code=status,
+                            headers={**NO_STORE, **(headers or {})})
+
+    settings = get_settings()
     try:
+        check_not_throttled()
         with transaction() as s:
             principal = principal_for(s, token.strip())
+            if not principal.can("read"):
+                return form("该令牌无权查看地图", 403)
+            # The cookie carries a random session id, never the token: logout revokes it here, on the server.
+            session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=settings.session_hours)
+    except TooManyRequests as exc:
+        return form(f"失败次数过多，请 {exc.retry_after} 秒后再试", 429, {"Retry-After": str(exc.retry_after)})
     except CcgridError:
-        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error="令牌无效、已过期或已吊销"),
-                            status_code=401, headers=NO_STORE)
-    if not principal.can("read"):
-        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error="该令牌无权查看地图"),
-                            status_code=403, headers=NO_STORE)
-    settings = get_settings()
+        return form("令牌无效、已过期或已吊销", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, token.strip(), max_age=settings.session_hours * 3600, httponly=True,
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=settings.session_hours * 3600, httponly=True,
                         samesite="strict", secure=settings.cookie_secure or request.url.scheme == "https", path="/")
     return response
 
 
 @router.get("/logout")
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    session_id = session_of(request)
+    if session_id:
+        with transaction() as s:
+            web_sessions.revoke(s, session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

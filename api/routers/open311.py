@@ -145,6 +145,9 @@ def create_request(
             )
             due = s.execute(text("SELECT due_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
     except CcgridError as exc:
+        if exc.status == 429:  # failed api_keys are throttled like every other credential (api.auth)
+            return JSONResponse([{"code": 429, "description": str(exc)}], status_code=429,
+                                headers={"Retry-After": str(exc.retry_after)})
         return _errors(403 if exc.status in (401, 403) else 400, str(exc))
     return [{"service_request_id": str(pid), "service_notice": "已受理，将按责任网格派遣处置",
              "account_id": None, "expected_datetime": _iso(due)}]

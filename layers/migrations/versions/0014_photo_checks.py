@@ -10,15 +10,15 @@
 
 Rows from before carry NULLs there; for them only the sha256 comparison applies.
 
-Revision ID: 0015
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-11-27
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

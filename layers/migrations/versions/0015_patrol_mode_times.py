@@ -1,15 +1,15 @@
 """Patrols keep how they moved (walk, bike, drive: each has its speed limit) and, when the field app records them,
 the time of every GPS fix; they are listed per person and per region, newest first.
 
-Revision ID: 0017
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-04
 """
 
 from alembic import op
 
-revision = "0017"
-down_revision = "0012"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

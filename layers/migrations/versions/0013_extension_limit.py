@@ -4,14 +4,14 @@ Without a bound an extension to 9999-12-31 was accepted: the problem is never ov
 超期 count. Each small class now says how many working days one extension may add at most (counted on the work
 calendar from the current deadline, or from now when there is none); 20 working days (four weeks) by default.
 
-Revision ID: 0014
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-11-27
 """
 
 from alembic import op
 
-revision = "0014"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
