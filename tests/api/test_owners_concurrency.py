@@ -61,9 +61,10 @@ def _one_winner(responses: list[httpx.Response], ok: int) -> list[httpx.Response
 def towns(server, admin):
     # A first round opens the server's threads and database connections, so the races below start level.
     _race(lambda http, i: http.get(f"{server}/api/v1/owner-roles", headers=admin))
-    return {path: owner_town(code, lon, 33.1) for path, code, lon in
-            [("single", "419961", 113.1), ("bulk", "419962", 113.3), ("roster", "419963", 113.5),
-             ("reassign", "419964", 113.7)]}
+    # Inside the other test towns' extent (114–116 E, 34–36 N): the heatmap tests bin the whole city's extent.
+    return {path: owner_town(code, lon, 35.30) for path, code, lon in
+            [("single", "419961", 114.20), ("bulk", "419962", 114.24), ("roster", "419963", 114.28),
+             ("reassign", "419964", 114.32)]}
 
 
 def test_single_assignments_race_one_wins(server, admin, towns):

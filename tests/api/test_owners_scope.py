@@ -20,7 +20,7 @@ TEST = Caller("test")
 
 @pytest.fixture(scope="module")
 def two(client, admin):
-    home, away = owner_town("419965", 113.1, 33.4), owner_town("419966", 113.3, 33.4)
+    home, away = owner_town("419965", 114.20, 35.20), owner_town("419966", 114.24, 35.20)
     with transaction() as s:
         mine = owners.create_person(s, name="本街道路长", phone="13911965001", region_code=home["subdistrict"],
                                     caller=TEST)
@@ -34,7 +34,7 @@ def two(client, admin):
                      valid_from=since, caller=TEST)
     # A report on the second town's 和平路: its 路长 (our person) is among its owners.
     r = client.post("/api/v1/problems", headers=admin, json={
-        "category": "占道经营", "source": "patrol", "lon": 113.303, "lat": 33.4051,
+        "category": "占道经营", "source": "patrol", "lon": 114.243, "lat": 35.2051,
         "description": "外街道的问题描述", "address": "外街道和平路100号"})
     assert r.status_code == 201, r.text
     return {"home": home, "away": away, "mine": mine, "other": other, "unit": unit, "problem": r.json()["id"]}

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from gis.db import transaction
 from gis.errors import InvalidInput, QueryTooSlow
 from gis.settings import get_settings
+from layers.caller import Caller
 from layers.catalog import layer
 from layers.io import export_layer, import_file
 from layers.problem_import import import_problems
@@ -23,13 +24,13 @@ from layers.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import town
 
-LON, LAT = 114.30, 34.30
+LON, LAT = 114.40, 34.20
 LIMIT = 200_000  # the test's CCGRID_MAX_UNZIPPED_BYTES
 
 
 @pytest.fixture(scope="module")
 def place(database):
-    return town("419931", LON, LAT)
+    return town("419971", LON, LAT)
 
 
 @pytest.fixture
@@ -62,7 +63,7 @@ def _read_layer(path: Path):
 
 def _read_roster(path: Path):
     with transaction() as s:
-        return import_roster(s, path, actor="test")
+        return import_roster(s, path, caller=Caller("test"))
 
 
 def _read_problems(path: Path):
@@ -102,7 +103,7 @@ def test_zipped_shapefile_member_past_the_limit_is_refused(place, tmp_path, smal
         with transaction() as s:
             import_file(s, layer("streets"), tmp_path / "big.zip", actor="test")
     assert info.value.field == "path"
-    assert scalar("SELECT count(*) FROM streets WHERE region_code LIKE '419931%'") == 0
+    assert scalar("SELECT count(*) FROM streets WHERE region_code LIKE '419971%'") == 0
 
 
 def _points_geojson(path: Path, n: int, bad: set[int] = frozenset()) -> Path:
@@ -187,13 +188,13 @@ def test_csv_export_escapes_formula_cells(place, tmp_path):
         assert import_file(s, layer("assessment_points"), src, actor="test").inserted == len(names)
     out = tmp_path / "points.csv"
     with transaction() as s:
-        export_layer(s, layer("assessment_points"), out, scope="419931")
+        export_layer(s, layer("assessment_points"), out, scope="419971")
     with out.open(newline="") as fh:
         exported = {r["code"]: r["name"] for r in csv.DictReader(fh) if r["code"].startswith("FX-")}
     assert exported == {f"FX-{i}": ("'" + n if i < 4 else n) for i, n in enumerate(names)}
     # The GeoJSON export is data, not a spreadsheet: names as stored.
     geo = tmp_path / "points.geojson"
     with transaction() as s:
-        export_layer(s, layer("assessment_points"), geo, scope="419931")
+        export_layer(s, layer("assessment_points"), geo, scope="419971")
     props = [f["properties"] for f in json.loads(geo.read_text())["features"]]
     assert {p["name"] for p in props if p["code"] == "FX-0"} == {names[0]}
