@@ -200,7 +200,8 @@ def list_requests(
 
 @router.get("/requests/{request_id}.json", summary="Open311: one request", response_model=list[Open311Request])
 def get_request(request_id: str, jurisdiction_id: str | None = None) -> Any:
-    if not request_id.isdigit() or int(request_id) > 2**62:
+    # isdigit() alone takes "¹" and "٣", which int() then refuses (a 500 the fuzzer found).
+    if not (request_id.isascii() and request_id.isdigit()) or int(request_id) > 2**62:
         return _errors(404, f"request {request_id} not found")
     with transaction() as s:
         row = s.execute(text(f"{_REQUESTS_SQL} WHERE p.id = :i"), {"i": int(request_id)}).one_or_none()

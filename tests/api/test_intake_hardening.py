@@ -251,3 +251,10 @@ def test_the_limit_is_the_categorys(client, admin, away):
     finally:
         with transaction() as s:
             s.execute(text("UPDATE problem_categories SET max_extension_days = 20 WHERE code = :c"), {"c": code})
+
+
+@pytest.mark.parametrize("request_id", ["¹", "٣", "1²"])
+def test_open311_request_ids_in_other_digits_are_not_found(client, request_id):
+    # str.isdigit() is true for superscripts and Arabic-Indic digits, which int() refuses: a 500 on main.
+    r = client.get(f"/open311/v2/requests/{request_id}.json")
+    assert r.status_code == 404

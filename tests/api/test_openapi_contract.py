@@ -79,8 +79,9 @@ def check(model: Any, response, passthrough: bool = False) -> Any:
 
 @pytest.fixture(scope="module")
 def spot(demo):
+    # Not the first cell: tests/layers/test_scale_layout.py reports there and expects no open report of its kind.
     return tuple(scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM grid_cells WHERE region_code LIKE '411421001%' "
-                        "ORDER BY code LIMIT 1") for c in "XY")
+                        "ORDER BY code OFFSET 7 LIMIT 1") for c in "XY")
 
 
 @pytest.mark.parametrize("layer", ["regions", "grid_cells", "streets", "assessment_points"])
