@@ -20,8 +20,9 @@ from api import observe
 from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gis.settings import get_settings
-from layers import throttle, tokens, web_sessions
-from layers.caller import Caller
+from layers.access import sessions as web_sessions
+from layers.access import throttle, tokens
+from layers.access.caller import Caller
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {

@@ -22,7 +22,7 @@ from gis.crs import CoordSys
 from gis.db import get_engine, transaction
 from gis.errors import CcgridError
 from gis.settings import get_settings
-from layers.caller import SYSTEM
+from layers.access.caller import SYSTEM
 
 app = typer.Typer(
     help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
@@ -94,7 +94,7 @@ def _reporter(progress: Progress) -> Callable[[str, int, int | None], None]:
 @friendly
 def db_up() -> None:
     """Initialise (first time), start and migrate the database."""
-    from layers.schema import migrate
+    from layers.schema.migrate import migrate
 
     engine = get_engine()
     rev = migrate(engine)
@@ -136,7 +136,7 @@ def db_partitions(ahead: int = typer.Option(0, min=0, max=110, help="also create
     recent months in which intake may still file reports, CCGRID_INTAKE_NEW_MONTHS_BACK)."""
     from datetime import date
 
-    from layers import partitions
+    from layers.ledger import partitions
 
     with transaction() as s:
         if ahead:
@@ -152,7 +152,7 @@ def db_partitions(ahead: int = typer.Option(0, min=0, max=110, help="also create
 @friendly
 def db_archive(before: str = typer.Option(..., help="archive every month before this one, YYYY-MM")) -> None:
     """Move whole months of reports (and their history) out of the live ledger into schema `archive`."""
-    from layers import partitions
+    from layers.ledger import partitions
 
     with transaction() as s:
         s.execute(text("SET LOCAL statement_timeout = 0"))
@@ -248,11 +248,11 @@ def import_(
     report: Path | None = typer.Option(None, help="write rejected rows to this CSV"),
 ) -> None:
     """Import a file into a layer (or `problems`): one transaction, re-import updates instead of duplicating."""
-    from layers.catalog import layer as get_layer
+    from layers.spatial.catalog import layer as get_layer
     if layer == "problems":
         return _import_problems(path, skip_invalid, report)
-    from layers.io import import_file
-    from layers.writer import RowsRejected
+    from layers.spatial.io import import_file
+    from layers.spatial.writer import RowsRejected
 
     spec = get_layer(layer)
     coord = CoordSys.gcj02 if gcj02 else CoordSys.bd09 if bd09 else CoordSys.standard
@@ -285,8 +285,8 @@ def import_(
 
 
 def _import_problems(path: Path, skip_invalid: bool, report: Path | None) -> None:
-    from layers.problem_import import import_problems
-    from layers.writer import RowsRejected
+    from layers.ledger.bulk_import import import_problems
+    from layers.spatial.writer import RowsRejected
 
     try:
         with _progress() as progress, transaction() as s:
@@ -335,8 +335,8 @@ def export(
     layer: str, path: Path, region: str | None = typer.Option(None, help="only inside this region code")
 ) -> None:
     """Write a layer to GeoJSON, GeoPackage or CSV (WKT) that QGIS opens."""
-    from layers.catalog import layer as get_layer
-    from layers.io import export_layer
+    from layers.spatial.catalog import layer as get_layer
+    from layers.spatial.io import export_layer
 
     with transaction() as s:
         n = export_layer(s, get_layer(layer), path, scope=region)
@@ -353,7 +353,7 @@ def grid_generate(
     replace: bool = typer.Option(False, help="replace the community's existing cells"),
 ) -> None:
     """Create the unit grid cells of a community."""
-    from layers import grid
+    from layers.spatial import grid
 
     with transaction() as s:
         n = grid.generate(s, community, method=method, size_m=size, replace=replace)  # type: ignore[arg-type]
@@ -368,7 +368,7 @@ def grid_check(
     min_area: float = typer.Option(1.0, help="ignore gaps and overlaps smaller than this (m²)"),
 ) -> None:
     """Report gaps and overlaps of grid cells in each community; exit 2 when any are found."""
-    from layers import grid
+    from layers.spatial import grid
 
     with transaction() as s:
         rows = grid.check(s, region, min_area_m2=min_area)
@@ -406,7 +406,7 @@ def coverage_ownership(
     as_json: bool = typer.Option(False, "--json", help="print the whole report as JSON"),
 ) -> None:
     """Ownership coverage per rule and per 街道/社区, with the gaps listed."""
-    from layers import coverage
+    from layers.registry import coverage
 
     with transaction() as s:
         rep = coverage.ownership(s, region=region, layer=layer, role=role, expiring_days=expiring_days)
@@ -440,9 +440,9 @@ def owners_import(
     """Import a roster of owners; with any bad row nothing is imported."""
     from dataclasses import replace
 
-    from layers.caller import SYSTEM
-    from layers.roster import import_roster
-    from layers.writer import RowsRejected
+    from layers.access.caller import SYSTEM
+    from layers.registry.roster import import_roster
+    from layers.spatial.writer import RowsRejected
 
     try:
         with transaction() as s:
@@ -464,7 +464,7 @@ def owners_export(
     region: str | None = typer.Option(None, help="only inside this region code"),
 ) -> None:
     """Write the 责任清单 (one row per owner × place) as Excel."""
-    from layers import duty_list
+    from layers.registry import duty_list
 
     if path.suffix.lower() != ".xlsx":
         raise CcgridError("the 责任清单 is written as .xlsx")
@@ -477,7 +477,7 @@ def owners_export(
 @friendly
 def ledger_escalate() -> None:
     """Record new exposures on the 通报 → 约谈 → 问责 ladder (run daily from cron; idempotent)."""
-    from layers import escalation
+    from layers.ledger import escalation
 
     with transaction() as s:
         new = escalation.run(s, actor="cli")
@@ -492,7 +492,7 @@ def ledger_export(
     region: str | None = typer.Option(None, help="only inside this region code"),
 ) -> None:
     """Write one of the 三本账 as Excel (the last 12 months)."""
-    from layers import ledgers
+    from layers.ledger import ledgers
 
     if path.suffix.lower() != ".xlsx":
         raise CcgridError("ledgers are written as .xlsx")
@@ -511,7 +511,7 @@ def ledger_indicators(
     region: str | None = typer.Option(None, help="only inside this region code"),
 ) -> None:
     """结案率, 按期结案率, 返工率, 超期率 over the last 12 months."""
-    from layers import ledgers
+    from layers.ledger import ledgers
 
     with transaction() as s:
         rows = ledgers.indicators(s, level=level, scope=region)
@@ -535,8 +535,8 @@ def demo_load(
     force: bool = typer.Option(False, help="reload even if this scale and seed are loaded"),
 ) -> None:
     """Load the demo city. Running it again with the same scale and seed does nothing."""
-    from layers import demo
-    from layers.schema import migrate
+    from layers.demo import city as demo
+    from layers.schema.migrate import migrate
 
     migrate(get_engine())
     with _progress() as progress, transaction() as s:
@@ -583,7 +583,7 @@ def serve(
     """Serve the HTTP API and map pages."""
     import uvicorn
 
-    from layers.schema import migrate
+    from layers.schema.migrate import migrate
 
     settings = get_settings()
     migrate(get_engine())

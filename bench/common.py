@@ -17,8 +17,8 @@ from rich.console import Console
 from sqlalchemy import text
 
 from gis.db import get_engine, transaction
-from layers import demo
-from layers.schema import migrate
+from layers.demo import city as demo
+from layers.schema.migrate import migrate
 
 console = Console()
 PREFIX = "BENCH-"
@@ -91,7 +91,7 @@ def report_file(n: int, directory: Path, seed: int = 11) -> Path:
 
 
 def import_reports(n: int) -> float:
-    from layers.problem_import import import_problems
+    from layers.ledger.bulk_import import import_problems
 
     with tempfile.TemporaryDirectory() as tmp:
         path = report_file(n, Path(tmp))

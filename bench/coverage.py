@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bench.common import console, ms, p, parser, prepare, timings
 from gis.db import transaction
-from layers import coverage, gaps
+from layers.analytics import gaps
+from layers.registry import coverage
 
 
 def main() -> None:

@@ -19,8 +19,8 @@ from sqlalchemy import text
 from bench.common import console, ms, p, parser, prepare, timings
 from gis.aggregate import bin_columns, cell_geometry
 from gis.db import transaction
-from layers.heatmap import heatmap, heatmap_json
-from layers.problem_filters import ProblemFilter
+from layers.analytics.heatmap import heatmap, heatmap_json
+from layers.ledger.filters import ProblemFilter
 
 SIZE = 250.0
 

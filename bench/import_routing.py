@@ -24,7 +24,7 @@ from sqlalchemy import text
 
 from bench.common import PREFIX, console, parser, prepare, report_file
 from gis.db import get_engine, transaction
-from layers.problem_import import STAGES, import_problems
+from layers.ledger.bulk_import import STAGES, import_problems
 
 
 def _baseline(path: Path) -> float:

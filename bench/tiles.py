@@ -24,8 +24,8 @@ from sqlalchemy.engine import make_url
 from bench.common import console, ms, p, parser, prepare
 from gis.db import database_url, transaction
 from gis.mvt import tile_of
-from layers.heatmap import heatmap
-from layers.problem_filters import ProblemFilter
+from layers.analytics.heatmap import heatmap
+from layers.ledger.filters import ProblemFilter
 
 ZOOMS = range(8, 19)
 THROUGHPUT_ZOOMS = range(12, 17)

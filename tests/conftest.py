@@ -38,7 +38,7 @@ def database() -> Iterator[str]:
     os.environ["CCGRID_DATABASE_URL"] = test_url
     get_settings.cache_clear()
     reset_engines()
-    from layers.schema import migrate
+    from layers.schema.migrate import migrate
 
     migrate(get_engine())
     yield test_url
@@ -51,7 +51,7 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def demo(database: str) -> dict[str, int]:
     """The small demo city, loaded once for the run."""
-    from layers import demo as demo_city
+    from layers.demo import city as demo_city
 
     with transaction() as s:
         return demo_city.load(s, scale="small", seed=2021)

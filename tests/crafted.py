@@ -8,8 +8,8 @@ from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
 
 from gis.db import transaction
-from layers.catalog import LAYERS
-from layers.writer import WriteResult, prepare, write
+from layers.spatial.catalog import LAYERS
+from layers.spatial.writer import WriteResult, prepare, write
 
 
 def put(layer: str, records: list[tuple[dict[str, Any], BaseGeometry]], **kw) -> WriteResult:
@@ -50,7 +50,7 @@ def owner_town(district: str, lon: float, lat: float) -> dict[str, Any]:
     from shapely.geometry import LineString, Point
     from sqlalchemy import text
 
-    from layers import grid
+    from layers.spatial import grid
 
     t = town(district, lon, lat)
     y = lat + 0.005

@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 from PIL import Image
 
-from layers.caller import SYSTEM, Caller
+from layers.access.caller import SYSTEM, Caller
 
 
 def picture(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:

@@ -9,10 +9,10 @@ from api.auth import Principal, require
 from api.responses import GeoJSONResponse
 from gis.db import transaction
 from gis.times import CityDatetime
-from layers import gaps, heatmap, owner_map, ranking
+from layers.analytics import gaps, heatmap, owner_map, ranking
 from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
-from layers.features import parse_bbox
-from layers.problem_filters import ProblemFilter
+from layers.ledger.filters import ProblemFilter
+from layers.spatial.features import parse_bbox
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
 

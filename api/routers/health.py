@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from gis.db import postgis_version, transaction
-from layers.schema import current_revision
+from layers.schema.migrate import current_revision
 from layers.spatial.schemas import Health
 
 router = APIRouter(tags=["health"])

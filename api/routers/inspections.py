@@ -13,9 +13,9 @@ from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
 from gis.times import CityDatetime
-from layers import inspections
-from layers.features import geometry_from_geojson
+from layers.ledger import inspections
 from layers.ledger.schemas import ChecklistItem, PatrolResult, ScoreRecord, VisitResult
+from layers.spatial.features import geometry_from_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["inspections"])
 MAX_ID = 2**31 - 1  # the id columns are 32-bit

@@ -13,10 +13,10 @@ from gis.crs import WGS84, CoordSys, point_to_standard
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
-from layers import features
-from layers.catalog import layer as get_layer
-from layers.locate import locate as locate_at
 from layers.registry.schemas import OwnedLocation
+from layers.spatial import features
+from layers.spatial.catalog import layer as get_layer
+from layers.spatial.locate import locate as locate_at
 from layers.spatial.schemas import FeaturePage, LayerFeature, LayerSummary, PointType
 
 router = APIRouter(prefix="/api/v1", tags=["layers"])

@@ -11,7 +11,7 @@ from api.responses import XLSX, binary
 from gis.db import transaction
 from gis.errors import Forbidden
 from gis.times import CityDatetime
-from layers import escalation, ledgers
+from layers.ledger import escalation, ledgers
 from layers.ledger.schemas import Escalation, EscalationRun, Indicator, Ledger, SupervisionSheet
 from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
 

@@ -12,7 +12,8 @@ from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, 
 from gis.db import transaction
 from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
-from layers import headline, page_data, web_sessions
+from layers.access import sessions as web_sessions
+from layers.analytics import headline, page_data
 from maps import pages
 
 router = APIRouter(include_in_schema=False)

@@ -9,7 +9,7 @@ from api.auth import Principal, require
 from api.responses import GeoJSONResponse
 from gis.db import transaction
 from gis.settings import get_settings
-from layers import collections
+from layers.analytics import ogc_collections as collections
 from layers.analytics.schemas import (
     OgcCollection,
     OgcCollections,
@@ -18,7 +18,7 @@ from layers.analytics.schemas import (
     OgcFeatureCollection,
     OgcLanding,
 )
-from layers.features import parse_bbox
+from layers.spatial.features import parse_bbox
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
 GEOJSON = "application/geo+json"

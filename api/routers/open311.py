@@ -19,7 +19,7 @@ from api.auth import principal_for
 from gis.db import transaction
 from gis.errors import CcgridError
 from gis.times import CityDatetime
-from layers import problems
+from layers.ledger import intake as problems
 from layers.ledger.schemas import (
     Open311Error,
     Open311Receipt,

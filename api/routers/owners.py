@@ -18,10 +18,10 @@ from gis.crs import STORAGE_SRID
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
-from layers import assignments as assign_svc
-from layers import coverage, duty_list, owners
-from layers.catalog import layer as get_layer
-from layers.features import geometry_from_geojson
+from layers.registry import assignments as assign_svc
+from layers.registry import coverage, duty_list
+from layers.registry import people as owners
+from layers.registry.roster import import_roster
 from layers.registry.schemas import (
     Assignment,
     AssignResult,
@@ -36,7 +36,8 @@ from layers.registry.schemas import (
     RosterImportResult,
     Unit,
 )
-from layers.roster import import_roster
+from layers.spatial.catalog import layer as get_layer
+from layers.spatial.features import geometry_from_geojson
 
 router = APIRouter(prefix="/api/v1", tags=["owners"])
 
@@ -275,7 +276,7 @@ def feature_owners(
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     spec = get_layer(layer)
-    from layers.features import get_feature
+    from layers.spatial.features import get_feature
 
     with transaction() as s:
         get_feature(s, spec, fid, scope=principal.region_code)  # 404 outside the caller's region

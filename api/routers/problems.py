@@ -14,8 +14,8 @@ from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from gis.times import CityDatetime
-from layers import lifecycle, photos, problems
-from layers.features import parse_bbox
+from layers.ledger import intake as problems
+from layers.ledger import lifecycle, photos
 from layers.ledger.schemas import (
     Photo,
     Problem,
@@ -25,6 +25,7 @@ from layers.ledger.schemas import (
     ProblemSource,
     Transition,
 )
+from layers.spatial.features import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["problems"])
 

@@ -8,9 +8,9 @@ from fastapi.responses import Response
 from api.auth import Principal, require
 from api.routers.analytics import problem_filter
 from gis.db import transaction
-from layers import tiles
+from layers.analytics import tiles
 from layers.analytics.schemas import TileJSON
-from layers.problem_filters import ProblemFilter
+from layers.ledger.filters import ProblemFilter
 
 router = APIRouter(tags=["tiles"])
 MVT = "application/vnd.mapbox-vector-tile"

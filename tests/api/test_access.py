@@ -8,7 +8,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 from starlette.routing import Mount
 
-from layers.caller import SYSTEM
+from layers.access.caller import SYSTEM
 from tests.conftest import scalar
 
 PUBLIC = {("get", "/healthz")}
@@ -95,7 +95,7 @@ def targets(demo):
 
 def _problem_in_411421001():
     from gis.db import transaction
-    from layers import problems
+    from layers.ledger import intake as problems
 
     x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM regions WHERE code = '411421001001'") for c in "XY")
     with transaction() as s:
@@ -104,8 +104,8 @@ def _problem_in_411421001():
 
 def _photo_of(problem_id):
     from gis.db import transaction
-    from layers import photos
-    from layers.caller import SYSTEM
+    from layers.access.caller import SYSTEM
+    from layers.ledger import photos
     from tests.images import photo
 
     with transaction() as s:

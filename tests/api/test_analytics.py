@@ -7,9 +7,10 @@ from shapely.geometry import LineString, Point, shape
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers import assignments as a
-from layers import inspections, owners
-from layers.caller import Caller
+from layers.access.caller import Caller
+from layers.ledger import inspections
+from layers.registry import assignments as a
+from layers.registry import people as owners
 from tests.conftest import scalar
 from tests.crafted import owner_town
 
@@ -202,7 +203,7 @@ def test_gaps_inside_a_bbox_only(client, viewer, gap_town):
 def test_grid_gaps_follow_grid_edits(gap_town):
     """Gaps are precomputed: a cell drawn over the hole closes it at once; shrinking the swollen cell back ends
     its overlaps (both inside a transaction that is rolled back)."""
-    from layers.gaps import gaps
+    from layers.analytics.gaps import gaps
 
     with transaction() as s:
         def kinds(kind):

@@ -38,7 +38,7 @@ def own_database(tmp_path, database):
 def test_database_loss_is_503_then_recovers(own_database):
     from api.app import create_app
     from gis.db import get_engine
-    from layers.schema import migrate
+    from layers.schema.migrate import migrate
 
     migrate(get_engine())
     with TestClient(create_app()) as client:
@@ -55,7 +55,7 @@ def test_database_loss_is_503_then_recovers(own_database):
 def test_an_idle_connection_is_checked_before_use_after_a_restart(own_database, monkeypatch):
     from api.app import create_app
     from gis import db
-    from layers.schema import migrate
+    from layers.schema.migrate import migrate
 
     migrate(db.get_engine())
     with TestClient(create_app()) as client:

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers.schema import head_revision
+from layers.schema.migrate import head_revision
 from tests.conftest import scalar
 
 

@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from gis.db import transaction
-from layers import owners
-from layers.caller import Caller
+from layers.access.caller import Caller
+from layers.registry import people as owners
 from tests.conftest import scalar
 from tests.crafted import owner_town
 

@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from gis.db import transaction
-from layers import assignments as a
-from layers import owners
-from layers.caller import Caller
+from layers.access.caller import Caller
+from layers.registry import assignments as a
+from layers.registry import people as owners
 from tests.crafted import owner_town
 
 TEST = Caller("test")

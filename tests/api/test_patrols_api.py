@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers.calendar import TZ
+from layers.ledger.calendar import TZ
 from tests.conftest import scalar
 
 URL = "/api/v1/patrols"

@@ -5,7 +5,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gis.settings import get_settings
-from layers import throttle
+from layers.access import throttle
 from tests.conftest import _token, scalar
 
 

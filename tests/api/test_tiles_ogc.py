@@ -5,7 +5,7 @@ import pytest
 from owslib.ogcapi.features import Features
 
 from gis.mvt import tile_of
-from layers.tiles import CLUSTER_BELOW_ZOOM, MIN_ZOOM
+from layers.analytics.tiles import CLUSTER_BELOW_ZOOM, MIN_ZOOM
 from tests.conftest import scalar
 
 CORE = (115.146, 34.648)  # the demo city's busiest blocks

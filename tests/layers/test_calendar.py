@@ -1,7 +1,7 @@
 from datetime import datetime
 
 from gis.db import transaction
-from layers.calendar import TZ, WorkCalendar
+from layers.ledger.calendar import TZ, WorkCalendar
 
 
 def cal():

@@ -1,8 +1,8 @@
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers import demo as demo_city
-from layers import grid
+from layers.demo import city as demo_city
+from layers.spatial import grid
 
 
 def test_demo_city_is_real_and_complete(demo):

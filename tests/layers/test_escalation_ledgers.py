@@ -6,10 +6,12 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers import assignments as a
-from layers import escalation, ledgers, lifecycle, owners, photos, problems
-from layers.calendar import TZ
-from layers.caller import SYSTEM, Caller
+from layers.access.caller import SYSTEM, Caller
+from layers.ledger import escalation, ledgers, lifecycle, photos
+from layers.ledger import intake as problems
+from layers.ledger.calendar import TZ
+from layers.registry import assignments as a
+from layers.registry import people as owners
 from tests.conftest import scalar
 from tests.crafted import owner_town
 from tests.images import as_role, photo

@@ -4,7 +4,7 @@ from io import BytesIO
 
 from openpyxl import load_workbook
 
-from layers.excel import write_workbook
+from layers.common.excel import write_workbook
 
 
 def test_control_characters_and_formulas_are_written_as_plain_text():

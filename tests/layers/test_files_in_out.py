@@ -15,12 +15,12 @@ from sqlalchemy import text
 from gis.db import transaction
 from gis.errors import InvalidInput, QueryTooSlow
 from gis.settings import get_settings
-from layers.caller import Caller
-from layers.catalog import layer
-from layers.io import export_layer, import_file
-from layers.problem_import import import_problems
-from layers.roster import import_roster
-from layers.writer import RowsRejected
+from layers.access.caller import Caller
+from layers.ledger.bulk_import import import_problems
+from layers.registry.roster import import_roster
+from layers.spatial.catalog import layer
+from layers.spatial.io import export_layer, import_file
+from layers.spatial.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import town
 

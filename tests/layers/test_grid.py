@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.errors import Conflict, InvalidInput
-from layers import grid
+from layers.spatial import grid
 from tests.conftest import scalar
 from tests.crafted import put, town
 

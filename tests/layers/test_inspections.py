@@ -8,9 +8,9 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.errors import InvalidInput
-from layers import inspections
-from layers.calendar import TZ
-from layers.caller import Caller
+from layers.access.caller import Caller
+from layers.ledger import inspections
+from layers.ledger.calendar import TZ
 from tests.conftest import scalar
 from tests.crafted import owner_town
 

@@ -10,9 +10,9 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from gis.db import transaction
-from layers.catalog import layer
-from layers.io import export_layer, import_file
-from layers.writer import RowsRejected
+from layers.spatial.catalog import layer
+from layers.spatial.io import export_layer, import_file
+from layers.spatial.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import town
 

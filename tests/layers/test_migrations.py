@@ -5,7 +5,7 @@ from alembic import command
 from alembic.util import CommandError
 
 from gis.db import get_engine
-from layers.schema import alembic_config, current_revision, head_revision
+from layers.schema.migrate import alembic_config, current_revision, head_revision
 
 
 def test_database_is_at_head(database):

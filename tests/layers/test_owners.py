@@ -8,11 +8,12 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.errors import InvalidInput
-from layers import assignments as a
-from layers import coverage, owners
-from layers.caller import SYSTEM, Caller
-from layers.roster import import_roster
-from layers.writer import RowsRejected
+from layers.access.caller import SYSTEM, Caller
+from layers.registry import assignments as a
+from layers.registry import coverage
+from layers.registry import people as owners
+from layers.registry.roster import import_roster
+from layers.spatial.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import owner_town
 
@@ -198,7 +199,7 @@ def test_demo_coverage_is_a_realistic_mix(demo):
 
 
 def test_reassign_can_move_open_problems_to_the_new_owner(database):
-    from layers import problems
+    from layers.ledger import intake as problems
 
     t = owner_town("419919", 114.00, 35.50)
     old, new = person("旧路长", t["district"]), person("新路长", t["district"])

@@ -5,10 +5,10 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers import problems
-from layers.caller import SYSTEM
-from layers.problem_import import import_problems
-from layers.writer import RowsRejected
+from layers.access.caller import SYSTEM
+from layers.ledger import intake as problems
+from layers.ledger.bulk_import import import_problems
+from layers.spatial.writer import RowsRejected
 from tests.conftest import scalar
 
 N = 100_000
@@ -81,7 +81,7 @@ def test_hundred_thousand_reports_route_and_reconcile(hotline_file):
 
 def _links_of(path, monkeypatch, linked_after: bool, probes: bool) -> dict[str, str]:
     """Import `path` in a transaction that is rolled back; which report each linked report names as its master."""
-    from layers import problem_import
+    from layers.ledger import bulk_import as problem_import
 
     if linked_after:  # as a small batch would be: stored first, then linked
         monkeypatch.setattr(problem_import, "BULK_FROM", 10**9)
@@ -116,7 +116,7 @@ def test_a_big_batch_linked_before_it_is_written_links_as_a_small_one_does(demo,
 def test_reports_taken_one_by_one_link_as_the_bulk_import_links_them(demo, tmp_path, monkeypatch):
     # The intake function's master probe (a GiST box, then the metric distance) against the import's bucketed join,
     # on 300 reports a few metres to a few hundred metres apart, sent in time order.
-    from layers import problem_import
+    from layers.ledger import bulk_import as problem_import
 
     rng = np.random.default_rng(11)
     rows = []

@@ -9,8 +9,9 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.errors import Conflict, Forbidden, InvalidInput
-from layers import lifecycle, photos, problems
-from layers.caller import SYSTEM
+from layers.access.caller import SYSTEM
+from layers.ledger import intake as problems
+from layers.ledger import lifecycle, photos
 from tests.conftest import scalar
 from tests.images import as_role, photo
 
@@ -187,7 +188,7 @@ def test_photos_are_checked(spot, data, words):
 
 
 def test_a_broken_or_foreign_file_is_bad_input(demo, tmp_path):
-    from layers.problem_import import import_problems
+    from layers.ledger.bulk_import import import_problems
 
     broken = tmp_path / "12345.xlsx"
     broken.write_bytes(b"this is not a spreadsheet")

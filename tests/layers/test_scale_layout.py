@@ -14,10 +14,13 @@ from api.cli import app
 from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.mvt import tile_of
-from layers import bins, heatmap, lifecycle, partitions, problems, routing, tiles
-from layers.caller import SYSTEM
-from layers.problem_filters import ProblemFilter, flag_params
-from layers.problem_import import import_problems
+from layers.access.caller import SYSTEM
+from layers.analytics import heatmap, tiles
+from layers.ledger import bins, lifecycle, partitions
+from layers.ledger import intake as problems
+from layers.ledger import placement as routing
+from layers.ledger.bulk_import import import_problems
+from layers.ledger.filters import ProblemFilter, flag_params
 from tests.conftest import scalar
 
 
@@ -211,8 +214,8 @@ def test_bins_are_not_used_for_what_they_do_not_keep(demo):
 
 
 def test_an_import_refuses_reports_from_the_future(demo, tmp_path):
-    from layers.problem_import import import_problems
-    from layers.writer import RowsRejected
+    from layers.ledger.bulk_import import import_problems
+    from layers.spatial.writer import RowsRejected
 
     path = tmp_path / "future.csv"
     path.write_text("工单号,问题类别,经度,纬度,上报时间\nF1,占道经营,115.15,34.65,2026-01-01 10:00\n"
@@ -231,7 +234,7 @@ def _one_report_file(tmp_path, when: str):
 def test_an_import_makes_its_new_months_outside_its_own_transaction(demo, tmp_path):
     """The partition of an old month comes in a short transaction of its own (creating one locks the reports table
     until commit), so it is there even though the import itself is rolled back."""
-    from layers.problem_import import import_problems
+    from layers.ledger.bulk_import import import_problems
 
     with transaction() as s:
         assert import_problems(s, _one_report_file(tmp_path, "2018-04-02 09:00"), actor="test").inserted == 1
@@ -241,7 +244,7 @@ def test_an_import_makes_its_new_months_outside_its_own_transaction(demo, tmp_pa
 
 
 def test_an_import_inside_a_transaction_that_holds_the_reports_still_finishes(demo, tmp_path):
-    from layers.problem_import import import_problems
+    from layers.ledger.bulk_import import import_problems
 
     with transaction() as s:
         s.execute(text("LOCK TABLE problems IN ROW EXCLUSIVE MODE"))  # as a delete earlier in the transaction would
@@ -284,8 +287,8 @@ def test_reports_name_only_categories_sources_and_statuses_that_exist(demo, sql,
 
 def test_migrate_installs_the_server_functions_as_the_code_writes_them(demo):
     from gis.db import get_engine
-    from layers.intake_function import FUNCTIONS
-    from layers.schema import migrate
+    from layers.ledger.server_functions import FUNCTIONS
+    from layers.schema.migrate import migrate
 
     with transaction() as s:  # a stale version with other arguments, as an older build might have left
         s.execute(text("CREATE FUNCTION ccgrid_problem_json(a int) RETURNS int LANGUAGE sql AS 'SELECT 1'"))

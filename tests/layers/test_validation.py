@@ -5,8 +5,8 @@ from shapely.geometry import LineString, Point, Polygon, box
 
 from gis.db import transaction
 from gis.errors import NotFound
-from layers.catalog import layer
-from layers.writer import RowsRejected
+from layers.spatial.catalog import layer
+from layers.spatial.writer import RowsRejected
 from tests.conftest import scalar
 from tests.crafted import put, town
 

@@ -1,0 +1,155 @@
+"""红黑榜: 街道, 社区 or owners ranked on a period's indicators, normalised by what each is responsible for, with
+the change against the previous period of the same length. Rows below the minimum sample are shown, not ranked.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput
+from layers.ledger.calendar import TZ
+from layers.ledger.ledgers import LEVELS, indicators
+
+# metric → True when higher is better.
+METRICS = {"on_time_rate": True, "closure_rate": True, "rework_rate": False, "overdue_rate": False,
+           "per_street_km": False, "per_point": False, "escalations": False}
+DEFAULT_MIN_SAMPLE = 10
+_PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|W(?P<w>\d{1,2})|Q(?P<q>[1-4])))?$")
+
+
+def period_bounds(period: str | None, today: date) -> tuple[datetime, datetime, str]:
+    """'2026-10' (month), '2026-W47' (ISO week), '2026-Q3', '2026'; none = the current month."""
+    period = period or f"{today.year}-{today.month:02d}"
+    m = _PERIOD.match(period)
+    try:
+        if not m:
+            raise ValueError
+        y = int(m["y"])
+        if m["m"]:
+            start = date(y, int(m["m"]), 1)
+            end = date(y + (start.month == 12), start.month % 12 + 1, 1)
+        elif m["w"]:
+            start = date.fromisocalendar(y, int(m["w"]), 1)
+            end = start + timedelta(days=7)
+        elif m["q"]:
+            start = date(y, 3 * int(m["q"]) - 2, 1)
+            end = date(y + (m["q"] == "4"), (3 * int(m["q"])) % 12 + 1, 1)
+        else:
+            start, end = date(y, 1, 1), date(y + 1, 1, 1)
+    except ValueError:
+        raise InvalidInput(f"period {period!r}: use 2026-10, 2026-W47, 2026-Q3 or 2026", field="period") from None
+    to_dt = lambda d: datetime(d.year, d.month, d.day, tzinfo=TZ)  # noqa: E731
+    return to_dt(start), to_dt(end), period
+
+
+def _previous(start: datetime, end: datetime, period: str) -> tuple[datetime, datetime]:
+    if "-W" in period:
+        return start - timedelta(days=7), start
+    months = 1 if re.match(r"^\d{4}-\d{1,2}$", period) else 3 if "-Q" in period else 12
+    y, mo = divmod(start.year * 12 + start.month - 1 - months, 12)
+    return start.replace(year=y, month=mo + 1), start
+
+
+# What each row answers for: km of street and assessment points (in the region, or assigned to the owner).
+_SIZE = {
+    "subdistrict": """SELECT r.code AS key, r.name, (SELECT coalesce(sum(length_m), 0) FROM streets
+                          WHERE region_code LIKE r.code || '%') / 1000 AS street_km,
+                         (SELECT count(*) FROM assessment_points WHERE region_code LIKE r.code || '%') AS points
+                      FROM regions r WHERE r.level = 'subdistrict' AND r.code LIKE :scope || '%'""",
+    "community": """SELECT r.code AS key, r.name, (SELECT coalesce(sum(length_m), 0) FROM streets
+                        WHERE region_code LIKE r.code || '%') / 1000 AS street_km,
+                       (SELECT count(*) FROM assessment_points WHERE region_code LIKE r.code || '%') AS points
+                    FROM regions r WHERE r.level = 'community' AND r.code LIKE :scope || '%'""",
+    "owner": """SELECT coalesce('person:' || a.person_id, 'unit:' || a.unit_id) AS key,
+                       min(coalesce(pp.name, u.name)) AS name, coalesce(sum(s.length_m), 0) / 1000 AS street_km,
+                       count(*) FILTER (WHERE a.layer = 'assessment_points') AS points
+                FROM assignments_on(current_date) a LEFT JOIN streets s ON a.layer = 'streets' AND s.id = a.feature_id
+                LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
+                WHERE coalesce(a.region_code, '') LIKE :scope || '%' GROUP BY 1""",
+}
+_ESCALATIONS = {
+    "subdistrict": "left(region_code, 9)",
+    "community": "left(region_code, 12)",
+    "owner": "holder_key",
+}
+
+
+def _extras(session: Session, level: str, scope: str, since: datetime, until: datetime) -> dict[str, dict]:
+    sizes = {r["key"]: dict(r) for r in session.execute(text(_SIZE[level]), {"scope": scope}).mappings()}
+    esc = dict(session.execute(text(f"""
+        SELECT {_ESCALATIONS[level]}, count(*) FROM escalations
+        WHERE exposed_at >= :since AND exposed_at < :until AND coalesce(region_code, '') LIKE :scope || '%'
+        GROUP BY 1"""), {"since": since, "until": until, "scope": scope}).all())
+    for key, n in esc.items():
+        if key in sizes:
+            sizes[key]["escalations"] = n
+    return sizes
+
+
+def _rows(session: Session, level: str, scope: str, since: datetime, until: datetime) -> dict[str, dict]:
+    extras = _extras(session, level, scope, since, until)
+    rows = {}
+    quiet = {"dispatched": 0, "due": 0, "closed": 0, "closed_on_time": 0, "reworked": 0, "overdue": 0,
+             "closure_rate": None, "on_time_rate": None, "rework_rate": None, "overdue_rate": None}
+    found = indicators(session, level=level, scope=scope or None, since=since, until=until)
+    seen = {r["key"] for r in found}
+    # Places and owners with nothing dispatched in the period are listed too (below the sample, not ranked).
+    found += [{"key": k, "name": x.get("name"), **quiet} for k, x in extras.items() if k not in seen and x.get("name")]
+    for r in found:
+        x = extras.get(r["key"], {})
+        km = float(x.get("street_km") or 0)
+        rows[r["key"]] = {**r, "street_km": round(km, 2), "points": int(x.get("points") or 0),
+                          "escalations": int(x.get("escalations") or 0),
+                          "per_street_km": round(r["dispatched"] / km, 2) if km else None,
+                          "per_point": round(r["dispatched"] / int(x["points"]), 2) if x.get("points") else None}
+    return rows
+
+
+def ranking(session: Session, *, level: str = "subdistrict", period: str | None = None, scope: str | None = None,
+            sort: str = "on_time_rate", min_sample: int = DEFAULT_MIN_SAMPLE, board: int = 3) -> dict[str, Any]:
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
+    if sort not in METRICS:
+        raise InvalidInput(f"sort must be one of {', '.join(METRICS)}", field="sort")
+    today = session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date")).scalar_one()
+    start, end, period = period_bounds(period, today)
+    prev_start, prev_end = _previous(start, end, period)
+    scope = scope or ""
+    now_rows = _rows(session, level, scope, start, end)
+    before = _rows(session, level, scope, prev_start, prev_end)
+    higher_better = METRICS[sort]
+
+    def order(r: dict) -> tuple:
+        v = r[sort]
+        return (v is None, -(v or 0) if higher_better else (v or 0), r["key"])
+
+    def ranked(rows: dict[str, dict]) -> list[dict]:
+        return sorted((r for r in rows.values() if r["due"] >= min_sample), key=order)
+
+    prev_rank = {r["key"]: i for i, r in enumerate(ranked(before), start=1)}
+    out = []
+    ranked_now = ranked(now_rows)
+    rank_of = {r["key"]: i for i, r in enumerate(ranked_now, start=1)}
+    n = len(ranked_now)
+    for r in sorted(now_rows.values(), key=lambda r: (r["key"] not in rank_of, rank_of.get(r["key"], 0), r["key"])):
+        p = before.get(r["key"])
+        rank = rank_of.get(r["key"])
+        row = {**r, "rank": rank, "ranked": rank is not None,
+               "board": ("red" if rank and rank <= min(board, n // 2) else
+                         "black" if rank and rank > n - min(board, n // 2) else None),
+               "previous": ({k: p[k] for k in ("dispatched", "on_time_rate", "closure_rate", "rework_rate",
+                                               "overdue_rate", "per_street_km", "per_point", "escalations")}
+                            if p else None),
+               "previous_rank": prev_rank.get(r["key"])}
+        row["change"] = (round(r[sort] - p[sort], 4) if p and r[sort] is not None and p[sort] is not None
+                         else None)
+        row["rank_change"] = (prev_rank[r["key"]] - rank if rank and r["key"] in prev_rank else None)
+        out.append(row)
+    return {"level": level, "period": period, "since": start, "until": end, "previous_since": prev_start,
+            "previous_until": prev_end, "sort": sort, "higher_is_better": higher_better, "min_sample": min_sample,
+            "rows": out}

@@ -1,0 +1,99 @@
+"""Vector tiles of every layer and of problems. Problems are clustered below CLUSTER_BELOW_ZOOM (one point per
+square of the tile with its counts), so no tile ships every report of a busy city; up to z12 the clusters of an
+unfiltered view come from pre-binned counts (layers/ledger/bins.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput, NotFound
+from gis.mvt import MAX_ZOOM, clustered_points_tile, clusters_tile, features_tile, valid_tile
+from layers.ledger import bins
+from layers.ledger.filters import ProblemFilter, flag_params, open_sql, overdue_sql
+from layers.spatial.catalog import LAYERS
+from layers.spatial.features import scope_clause
+
+CLUSTER_BELOW_ZOOM = 17
+MAX_FEATURES = 20_000  # per tile and layer
+
+# Attributes each layer's tiles carry (small: the popup asks the API for the rest).
+FIELDS: dict[str, dict[str, str]] = {
+    "regions": {"id": "Number", "code": "String", "name": "String", "level": "String"},
+    "grid_cells": {"id": "Number", "code": "String", "region_code": "String"},
+    "streets": {"id": "Number", "code": "String", "name": "String", "road_class": "String",
+                "region_code": "String"},
+    "assessment_points": {"id": "Number", "code": "String", "name": "String", "point_type": "String",
+                          "region_code": "String"},
+    # Below CLUSTER_BELOW_ZOOM one point per cluster (count, open, overdue); above it one per problem (id, …).
+    "problems": {"id": "Number", "category_code": "String", "status": "String", "count": "Number",
+                 "open": "Number", "overdue": "Number"},
+}
+TILE_LAYERS = tuple(FIELDS)
+# Below these zooms a layer's tiles are empty: a city's 50,000 street segments are not a z8 picture.
+MIN_ZOOM = {"regions": 0, "grid_cells": 12, "streets": 11, "assessment_points": 10, "problems": 0}
+
+
+def _check_layer(layer: str) -> None:
+    if layer not in FIELDS:
+        raise NotFound(f"no tile layer {layer!r}; layers are {', '.join(TILE_LAYERS)}", field="layer")
+
+
+def _check(layer: str, z: int, x: int, y: int) -> None:
+    _check_layer(layer)
+    if not valid_tile(z, x, y):
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^z)", field="z")
+
+
+def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | None = None,
+         filters: ProblemFilter | None = None) -> bytes:
+    _check(layer, z, x, y)
+    if z < MIN_ZOOM[layer]:
+        return b""
+    params: dict[str, Any] = {"z": z, "x": x, "y": y, "cap": MAX_FEATURES, "scope": scope}
+    if layer == "problems":
+        filters = filters or ProblemFilter(scope=scope)
+        where, extra = filters.sql(session, alias="t")
+        params.update(extra)
+        params.update(flag_params(session))
+        flags = f"{open_sql('t')} AS open, {overdue_sql('t')} AS overdue"
+        pre = bins.tile_sql(session, z, filters) if z < CLUSTER_BELOW_ZOOM else None
+        if pre is not None:
+            sql = clusters_tile("problems", pre[0], "count, open, overdue")
+            params.update(pre[1])
+        elif z < CLUSTER_BELOW_ZOOM:
+            sql = clustered_points_tile(
+                "problems", "problems", flags,
+                "count(*) FILTER (WHERE open) AS open, count(*) FILTER (WHERE overdue) AS overdue", where)
+        else:
+            sql = f"SELECT t.*, {flags} FROM problems t"
+            sql = features_tile("problems", f"({sql})", "t.id, t.category_code, t.status, t.open::int AS open, "
+                                "t.overdue::int AS overdue, 1 AS count", where, points=True)
+    else:
+        spec = LAYERS[layer]
+        cols = ", ".join(f"t.{c}" for c in FIELDS[layer])
+        sql = features_tile(layer, spec.table, cols, scope_clause(spec, scope), points=spec.family == "point")
+    return session.execute(text(sql), params).scalar() or b""
+
+
+def tilejson(session: Session, layer: str, base_url: str, query: str = "") -> dict[str, Any]:
+    _check_layer(layer)
+    box = session.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
+                               "(SELECT ST_Extent(geom) AS e FROM regions WHERE level = 'district') q")).one()
+    bounds = [round(v, 6) for v in box] if box[0] is not None else [-180, -85.05, 180, 85.05]
+    title = "问题" if layer == "problems" else LAYERS[layer].title
+    return {
+        "tilejson": "3.0.0",
+        "name": layer,
+        "description": title,
+        "scheme": "xyz",
+        "tiles": [f"{base_url}tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt{('?' + query) if query else ''}"],
+        "minzoom": MIN_ZOOM[layer],
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6), 13],
+        "vector_layers": [{"id": layer, "description": title, "fields": FIELDS[layer]}],
+    }

@@ -1,0 +1,134 @@
+"""Reading the pre-binned report counts (migration 0008, kept current by triggers on every write).
+
+Answered from bins, when the filters are ones the bins keep (a region scope, and for the heatmap whole months of
+Beijing time):
+- the heatmap at its default, 250 m hexagons: all time, or any run of whole months;
+- clustered problem tiles from z0 to z12 with no period: z11–z12 from 1/64-of-a-z12-tile squares, z0–z10 from
+  1/64-of-a-z10-tile squares, grouped 2^k to one per 1/64 of the asked tile.
+Anything else (category, source, status, a period of days) reads the reports themselves.
+
+Overdue is not binned (it changes with the clock, not with a write): it is counted from the few reports past their
+deadline through the status/deadline index and joined in. Like every query that says what is open or overdue, the
+SQL here takes its status lists from the caller's `problem_filters.flag_params`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.aggregate import bin_columns
+from layers.ledger.calendar import TZ
+from layers.ledger.filters import ProblemFilter, overdue_sql
+
+HEX_SIZE_M = 250.0
+HEX_GRID = 1
+MERC_HALF = 20037508.342789244
+MERC_GRIDS = {12: 2, 10: 3}  # zoom whose tiles' 1/64 squares a grid holds → grid number
+ALL_TIME = date(1900, 1, 1)
+
+
+def _month_start(at: datetime | None) -> date | None | bool:
+    """The Beijing date of a month's first midnight, None for no bound, False if `at` is anything else."""
+    if at is None:
+        return None
+    local = at.astimezone(TZ) if at.tzinfo else at
+    if local.day != 1 or local.time() != time(0):
+        return False
+    return local.date()
+
+
+def _binnable(filters: ProblemFilter) -> bool:
+    return not (filters.category or filters.source or filters.status or filters.with_duplicates)
+
+
+def months(filters: ProblemFilter) -> tuple[str, dict[str, Any]] | None:
+    """(condition on problem_bins `b`, parameters) selecting the filters' period, or None if bins cannot say."""
+    if not _binnable(filters):
+        return None
+    since, until = _month_start(filters.since), _month_start(filters.until)
+    if since is False or until is False:
+        return None
+    if since is None and until is None:
+        return "b.span = 'a'", {}
+    return ("b.span = 'm' AND b.day >= :b_since AND b.day < :b_until",
+            {"b_since": since or ALL_TIME, "b_until": until or date(9999, 1, 1)})
+
+
+def _scope(filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
+    if filters.scope:
+        return "b.region_code LIKE :f_scope || '%'", {"f_scope": filters.scope}
+    return "true", {}
+
+
+def _overdue_where(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
+    """Overdue first reports under the filters' scope and period, by the (status, due_at) index."""
+    where, params = ProblemFilter(scope=filters.scope, since=filters.since, until=filters.until).sql(session)
+    return f"{where} AND {overdue_sql('p')}", params
+
+
+def heatmap_sql(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]] | None:
+    """The CTE body `b` (i, j, n, open, overdue) of 250 m hexagons from bins, or None."""
+    period = months(filters)
+    if period is None:
+        return None
+    cond, params = period
+    scope, extra = _scope(filters)
+    od_where, od_params = _overdue_where(session, filters)
+    i, j = bin_columns("hex", "p.x_m", "p.y_m", str(HEX_SIZE_M))
+    sql = f"""
+        SELECT s.i, s.j, s.n, s.open, coalesce(o.overdue, 0) AS overdue
+        FROM (SELECT b.i, b.j, sum(b.n) AS n, sum(b.n_open) AS open FROM problem_bins b
+              WHERE b.grid = {HEX_GRID} AND {cond} AND {scope} GROUP BY b.i, b.j HAVING sum(b.n) > 0) s
+        LEFT JOIN (SELECT {i} AS i, {j} AS j, count(*) AS overdue FROM problems p WHERE {od_where}
+                   GROUP BY 1, 2) o ON o.i = s.i AND o.j = s.j"""
+    return sql, {**params, **extra, **od_params}
+
+
+def tile_sql(session: Session, z: int, filters: ProblemFilter, cells: int = 64) -> tuple[str, dict[str, Any]] | None:
+    """Rows (x, y, count, open, overdue) of the clustered problem tile z/:x/:y from bins, or None.
+
+    x, y are the cluster's mean web-mercator position, as if averaged over its reports."""
+    if z > max(MERC_GRIDS) or not _binnable(filters) or filters.since or filters.until or filters.bbox:
+        return None
+    zoom = min(zz for zz in MERC_GRIDS if zz >= z)
+    grid = MERC_GRIDS[zoom]
+    group = 2 ** (zoom - z)  # grid squares per cluster square, each way
+    side = 2 * MERC_HALF / 2 ** zoom / cells  # metres
+    scope, params = _scope(filters)
+    od_where, od_params = _overdue_where(session, filters)
+    # The tile's first grid square (from the west, and from the south: XYZ counts rows from the north).
+    i0 = f"(CAST(:x AS bigint) * {cells * group})"
+    j0 = f"((CAST(2 ^ :z AS bigint) - 1 - :y) * {cells * group})"
+    sql = f"""
+        WITH s AS (
+            SELECT (b.i - {i0}) / {group} AS ci, (b.j - {j0}) / {group} AS cj, sum(b.n) AS n,
+                   sum(b.n_open) AS open, sum(b.sx) AS sx, sum(b.sy) AS sy
+            FROM problem_bins b
+            WHERE b.grid = {grid} AND b.span = 'a' AND {scope}
+              AND b.i >= {i0} AND b.i < {i0} + {cells * group} AND b.j >= {j0} AND b.j < {j0} + {cells * group}
+            GROUP BY 1, 2 HAVING sum(b.n) > 0),
+        o AS (
+            SELECT (f.i - {i0}) / {group} AS ci, (f.j - {j0}) / {group} AS cj, count(*) AS overdue
+            FROM (SELECT floor((p.merc_x + {MERC_HALF}::float8) / {side}::float8)::bigint AS i,
+                         floor((p.merc_y + {MERC_HALF}::float8) / {side}::float8)::bigint AS j
+                  FROM problems p WHERE {od_where}) f
+            WHERE f.i >= {i0} AND f.i < {i0} + {cells * group} AND f.j >= {j0} AND f.j < {j0} + {cells * group}
+            GROUP BY 1, 2)
+        SELECT s.sx / s.n AS x, s.sy / s.n AS y, s.n AS count, s.open, coalesce(o.overdue, 0) AS overdue
+        FROM s LEFT JOIN o ON o.ci = s.ci AND o.cj = s.cj"""
+    return sql, {**params, **od_params}
+
+
+def count(session: Session, tables: list[str], sign: int = 1) -> None:
+    """Add (sign 1) or take out (sign -1) the reports of these tables — the reports table, some of its months, or
+    a subquery with an alias and the reports' columns x_m, y_m, merc_x, merc_y, region_code, reported_at, status,
+    duplicate_of — to or from the bins, in one upsert: for writes the reports' statement triggers do not see (a
+    month attached or detached, rows written straight into their months)."""
+    rows = " UNION ALL ".join(f"SELECT {sign} AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
+                              f"duplicate_of FROM {table}" for table in tables)
+    quoted = rows.replace("'", "''")
+    session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{quoted}'); END $$"))

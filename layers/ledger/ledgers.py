@@ -1,0 +1,275 @@
+"""The 三本账 (point, problem and rectification ledgers), the indicators, and the weekly 督导单 per owner.
+
+Indicators over problems dispatched in the period whose deadline has passed or that are closed ("due to close"):
+结案率 = closed / due, 按期结案率 = closed and fixed (整改完成) by the deadline / due, 返工率 = reworked / due,
+超期率 = overdue / due, where overdue means not fixed by the deadline (still open past it, or fixed after it).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import InvalidInput, NotFound
+from gis.limits import export_slot
+from gis.settings import get_settings
+from layers.access.caller import Caller
+from layers.common.excel import write_workbook
+
+LEDGERS = ("points", "problems", "rectification")
+TITLES = {"points": "点位台账", "problems": "问题台账", "rectification": "整改台账"}
+FETCH_ROWS = 2_000  # rows per round trip from the server-side cursor
+LEVELS = ("subdistrict", "community", "owner")
+
+_OWNERS_OF_POINT = """
+    (SELECT string_agg(r.name || '：' || coalesce(pp.name, u.name), '；' ORDER BY r.sort)
+     FROM assignments_on(current_date) a JOIN owner_roles r ON r.code = a.role
+     LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
+     WHERE a.layer = 'assessment_points' AND a.feature_id = ap.id)"""
+_OWNERS_OF_PROBLEM = """
+    (SELECT string_agg(DISTINCT r.name || '：' || coalesce(pp.name, u.name), '；')
+     FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id JOIN owner_roles r ON r.code = a.role
+     LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
+     WHERE po.problem_id = p.id AND r.is_primary)"""
+
+# When a problem was fixed (整改完成, the last one after any rework): the deadline is for the fix, not for the
+# paperwork after it.
+_FIXED = """LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
+                           WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true"""
+
+_LEDGER_SQL = {
+    "points": f"""
+        SELECT ap.code AS "编码", ap.name AS "名称", ap.point_type AS "类型", g.name AS "所属社区",
+               {_OWNERS_OF_POINT} AS "责任人",
+               (SELECT max(v.visited_at) FROM inspection_visits v WHERE v.point_id = ap.id) AS "最近检查",
+               (SELECT v.score FROM inspection_visits v WHERE v.point_id = ap.id
+                ORDER BY v.visited_at DESC LIMIT 1) AS "最近得分",
+               (SELECT count(*) FROM problems p WHERE p.point_id = ap.id AND p.duplicate_of IS NULL
+                  AND p.reported_at >= :since AND p.reported_at < :until) AS "期内问题数"
+        FROM assessment_points ap LEFT JOIN regions g ON g.code = ap.region_code
+        WHERE coalesce(ap.region_code, '') LIKE :scope || '%'
+        ORDER BY ap.point_type, ap.code LIMIT :limit""",
+    "problems": f"""
+        SELECT p.id AS "编号", pc.name || '/' || c.name AS "类别", src.name AS "来源", g.name AS "所属社区",
+               s.name AS "路段", ap.name AS "点位", p.description AS "描述", {_OWNERS_OF_PROBLEM} AS "责任人",
+               st.name AS "状态", p.reported_at AS "上报时间", p.dispatched_at AS "派遣时间", p.due_at AS "整改时限",
+               p.closed_at AS "销号时间"
+        FROM problems p JOIN problem_categories c ON c.code = p.category_code
+        JOIN problem_categories pc ON pc.code = c.parent_code JOIN problem_sources src ON src.code = p.source
+        JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
+        LEFT JOIN streets s ON s.id = p.street_id LEFT JOIN assessment_points ap ON ap.id = p.point_id
+        WHERE p.duplicate_of IS NULL AND coalesce(p.region_code, '') LIKE :scope || '%'
+          AND p.reported_at >= :since AND p.reported_at < :until
+        ORDER BY p.id LIMIT :limit""",
+    "rectification": f"""
+        SELECT p.id AS "编号", c.name AS "类别", g.name AS "所属社区", {_OWNERS_OF_PROBLEM} AS "责任人",
+               p.dispatched_at AS "派遣时间", p.due_at AS "整改时限",
+               fixed.at AS "整改完成",
+               p.closed_at AS "销号时间",
+               CASE WHEN fixed.at <= p.due_at THEN '按期'
+                    WHEN fixed.at IS NOT NULL THEN '超期完成'
+                    WHEN p.due_at < now() THEN '超期未完成' ELSE '整改中' END AS "是否按期",
+               p.rework_count AS "返工次数", p.extension_count AS "延期次数", st.name AS "状态"
+        FROM problems p JOIN problem_categories c ON c.code = p.category_code
+        JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
+        {_FIXED}
+        WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL
+          AND coalesce(p.region_code, '') LIKE :scope || '%'
+          AND p.dispatched_at >= :since AND p.dispatched_at < :until
+        ORDER BY p.due_at, p.id LIMIT :limit""",
+}
+
+
+
+def _period(session: Session, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
+    until = until or session.execute(text("SELECT now()")).scalar_one()
+    since = since or session.execute(text("SELECT CAST(:u AS timestamptz) - interval '1 year'"), {"u": until}).scalar()
+    if since >= until:
+        raise InvalidInput("since must be before until", field="since")
+    return since, until
+
+
+def ledger(session: Session, kind: str, *, scope: str | None = None, since: datetime | None = None,
+           until: datetime | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+    header, rows = _ledger_rows(session, kind, scope, since, until, _limit(limit))
+    return [dict(zip(header, r, strict=True)) for r in rows]
+
+
+@dataclass
+class Export:
+    rows: int = 0
+    truncated: bool = False  # more rows matched than the limit; the file says so in its last row
+
+
+def _limit(limit: int | None) -> int:
+    cap = get_settings().export_max_rows
+    if limit is None:
+        return cap
+    if limit > cap:
+        raise InvalidInput(f"at most {cap:,} rows per export (CCGRID_EXPORT_MAX_ROWS); narrow the period "
+                           "(since, until) or the region and export in parts", field="limit")
+    return limit
+
+
+def _within(caller: Caller, region: str | None) -> str | None:
+    """The region to export: the one asked for, which must lie inside the caller's own."""
+    if not region:
+        return caller.scope
+    caller.require_covers(region, what=f"region {region}", field="region")
+    return region
+
+
+def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime | None, until: datetime | None,
+                 limit: int) -> tuple[list[str], Iterator[Any]]:
+    """The ledger's columns and its rows, fetched from a server-side cursor a batch at a time."""
+    if kind not in LEDGERS:
+        raise InvalidInput(f"ledger must be one of {', '.join(LEDGERS)}", field="kind")
+    since, until = _period(session, since, until)
+    result = session.execute(text(_LEDGER_SQL[kind]).execution_options(yield_per=FETCH_ROWS),
+                             {"scope": scope or "", "since": since, "until": until, "limit": limit})
+    return list(result.keys()), (row for part in result.partitions() for row in part)
+
+
+def export(session: Session, kind: str, out: IO[bytes], *, caller: Caller, region: str | None = None,
+           fmt: str = "xlsx", since: datetime | None = None, until: datetime | None = None,
+           limit: int | None = None) -> Export:
+    """One of the 三本账 written to `out` as it is read (a write-only workbook or a JSON array), at most `limit`
+    rows (CCGRID_EXPORT_MAX_ROWS at most), while holding one of the process's export slots."""
+    if fmt not in ("xlsx", "json"):
+        raise InvalidInput("format is xlsx or json", field="format")
+    limit = _limit(limit)
+    scope = _within(caller, region)
+    done = Export()
+    with export_slot():
+        header, rows = _ledger_rows(session, kind, scope, since, until, limit + 1)
+
+        def capped() -> Iterator[Any]:
+            for n, row in enumerate(rows):
+                if n == limit:
+                    done.truncated = True
+                    return
+                done.rows += 1
+                yield row
+
+        if fmt == "json":
+            write_json_array(out, header, capped())
+        else:
+            note = f"（仅含前 {limit:,} 行，另有更多行未导出：请缩小时间段或区域，分次导出）"
+            tail = (row for row in [[note]] if done.truncated)  # evaluated after the last row
+            write_workbook(out, TITLES[kind], header, itertools.chain(capped(), tail))
+    return done
+
+
+def write_json_array(out: IO[bytes], header: list[str], rows: Iterable[Any]) -> None:
+    """A JSON array of objects, one row at a time (times in ISO 8601, as the API writes them)."""
+    out.write(b"[")
+    for n, row in enumerate(rows):
+        item = json.dumps(dict(zip(header, row, strict=True)), ensure_ascii=False, default=_json_value)
+        out.write((b",\n" if n else b"\n") + item.encode())
+    out.write(b"\n]")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value.as_tuple().exponent >= 0 else float(value)  # as FastAPI encodes it
+    return str(value)
+
+
+# Per problem: whether it is due, closed, on time, reworked, overdue — then grouped by the chosen level.
+_FACTS = f"""
+    SELECT p.id, p.region_code,
+           (p.status = 'closed' OR p.due_at <= now()) AS due,
+           p.status = 'closed' AS closed,
+           p.status = 'closed' AND fixed.at <= p.due_at AS on_time,
+           p.rework_count > 0 AS reworked,
+           (p.status <> 'closed' AND p.due_at < now() AND (fixed.at IS NULL OR fixed.at > p.due_at))
+               OR (p.status = 'closed' AND fixed.at > p.due_at) AS overdue
+    FROM problems p
+    {_FIXED}
+    WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL AND p.status <> 'rejected'
+      AND p.dispatched_at >= :since AND p.dispatched_at < :until
+      AND coalesce(p.region_code, '') LIKE :scope || '%'
+"""
+_GROUPS = {
+    "subdistrict": ("SELECT r.code AS key, r.name AS name, f.* FROM facts f "
+                    "JOIN regions r ON r.code = left(f.region_code, 9)"),
+    "community": ("SELECT r.code AS key, r.name AS name, f.* FROM facts f "
+                  "JOIN regions r ON r.code = left(f.region_code, 12)"),
+    # Each primary owner the problem was routed to answers for it.
+    "owner": ("SELECT coalesce('person:' || a.person_id, 'unit:' || a.unit_id) AS key, "
+              "coalesce(pp.name, u.name) AS name, f.* FROM facts f "
+              "JOIN (SELECT DISTINCT po.problem_id, a2.person_id, a2.unit_id FROM problem_owners po "
+              "      JOIN assignments a2 ON a2.id = po.assignment_id "
+              "      JOIN owner_roles r ON r.code = a2.role AND r.is_primary) a ON a.problem_id = f.id "
+              "LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id"),
+}
+
+
+def indicators(session: Session, *, level: str = "subdistrict", scope: str | None = None,
+               since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
+    if level not in LEVELS:
+        raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
+    since, until = _period(session, since, until)
+    rows = session.execute(text(f"""
+        WITH facts AS ({_FACTS}), grouped AS ({_GROUPS[level]})
+        SELECT key, name, count(*) AS dispatched, count(*) FILTER (WHERE due) AS due,
+               count(*) FILTER (WHERE due AND closed) AS closed,
+               count(*) FILTER (WHERE due AND on_time) AS closed_on_time,
+               count(*) FILTER (WHERE due AND reworked) AS reworked,
+               count(*) FILTER (WHERE due AND overdue) AS overdue
+        FROM grouped GROUP BY key, name ORDER BY key"""),
+        {"scope": scope or "", "since": since, "until": until}).mappings()
+    out = []
+    for r in rows:
+        due = r["due"]
+
+        def rate(n: int, due: int = due) -> float | None:
+            return round(n / due, 4) if due else None
+
+        out.append({**dict(r), "closure_rate": rate(r["closed"]), "on_time_rate": rate(r["closed_on_time"]),
+                    "rework_rate": rate(r["reworked"]), "overdue_rate": rate(r["overdue"])})
+    return out
+
+
+def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None = None,
+                      unit_id: int | None = None) -> dict[str, Any]:
+    """The 督导单 of one owner: their open problems (overdue first), with room for their reply. Only problems in
+    the caller's region: an owner may also hold places elsewhere, whose reports the caller may not read."""
+    if (person_id is None) == (unit_id is None):
+        raise InvalidInput("give person_id or unit_id", field="person_id")
+    holder = session.execute(
+        text("SELECT name, region_code FROM people WHERE id = :i") if person_id is not None
+        else text("SELECT name, region_code FROM units WHERE id = :i"),
+        {"i": person_id if person_id is not None else unit_id},
+    ).one_or_none()
+    if holder is None or not caller.covers(holder.region_code):
+        field = "person_id" if person_id is not None else "unit_id"
+        raise NotFound(f"no such {field.removesuffix('_id')}", field=field)
+    rows = session.execute(text("""
+        SELECT DISTINCT ON (p.id) p.id, c.name AS category, coalesce(s.name, ap.name, g.name) AS place,
+               p.address, p.description, p.reported_at, p.due_at, st.name AS status,
+               (p.due_at < now()) AS overdue, r.name AS role_name
+        FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
+        JOIN owner_roles r ON r.code = a.role
+        JOIN problems p ON p.id = po.problem_id JOIN problem_statuses st ON st.code = p.status AND NOT st.final
+        JOIN problem_categories c ON c.code = p.category_code
+        LEFT JOIN streets s ON s.id = p.street_id LEFT JOIN assessment_points ap ON ap.id = p.point_id
+        LEFT JOIN regions g ON g.code = p.region_code
+        WHERE p.duplicate_of IS NULL AND a.person_id IS NOT DISTINCT FROM :pid AND a.unit_id IS NOT DISTINCT FROM :uid
+          AND (CAST(:pid AS int) IS NOT NULL OR CAST(:uid AS int) IS NOT NULL)
+          AND (CAST(:scope AS text) IS NULL OR p.region_code LIKE :scope || '%')
+        ORDER BY p.id"""), {"pid": person_id, "uid": unit_id, "scope": caller.scope}).mappings()
+    items = sorted((dict(r) for r in rows), key=lambda r: (not r["overdue"], r["due_at"] or r["reported_at"]))
+    return {"holder": holder.name, "person_id": person_id, "unit_id": unit_id,
+            "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": items,
+            "open": len(items), "overdue": sum(1 for r in items if r["overdue"])}

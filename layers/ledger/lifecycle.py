@@ -1,0 +1,136 @@
+"""The rectification lifecycle: 上报 → 立案 → 派遣 → 整改中 → 已整改 → 核查通过 → 销号, with 退回, 延期 and 不予立案.
+
+Which action is allowed from which state, and for which access role, is data (`problem_transitions`). Every
+transition appends one `problem_events` row. The deadline clock starts at 派遣 and counts working time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.access.caller import Caller
+from layers.ledger import photos
+from layers.ledger.calendar import WorkCalendar
+
+# Steps that certify the rectification: their photo must be a new one (layers/ledger/photos.py).
+REINSPECTION_STATUSES = ("verified", "closed")
+
+
+def _problem(session: Session, pid: int, scope: str | None) -> dict[str, Any]:
+    row = session.execute(
+        text("SELECT p.*, c.deadline_amount, c.deadline_unit, c.max_extension_days FROM problems p "
+             "JOIN problem_categories c ON c.code = p.category_code WHERE p.id = :i FOR UPDATE OF p"),
+        {"i": pid},
+    ).mappings().one_or_none()
+    if row is None or (scope and not (row["region_code"] or "").startswith(scope)):
+        raise NotFound(f"problem {pid} not found", field="id")
+    return dict(row)
+
+
+def _check_extension(session: Session, p: dict[str, Any], due_at: datetime | None, now: datetime) -> None:
+    """A 延期 moves the deadline later, by at most the category's `max_extension_days` working days (counted from
+    the current deadline, or from now when there is none): a far date would take the problem out of every 超期
+    count."""
+    if due_at is None:
+        raise InvalidInput("延期 needs the new due date", field="due_at")
+    if p["due_at"] is not None and due_at <= p["due_at"]:
+        raise InvalidInput(f"the new due date must be after {p['due_at']}", field="due_at")
+    base = max(p["due_at"], now) if p["due_at"] is not None else now
+    latest = WorkCalendar.load(session).add(base, p["max_extension_days"], "days")
+    if due_at > latest:
+        raise InvalidInput(f"an extension may add at most {p['max_extension_days']} working days: "
+                           f"the new due date must be on or before {latest:%Y-%m-%d %H:%M}", field="due_at")
+
+
+def allowed_actions(session: Session, status: str, role: str | None = None) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text("SELECT action, to_status, needs_photo, needs_note, allowed_roles FROM problem_transitions "
+             "WHERE from_status = :s AND (CAST(:r AS text) IS NULL OR :r = ANY(allowed_roles)) ORDER BY action"),
+        {"s": status, "r": role},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def transition(
+    session: Session,
+    pid: int,
+    action: str,
+    *,
+    caller: Caller,
+    note: str | None = None,
+    photo_id: int | None = None,
+    due_at: datetime | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Apply one action (立案, 派遣, 整改完成, 核查通过, 销号, 退回, 延期, 不予立案 …) to a problem."""
+    role, actor = caller.role, caller.actor
+    p = _problem(session, pid, caller.scope)
+    if p["duplicate_of"] is not None:
+        raise Conflict(f"problem {pid} is a duplicate of {p['duplicate_of']}; act on that one", field="id")
+    t = session.execute(
+        text("SELECT * FROM problem_transitions WHERE from_status = :s AND action = :a"),
+        {"s": p["status"], "a": action},
+    ).mappings().one_or_none()
+    status_name = session.execute(text("SELECT name FROM problem_statuses WHERE code = :s"), {"s": p["status"]})
+    if t is None:
+        options = "、".join(a["action"] for a in allowed_actions(session, p["status"])) or "none (final)"
+        raise Conflict(f"cannot {action} a problem in state {status_name.scalar()}; allowed: {options}",
+                       field="action")
+    if role not in t["allowed_roles"]:
+        raise Forbidden(f"role {role} may not {action}", field="action")
+    if t["needs_note"] and not (note or "").strip():
+        raise InvalidInput(f"{action} needs a reason", field="note")
+    if t["needs_photo"] and photo_id is None:
+        raise InvalidInput(f"{action} needs a photo (upload it first)", field="photo_id")
+    if photo_id is not None and t["to_status"] in REINSPECTION_STATUSES:
+        photos.require_new(session, pid, photo_id, caller=caller, action=action)
+    elif photo_id is not None and not session.execute(
+        text("SELECT 1 FROM problem_photos WHERE id = :f AND problem_id = :p"), {"f": photo_id, "p": pid}
+    ).scalar():
+        raise InvalidInput(f"photo {photo_id} does not belong to problem {pid}", field="photo_id")
+
+    now = now or session.execute(text("SELECT now()")).scalar_one()
+    changes: dict[str, Any] = {"status": t["to_status"]}
+    if t["to_status"] == "dispatched":
+        changes["dispatched_at"] = now
+        changes["due_at"] = WorkCalendar.load(session).add(now, p["deadline_amount"] or 5, p["deadline_unit"] or "days")
+    if action == "延期":
+        _check_extension(session, p, due_at, now)
+        changes["due_at"] = due_at
+        changes["extension_count"] = p["extension_count"] + 1
+    if action == "退回":
+        changes["rework_count"] = p["rework_count"] + 1
+    if t["to_status"] == "closed":
+        _require_reinspection_photo(session, pid, action)
+    if t["to_status"] in ("closed", "rejected"):
+        changes["closed_at"] = now
+    sets = ", ".join(f"{k} = :{k}" for k in changes)
+    session.execute(text(f"UPDATE problems SET {sets}, updated_at = now() WHERE id = :id"), {**changes, "id": pid})
+    if t["to_status"] in ("closed", "rejected"):
+        # Linked duplicates are settled with their master.
+        session.execute(text("UPDATE problems SET status = :s, closed_at = :n WHERE duplicate_of = :p"),
+                        {"s": t["to_status"], "n": now, "p": pid})
+    session.execute(
+        text("INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note, photo_id, "
+             "due_at) VALUES (:p, :at, :actor, :action, :f, :t, :note, :photo, :due)"),
+        {"p": pid, "at": now, "actor": actor, "action": action, "f": p["status"], "t": t["to_status"],
+         "note": note, "photo": photo_id, "due": changes.get("due_at")},
+    )
+    return {"id": pid, "from": p["status"], "to": t["to_status"], **{k: v for k, v in changes.items()
+                                                                      if k != "status"}}
+
+
+def _require_reinspection_photo(session: Session, pid: int, action: str) -> None:
+    """销号 stands on the re-inspection that led to it: its photo must exist and be like no earlier photo (events
+    written by other paths than transition() are checked too)."""
+    verified_photo = session.execute(
+        text("SELECT photo_id FROM problem_events WHERE problem_id = :p AND to_status = 'verified' "
+             "ORDER BY id DESC LIMIT 1"), {"p": pid}).scalar()
+    if verified_photo is None:
+        raise InvalidInput("销号 needs a re-inspection (核查通过) with a photo", field="action")
+    photos.require_unlike_earlier(session, pid, verified_photo, action=action)

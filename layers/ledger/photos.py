@@ -1,0 +1,281 @@
+"""Problem photos: who may attach what, how fast, and what is kept; and the rule for re-inspection photos.
+
+Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit read from the header before any pixel is
+unpacked) and stored re-encoded as a JPEG: whatever rode along in the file (an HTML or PHP payload behind the image
+data, metadata with the phone's position) is gone, and what is served back is an image we wrote. The EXIF capture
+time is kept in a column. Each photo records its uploader's token and the lifecycle step it was taken in.
+
+A re-inspection photo (核查通过, 销号) must be new: uploaded by the verifying user during that step, and neither the
+same file (sha256) nor a near-duplicate (perceptual hash within `photo_duplicate_distance` bits) of any earlier
+photo of the problem — re-sending the rectification photo is the 虚假整改 the campaign punishes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import warnings
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
+from gis.settings import get_settings
+from gis.times import CITY_TZ, EARLIEST_YEAR, LATEST_YEAR
+from layers.access.caller import Caller
+from layers.common.audit import record
+
+FORMATS = ("JPEG", "PNG")
+JPEG_QUALITY = 85
+THUMB_PX = 320
+# EXIF tags: DateTimeOriginal, DateTimeDigitized (in the Exif IFD), DateTime (IFD0), OffsetTimeOriginal.
+EXIF_TAKEN = (36867, 36868)
+EXIF_DATETIME = 306
+EXIF_OFFSET = 36881
+
+
+@dataclass(frozen=True)
+class Decoded:
+    jpeg: bytes
+    width: int
+    height: int
+    phash: int  # signed 64-bit, as PostgreSQL's bigint holds it
+    taken_at: datetime | None
+
+
+# --- decoding -------------------------------------------------------------------------------------------------
+
+def decode(data: bytes) -> Decoded:
+    """The upload as a checked image, re-encoded to JPEG; anything else is a 422 naming the file."""
+    settings = get_settings()
+    if len(data) > settings.max_photo_bytes:
+        raise InvalidInput(f"photo is {len(data)} bytes; at most {settings.max_photo_bytes}", field="file")
+    try:
+        with warnings.catch_warnings():
+            # Pillow's own bomb guard warns first and raises only at twice its limit; ours is stricter anyway.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=FORMATS) as img:
+                _check_pixels(img.size, settings.max_photo_pixels)
+                img.load()  # a truncated or corrupt file fails here, not later
+                taken_at = _taken_at(img)
+                upright = ImageOps.exif_transpose(img)
+                rgb = _rgb(upright)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(f"image has more than {settings.max_photo_pixels} pixels", field="file") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
+        raise InvalidInput("not a readable JPEG or PNG image", field="file") from None
+    out = io.BytesIO()
+    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
+
+
+def _check_pixels(size: tuple[int, int], limit: int) -> None:
+    width, height = size
+    if width < 1 or height < 1:
+        raise InvalidInput("image has no pixels", field="file")
+    if width * height > limit:
+        raise InvalidInput(f"image is {width}×{height} pixels; at most {limit} pixels", field="file")
+
+
+def _rgb(img: Image.Image) -> Image.Image:
+    """Opaque RGB for JPEG: transparency is laid on white (a screenshot's clear background stays light)."""
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    if img.mode.startswith("I;16") or img.mode == "I":
+        img = img.point(lambda v: v / 256).convert("L")  # 16-bit greyscale PNG → 8 bits
+    return img.convert("RGB")
+
+
+def _taken_at(img: Image.Image) -> datetime | None:
+    """The camera's capture time from EXIF, read in the city's time zone unless the file gives an offset."""
+    try:
+        exif = img.getexif()
+        sub = exif.get_ifd(ExifTags.IFD.Exif)
+        raw = next((sub[t] for t in EXIF_TAKEN if sub.get(t)), None) or exif.get(EXIF_DATETIME)
+        if not isinstance(raw, str):
+            return None
+        when = datetime.strptime(raw.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+        offset = sub.get(EXIF_OFFSET)
+        if isinstance(offset, str) and len(offset) >= 6 and offset[0] in "+-":
+            sign = 1 if offset[0] == "+" else -1
+            tz = timezone(sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6])))
+        else:
+            tz = CITY_TZ
+    except (ValueError, TypeError, KeyError, OSError, SyntaxError):
+        return None  # a camera that writes nonsense loses its time, not the photo
+    if not EARLIEST_YEAR <= when.year <= LATEST_YEAR:
+        return None
+    return when.replace(tzinfo=tz)
+
+
+@cache
+def _dct_matrix(n: int) -> np.ndarray:
+    k = np.arange(n)[:, None]
+    return 2 * np.cos(np.pi * k * (2 * np.arange(n)[None, :] + 1) / (2 * n))
+
+
+def phash(img: Image.Image) -> int:
+    """64-bit perceptual hash, imagehash.phash's algorithm (32×32 grey, 2-D DCT-II, the 8×8 lowest frequencies
+    against their median) in numpy, without imagehash's scipy and PyWavelets. Signed, to fit a bigint."""
+    grey = np.asarray(img.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    c = _dct_matrix(32)
+    low = (c @ grey @ c.T)[:8, :8]
+    bits = (low > np.median(low)).flatten()
+    value = int("".join("1" if b else "0" for b in bits), 2)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    return bin((a ^ b) & ((1 << 64) - 1)).count("1")
+
+
+# --- attaching ------------------------------------------------------------------------------------------------
+
+def _problem(session: Session, pid: int) -> dict[str, Any] | None:
+    row = session.execute(text("""
+        SELECT p.id, p.status, p.region_code, p.created_by, s.final, s.name AS status_name,
+               (SELECT max(e.id) FROM problem_events e WHERE e.problem_id = p.id) AS event_id
+        FROM problems p JOIN problem_statuses s ON s.code = p.status
+        WHERE p.id = :i FOR SHARE OF p"""), {"i": pid}).mappings().one_or_none()
+    return dict(row) if row else None
+
+
+def reported_by(caller: Caller, created_by: str | None) -> bool:
+    """Whether this report was made with the caller's own token (problems record `token:<id> (label)`)."""
+    if caller.token_id is None:
+        return created_by == caller.actor
+    return (created_by or "").split(" ", 1)[0] == f"token:{caller.token_id}"
+
+
+def _may_attach(caller: Caller, problem: dict[str, Any] | None, pid: int) -> dict[str, Any]:
+    """Handlers attach to problems in their region; everyone else (the public) only to their own reports."""
+    if problem is None or (caller.can("handle_problems") and not caller.covers(problem["region_code"])):
+        raise NotFound(f"problem {pid} not found", field="id")
+    if not caller.can("handle_problems") and not (caller.can("report") and reported_by(caller, problem["created_by"])):
+        raise Forbidden("photos may be attached only to your own reports", field="id")
+    if problem["final"]:
+        raise Conflict(f"problem {pid} is {problem['status_name']}; it takes no new photos", field="id")
+    return problem
+
+
+def _throttle(session: Session, caller: Caller) -> None:
+    """At most N uploads per token per minute and per hour, counted in the database so every worker agrees."""
+    if caller.token_id is None:
+        return  # the CLI, the demo and jobs
+    settings = get_settings()
+    # Two uploads of one token at the same moment would both count the same rows: they take turns.
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid_photo_rate'), :t)"), {"t": caller.token_id})
+    for limit, seconds, per in ((settings.photo_uploads_per_minute, 60, "minute"),
+                                (settings.photo_uploads_per_hour, 3600, "hour")):
+        # The limit-th newest upload inside the window: once it leaves the window there is room again.
+        wait = session.execute(text("""
+            SELECT extract(epoch FROM created_at + make_interval(secs => :w) - clock_timestamp())
+            FROM problem_photos
+            WHERE token_id = :t AND created_at > clock_timestamp() - make_interval(secs => :w)
+            ORDER BY created_at DESC OFFSET :n LIMIT 1"""), {"t": caller.token_id, "w": seconds, "n": limit - 1}
+        ).scalar()
+        if wait is not None:
+            raise TooManyRequests(f"at most {limit} photos per {per}; try again in {math.ceil(wait)} s",
+                                  retry_after=math.ceil(wait), field="file")
+
+
+def attach(session: Session, pid: int, data: bytes, *, caller: Caller) -> dict[str, Any]:
+    """Check, re-encode and keep a photo on disk under the data dir (path in the database); returns its row."""
+    problem = _may_attach(caller, _problem(session, pid), pid)
+    _throttle(session, caller)
+    image = decode(data)
+    digest = hashlib.sha256(data).hexdigest()  # of the file as sent: the same file sent again is recognised
+    path = Path(get_settings().data_dir).absolute() / "photos" / str(pid) / f"{digest}.jpg"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(image.jpeg)
+    row = session.execute(text("""
+        INSERT INTO problem_photos (problem_id, path, mime, bytes, sha256, created_by, created_at, token_id, step,
+                                    event_id, phash, width, height, taken_at)
+        VALUES (:p, :path, 'image/jpeg', :n, :h, :a, clock_timestamp(), :tok, :step, :ev, :ph, :w, :hh, :taken)
+        RETURNING id, problem_id, mime, bytes, width, height, taken_at, step, created_at"""),
+        {"p": pid, "path": str(path), "n": len(image.jpeg), "h": digest, "a": caller.actor, "tok": caller.token_id,
+         "step": problem["status"], "ev": problem["event_id"], "ph": image.phash, "w": image.width,
+         "hh": image.height, "taken": image.taken_at},
+    ).mappings().one()
+    record(session, caller.actor, "photo", "problems", pid,
+           {"photo_id": row["id"], "bytes": len(data), "stored_bytes": len(image.jpeg), "step": problem["status"]})
+    return dict(row)
+
+
+# --- re-inspection --------------------------------------------------------------------------------------------
+
+def require_new(session: Session, pid: int, photo_id: int, *, caller: Caller, action: str) -> None:
+    """The re-inspection photo: uploaded by this caller during the current step, and like no earlier photo."""
+    photo = session.execute(text("""
+        SELECT f.token_id, f.created_by, f.event_id,
+               (SELECT max(e.id) FROM problem_events e WHERE e.problem_id = :p) AS current_event
+        FROM problem_photos f WHERE f.id = :f AND f.problem_id = :p"""), {"f": photo_id, "p": pid}).one_or_none()
+    if photo is None:
+        raise InvalidInput(f"photo {photo_id} does not belong to problem {pid}", field="photo_id")
+    mine = photo.token_id == caller.token_id if caller.token_id is not None else photo.created_by == caller.actor
+    if not mine:
+        raise InvalidInput(f"{action} needs a photo you uploaded yourself; photo {photo_id} was uploaded by "
+                           f"someone else", field="photo_id")
+    if photo.event_id is None or photo.event_id != photo.current_event:
+        raise InvalidInput(f"{action} needs a photo taken at this step; photo {photo_id} was uploaded at an "
+                           f"earlier step", field="photo_id")
+    require_unlike_earlier(session, pid, photo_id, action=action)
+
+
+def require_unlike_earlier(session: Session, pid: int, photo_id: int, *, action: str) -> None:
+    """Refuse a photo that is the same file as, or a near-duplicate of, an earlier photo of the problem (or of a
+    report linked to it as a duplicate: the public's photo of the same spot)."""
+    limit = get_settings().photo_duplicate_distance
+    twin = session.execute(text("""
+        SELECT e.id, e.sha256 = n.sha256 AS same_file,
+               bit_count(CAST(e.phash # n.phash AS bit(64))) AS distance
+        FROM problem_photos n
+        JOIN problem_photos e ON e.id < n.id
+        WHERE n.id = :f
+          AND (e.problem_id = :p OR e.problem_id IN (SELECT d.id FROM problems d WHERE d.duplicate_of = :p))
+          AND (e.sha256 = n.sha256 OR bit_count(CAST(e.phash # n.phash AS bit(64))) <= :d)
+        ORDER BY same_file DESC, distance LIMIT 1"""), {"f": photo_id, "p": pid, "d": limit}).one_or_none()
+    if twin is None:
+        return
+    how = ("is the same file as" if twin.same_file else
+           f"is a near-duplicate (distance {twin.distance} of at most {limit}) of")
+    raise InvalidInput(f"{action}: photo {photo_id} {how} photo {twin.id} of this problem; the re-inspection "
+                       "photo must be a new photo of the rectified spot (虚假整改 is not accepted)", field="photo_id")
+
+
+# --- reading --------------------------------------------------------------------------------------------------
+
+def read(session: Session, pid: int, photo_id: int, *, caller: Caller, thumb: bool = False) -> tuple[bytes, str]:
+    """A photo's bytes and media type, for a caller whose region holds the problem; `thumb` gives a small JPEG."""
+    row = session.execute(text("""
+        SELECT f.path, f.mime, p.region_code FROM problem_photos f JOIN problems p ON p.id = f.problem_id
+        WHERE f.id = :f AND f.problem_id = :p"""), {"f": photo_id, "p": pid}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise NotFound(f"photo {photo_id} of problem {pid} not found", field="photo_id")
+    path = Path(row.path)
+    if not path.is_file():
+        raise NotFound(f"photo {photo_id} is no longer on disk", field="photo_id")
+    data = path.read_bytes()
+    if not thumb:
+        return data, row.mime
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as img:
+            _check_pixels(img.size, get_settings().max_photo_pixels)  # files stored before decoding was checked
+            small = _rgb(ImageOps.exif_transpose(img))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise NotFound(f"photo {photo_id} has no viewable image", field="photo_id") from None
+    small.thumbnail((THUMB_PX, THUMB_PX))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue(), "image/jpeg"

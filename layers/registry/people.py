@@ -1,0 +1,278 @@
+"""People, units and owner roles of the street-chief system (街长制 and its siblings).
+
+Phone numbers are personal data: every reader here takes `with_contact`, which the caller sets only for roles that
+manage people.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.errors import Conflict, InvalidInput, NotFound
+from layers.access.caller import Caller
+from layers.common.audit import record
+
+PHONE = re.compile(r"^[0-9+ -]{5,20}$")
+CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+UNIT_KINDS = ("government", "responsible_unit", "patron_unit", "storefront", "other")
+
+
+def roles(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(text("SELECT * FROM owner_roles ORDER BY sort, code")).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def role(session: Session, code_or_name: str) -> dict[str, Any]:
+    """An owner role by its code (road_chief) or Chinese name (路长)."""
+    row = (
+        session.execute(
+            text("SELECT * FROM owner_roles WHERE code = :v OR name = :v"), {"v": str(code_or_name).strip()}
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        names = "、".join(r["name"] for r in roles(session))
+        raise InvalidInput(f"unknown role {code_or_name!r}; roles are {names}", field="role")
+    return dict(row)
+
+
+def coverage_rules(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(text("SELECT * FROM coverage_rules WHERE active ORDER BY id")).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def _check_region(session: Session, code: str | None, field: str = "region_code") -> None:
+    if code and not session.execute(text("SELECT 1 FROM regions WHERE code = :c"), {"c": code}).scalar():
+        raise InvalidInput(f"region {code} not found", field=field)
+
+
+def _visible_unit(session: Session, unit_id: int, caller: Caller, field: str = "unit_id") -> None:
+    """A unit the caller may point at: one of their region. Others read as missing, like in every listing."""
+    row = session.execute(text("SELECT region_code FROM units WHERE id = :i"), {"i": unit_id}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise InvalidInput(f"unit {unit_id} not found", field=field)
+
+
+def _visible_person(session: Session, pid: int, caller: Caller, field: str) -> None:
+    row = session.execute(text("SELECT region_code FROM people WHERE id = :i"), {"i": pid}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise InvalidInput(f"person {pid} not found", field=field)
+
+
+def _check_phone_free(session: Session, phone: str | None, caller: Caller, *, except_id: int | None = None) -> None:
+    """A phone number is unique among people. Only a caller who may see the holder learns who has it: for anyone
+    else the number is merely refused, as any other bad value, so the endpoint is no oracle of who is registered."""
+    if not phone:
+        return
+    row = session.execute(
+        text("SELECT id, region_code FROM people WHERE phone = :p AND id IS DISTINCT FROM :i"),
+        {"p": phone, "i": except_id},
+    ).one_or_none()
+    if row is None:
+        return
+    if caller.covers(row.region_code):
+        raise Conflict(f"a person with phone {phone} already exists (id {row.id})", field="phone")
+    raise InvalidInput("this phone number cannot be used", field="phone")
+
+
+def _phone(value: Any) -> str | None:
+    if value is None or str(value).strip() == "":
+        return None
+    phone = str(value).strip()
+    if phone.endswith(".0"):  # read as a number from Excel
+        phone = phone[:-2]
+    if not PHONE.match(phone):
+        raise InvalidInput(f"not a phone number: {phone!r}", field="phone")
+    return phone
+
+
+# --- units ------------------------------------------------------------------------------------------------
+def create_unit(
+    session: Session,
+    *,
+    name: str,
+    kind: str = "responsible_unit",
+    credit_code: str | None = None,
+    phone: str | None = None,
+    region_code: str | None = None,
+    caller: Caller,
+) -> int:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("is required", field="name")
+    if kind not in UNIT_KINDS:
+        raise InvalidInput(f"must be one of {', '.join(UNIT_KINDS)}", field="kind")
+    if credit_code and not CREDIT_CODE.match(credit_code):
+        raise InvalidInput("not a unified social credit code (18 characters)", field="credit_code")
+    region_code = region_code or caller.scope
+    if not caller.covers(region_code):
+        raise InvalidInput(f"region {region_code} is outside your region {caller.scope}", field="region_code")
+    _check_region(session, region_code)
+    exists = session.execute(
+        text("SELECT id FROM units WHERE name = :n AND region_code IS NOT DISTINCT FROM :r"),
+        {"n": name, "r": region_code},
+    ).scalar()
+    if exists:
+        raise Conflict(f"unit {name!r} already exists (id {exists})", field="name")
+    uid = session.execute(
+        text(
+            "INSERT INTO units (name, kind, credit_code, phone, region_code) "
+            "VALUES (:n, :k, :c, :p, :r) RETURNING id"
+        ),
+        {"n": name, "k": kind, "c": credit_code, "p": _phone(phone), "r": region_code},
+    ).scalar_one()
+    record(session, caller.actor, "create", "units", uid, {"name": name})
+    return uid
+
+
+def unit_by_name(session: Session, name: str, caller: Caller) -> int | None:
+    """The caller's unit of this name (a unit of another region is not theirs to assign)."""
+    return session.execute(
+        text("SELECT min(id) FROM units WHERE name = :n AND (CAST(:s AS text) IS NULL OR region_code LIKE :s || '%')"),
+        {"n": name, "s": caller.scope},
+    ).scalar()
+
+
+def list_units(session: Session, *, caller: Caller, with_contact: bool = False) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(
+            "SELECT id, name, kind, credit_code, phone, region_code, active FROM units "
+            "WHERE (CAST(:s AS text) IS NULL OR region_code LIKE :s || '%') ORDER BY id"
+        ),
+        {"s": caller.scope},
+    ).mappings()
+    return [_redact(dict(r), with_contact) for r in rows]
+
+
+# --- people -----------------------------------------------------------------------------------------------
+_PERSON_SQL = """
+    SELECT p.id, p.name, p.phone, p.title, p.region_code, p.active, p.unit_id, u.name AS unit_name,
+           p.reports_to_id, b.name AS reports_to_name,
+           (SELECT count(*) FROM assignments_on(current_date) a WHERE a.person_id = p.id
+              AND (CAST(:s AS text) IS NULL OR a.region_code LIKE :s || '%')) AS current_assignments
+    FROM people p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN people b ON b.id = p.reports_to_id
+"""
+
+
+def _redact(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
+    if not with_contact:
+        row.pop("phone", None)
+    return row
+
+
+def create_person(
+    session: Session,
+    *,
+    name: str,
+    phone: str | None = None,
+    unit_id: int | None = None,
+    title: str | None = None,
+    region_code: str | None = None,
+    reports_to_id: int | None = None,
+    caller: Caller,
+) -> int:
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("is required", field="name")
+    phone = _phone(phone)
+    region_code = region_code or caller.scope
+    if not caller.covers(region_code):
+        raise InvalidInput(f"region {region_code} is outside your region {caller.scope}", field="region_code")
+    _check_region(session, region_code)
+    if unit_id is not None:
+        _visible_unit(session, unit_id, caller)
+    if reports_to_id is not None:
+        _visible_person(session, reports_to_id, caller, "reports_to_id")
+    _check_phone_free(session, phone, caller)
+    # A number taken by a concurrent request since the check is refused the same way, not as a database error.
+    pid = session.execute(
+        text(
+            "INSERT INTO people (name, phone, unit_id, title, region_code, reports_to_id) "
+            "VALUES (:n, :p, :u, :t, :r, :b) ON CONFLICT (phone) WHERE phone IS NOT NULL DO NOTHING RETURNING id"
+        ),
+        {"n": name, "p": phone, "u": unit_id, "t": title, "r": region_code, "b": reports_to_id},
+    ).scalar()
+    if pid is None:
+        raise InvalidInput("this phone number cannot be used", field="phone")
+    record(session, caller.actor, "create", "people", pid, {"name": name})
+    return pid
+
+
+def get_person(session: Session, pid: int, *, caller: Caller, with_contact: bool = False) -> dict:
+    row = session.execute(text(_PERSON_SQL + " WHERE p.id = :i"), {"i": pid, "s": caller.scope}).mappings()
+    row = row.one_or_none()
+    if row is None or not caller.covers(row["region_code"]):
+        raise NotFound(f"person {pid} not found", field="id")
+    return _redact(dict(row), with_contact)
+
+
+def list_people(
+    session: Session,
+    *,
+    caller: Caller,
+    with_contact: bool = False,
+    q: str | None = None,
+    active: bool | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    rows = session.execute(
+        text(
+            _PERSON_SQL + " WHERE (CAST(:s AS text) IS NULL OR p.region_code LIKE :s || '%') "
+            "AND (CAST(:q AS text) IS NULL OR p.name LIKE '%' || :q || '%') "
+            "AND (CAST(:a AS boolean) IS NULL OR p.active = :a) ORDER BY p.id LIMIT :l OFFSET :o"
+        ),
+        {"s": caller.scope, "q": q, "a": active, "l": limit, "o": offset},
+    ).mappings()
+    return [_redact(dict(r), with_contact) for r in rows]
+
+
+def update_person(session: Session, pid: int, changes: dict[str, Any], *, caller: Caller) -> None:
+    get_person(session, pid, caller=caller)
+    allowed = {"name", "phone", "unit_id", "title", "active", "reports_to_id"}
+    unknown = set(changes) - allowed
+    if unknown:
+        field = sorted(unknown)[0]
+        raise InvalidInput(f"cannot be changed; changeable: {', '.join(sorted(allowed))}", field=field)
+    if "phone" in changes:
+        changes["phone"] = _phone(changes["phone"])
+        _check_phone_free(session, changes["phone"], caller, except_id=pid)
+    if changes.get("unit_id") is not None:
+        _visible_unit(session, changes["unit_id"], caller)
+    if changes.get("reports_to_id") is not None and changes["reports_to_id"] != pid:
+        _visible_person(session, changes["reports_to_id"], caller, "reports_to_id")
+    if "name" in changes and not str(changes["name"] or "").strip():
+        raise InvalidInput("is required", field="name")
+    if changes.get("reports_to_id") == pid:
+        raise InvalidInput("a person cannot report to themself", field="reports_to_id")
+    if changes:
+        sets = ", ".join(f"{k} = :{k}" for k in changes)
+        session.execute(text(f"UPDATE people SET {sets} WHERE id = :id"), {**changes, "id": pid})
+        record(session, caller.actor, "update", "people", pid, {k: v for k, v in changes.items() if k != "phone"})
+
+
+def find_or_create_person(
+    session: Session, *, name: str, phone: str | None, unit_name: str | None, caller: Caller
+) -> int:
+    """A roster row's person among the caller's people: matched by phone, else by name within the unit; created
+    when new (a phone held outside the caller's region is refused by create_person without saying by whom)."""
+    phone = _phone(phone)
+    unit_id = None
+    if unit_name:
+        unit_id = unit_by_name(session, unit_name, caller) or create_unit(session, name=unit_name, caller=caller)
+    mine = "(CAST(:s AS text) IS NULL OR region_code LIKE :s || '%')"
+    if phone:
+        pid = session.execute(text(f"SELECT id FROM people WHERE phone = :p AND {mine}"),
+                              {"p": phone, "s": caller.scope}).scalar()
+        if pid:
+            return pid
+    pid = session.execute(
+        text(f"SELECT min(id) FROM people WHERE name = :n AND unit_id IS NOT DISTINCT FROM :u AND {mine}"),
+        {"n": name, "u": unit_id, "s": caller.scope},
+    ).scalar()
+    return pid or create_person(session, name=name, phone=phone, unit_id=unit_id, caller=caller)

@@ -1,0 +1,134 @@
+"""Roster import (责任清单 in): a CSV or Excel sheet of people × places × roles, as offices keep them.
+
+Each row names a person (or unit), a role, and a place by feature code or street name. Rows that match nothing are
+reported; with any bad row nothing is imported, unless the caller asks to skip bad rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from gis.db import batch_job
+from gis.errors import CcgridError, InvalidInput
+from layers.access.caller import Caller
+from layers.common.tables import read_table
+from layers.registry import assignments as assign_svc
+from layers.registry.people import create_unit, find_or_create_person, unit_by_name
+from layers.registry.people import role as get_role
+from layers.spatial.catalog import LAYERS
+from layers.spatial.writer import Rejection, RowsRejected
+
+ALIASES = {
+    "姓名": "name", "责任人": "name", "电话": "phone", "手机": "phone", "联系电话": "phone", "单位": "unit",
+    "责任单位": "unit", "所在单位": "unit", "角色": "role", "职务": "role", "图层": "layer", "编码": "code",
+    "点位编码": "code", "网格编码": "code", "路段编码": "code", "道路": "street", "道路名称": "street",
+    "街路名称": "street", "起始日期": "valid_from", "开始日期": "valid_from", "截止日期": "valid_to",
+    "结束日期": "valid_to", "备注": "note",
+}
+LAYER_NAMES = {"道路": "streets", "路段": "streets", "网格": "grid_cells", "单元网格": "grid_cells",
+               "点位": "assessment_points", "测评点位": "assessment_points", "社区": "regions", "区域": "regions",
+               "行政区": "regions"}
+
+
+@dataclass
+class RosterResult:
+    rows: int = 0
+    created: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def _read(path: Path) -> pd.DataFrame:
+    df = read_table(path, ALIASES, "a roster")
+    return df.astype(object).where(df.notna(), None)
+
+
+def _date(value: Any, name: str) -> date | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        return pd.to_datetime(str(value).strip()).date()
+    except (ValueError, TypeError):
+        raise InvalidInput(f"not a date: {value!r} (use YYYY-MM-DD)", field=name) from None
+
+
+def _text(row: dict[str, Any], key: str) -> str | None:
+    v = row.get(key)
+    return str(v).strip() or None if v is not None else None
+
+
+def _layer_of_code(session: Session, layers: list[str], code: str) -> str | None:
+    """The one of the role's layers that has a feature with this code."""
+    for name in layers:
+        table = LAYERS[name].table
+        if session.execute(text(f"SELECT 1 FROM {table} WHERE code = :c"), {"c": code}).scalar():
+            return name
+    return None
+
+
+def _row(session: Session, row: dict[str, Any], caller: Caller) -> assign_svc.AssignResult:
+    role_name = _text(row, "role")
+    if not role_name:
+        raise InvalidInput("is required", field="role")
+    role = get_role(session, role_name)
+    street, code = _text(row, "street"), _text(row, "code")
+    layer = _text(row, "layer")
+    if layer:
+        layer = LAYER_NAMES.get(layer, layer)
+    elif street:
+        layer = "streets"
+    elif len(role["layers"]) == 1:
+        layer = role["layers"][0]
+    elif code and (found := _layer_of_code(session, role["layers"], code)):
+        layer = found
+    else:
+        raise InvalidInput(f"say which layer: role {role['name']} owns {'、'.join(role['layers'])}", field="layer")
+    if not street and not code:
+        raise InvalidInput("name the place: a feature code or a street name", field="code")
+    ids = assign_svc.resolve_features(session, layer, code=code, street_name=street, caller=caller)
+    if role["holder"] == "unit":
+        unit = _text(row, "unit")
+        if not unit:
+            raise InvalidInput(f"role {role['name']} is held by a unit: fill the unit column", field="unit")
+        holder = assign_svc.Holder(unit_id=unit_by_name(session, unit, caller)
+                                   or create_unit(session, name=unit, caller=caller))
+    else:
+        name = _text(row, "name")
+        if not name:
+            raise InvalidInput("is required", field="name")
+        holder = assign_svc.Holder(person_id=find_or_create_person(
+            session, name=name, phone=_text(row, "phone"), unit_name=_text(row, "unit"), caller=caller))
+    return assign_svc.assign(
+        session, role=role["code"], layer=layer, feature_ids=ids, holder=holder,
+        valid_from=_date(row.get("valid_from"), "valid_from"), valid_to=_date(row.get("valid_to"), "valid_to"),
+        note=_text(row, "note"), street_group=f"{street}" if street else None, caller=caller,
+    )
+
+
+def import_roster(
+    session: Session, path: Path, *, caller: Caller, skip_invalid: bool = False
+) -> RosterResult:
+    batch_job(session, f"the roster import of {path.name}")
+    df = _read(path)
+    result = RosterResult(rows=len(df))
+    for i, row in enumerate(df.to_dict("records"), start=1):
+        savepoint = session.begin_nested()
+        try:
+            done = _row(session, row, caller)
+        except CcgridError as exc:
+            savepoint.rollback()
+            result.rejected.append(Rejection(i, exc.field or "row", exc.message))
+            continue
+        savepoint.commit()
+        result.created += len(done.created)
+        result.unchanged += done.unchanged
+    if result.rejected and not skip_invalid:
+        raise RowsRejected(result.rejected)
+    return result
