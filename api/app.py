@@ -12,7 +12,19 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from api.observe import ERRORS as ERROR_LOG
 from api.observe import RequestLog, configure_logging
 from api.responses import ERRORS
-from api.routers import analytics, health, inspections, layers, ledgers, maps, ogc, open311, owners, problems, tiles
+from api.routers import (
+    analytics,
+    features,
+    health,
+    inspections,
+    ledgers,
+    ogc,
+    open311,
+    owners,
+    pages,
+    problems,
+    tiles,
+)
 from gis.db import database_error
 from gis.errors import CcgridError
 from gis.settings import get_settings
@@ -106,7 +118,7 @@ def create_app() -> FastAPI:
         return _error(409, f"the change conflicts with existing data: {first}")
 
     app.include_router(health.router)
-    app.include_router(layers.router)
+    app.include_router(features.router)
     app.include_router(owners.router)
     app.include_router(problems.router)
     app.include_router(ledgers.router)
@@ -115,8 +127,8 @@ def create_app() -> FastAPI:
     app.include_router(tiles.router)
     app.include_router(ogc.router)
     app.include_router(open311.router)
-    app.include_router(maps.router)
-    app.mount(STATIC_URL, StaticFiles(directory=maps.STATIC_DIR), name="static")
+    app.include_router(pages.router)
+    app.mount(STATIC_URL, StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/maps/"), include_in_schema=False)
     _add_docs(app)
     return app
