@@ -88,11 +88,18 @@ class Settings(BaseSettings):
     session_idle_minutes: int = 60
 
     # Failed tokens, api_keys and logins: past this many in the window, further attempts get 429 (counted in the
-    # database, so across worker processes). An account (next issue: passwords) has a lower limit than an address,
+    # database, so across worker processes). An account (a login name) has a lower limit than an address,
     # which may be a whole office behind one NAT.
     auth_failures_per_ip: int = 30
     auth_failures_per_account: int = 5
     auth_failure_window_s: int = 300
+
+    # Account passwords (layers/access/passwords.py): the shortest accepted, and the argon2id cost. Raising the cost
+    # takes effect for each account at its next login (its hash is redone then).
+    password_min_length: int = Field(default=10, ge=8, le=128)
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024)
+    password_hash_parallelism: int = Field(default=4, ge=1)
 
 
 @lru_cache

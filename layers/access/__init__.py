@@ -1,2 +1,3 @@
-"""Who is asking and whether they may: the Caller every service takes, API tokens, map-page sessions and the
-throttling of failed credentials. Imports nothing else of layers but `common`."""
+"""Who is asking and whether they may: the Caller every service takes, the access roles, API tokens, user accounts
+and their passwords, map-page sessions (with their CSRF tokens) and the throttling of failed credentials. Imports
+nothing else of layers but `common`."""

@@ -1,8 +1,8 @@
 """Who is asking: the one value every service that reads or writes on someone's behalf takes.
 
 Services take the caller, not an optional `scope=`, so a new route cannot forget the region: the API turns its
-credentials (token, later a session) into a Caller and hands it over whole. `SYSTEM` is for the CLI, the demo and
-jobs run by the operator, which act city-wide.
+credentials (a token, or an account's session) into a Caller and hands it over whole. `SYSTEM` is for the CLI, the
+demo and jobs run by the operator, which act city-wide.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ class Caller:
     permissions: frozenset[str] = field(default_factory=frozenset)
     role: str = ""
     token_id: int | None = None
+    user_id: int | None = None  # set for a person logged in with an account (layers/access/users.py)
 
     def can(self, permission: str) -> bool:
         return permission in self.permissions

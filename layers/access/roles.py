@@ -1,0 +1,42 @@
+"""The access roles: what each may do, which need a region, and which may create which accounts.
+
+`api/auth.py` keeps its own copy of PERMISSIONS and SCOPED_ROLES until the restructure of `api/` (#16) lands; it
+should then import them from here (tests/layers/test_accounts.py checks the two agree meanwhile). Owner roles of the
+street-chief system (路长, 网格员 …) are data, not these.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens"}),
+    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
+    "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
+    "subdistrict_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
+    "street_chief": frozenset({"read", "report", "handle_problems"}),
+    "grid_worker": frozenset({"read", "report", "handle_problems"}),
+    "inspector": frozenset({"read", "report", "handle_problems"}),
+    "viewer": frozenset({"read"}),
+    "public": frozenset({"report"}),
+}
+
+# Roles that only make sense for one area must be given one.
+SCOPED_ROLES = frozenset({"district_staff", "subdistrict_staff", "street_chief", "grid_worker"})
+
+# Rank for account management: a member of staff (who may manage people) creates, resets and disables only
+# accounts of a strictly lower rank, inside their own region. Admins manage every account.
+RANK: dict[str, int] = {
+    "admin": 100,
+    "city_office": 80,
+    "district_staff": 60,
+    "subdistrict_staff": 40,
+    "street_chief": 20,
+    "grid_worker": 20,
+    "inspector": 20,
+    "viewer": 10,
+    "public": 0,
+}
+assert RANK.keys() == PERMISSIONS.keys()
+
+
+def permissions(role: str) -> frozenset[str]:
+    return PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,338 @@
+"""User accounts: who may create, reset and disable which account, logging in, and an account's Caller.
+
+Admins (the role that may manage tokens) manage every account. Staff (roles that may manage people) manage only
+accounts of a role below their own and inside their region; an account outside their region reads as missing, as
+people and units do. Logging in is throttled per address and per login name (429 before the password is looked at
+while blocked); an unknown login, a wrong password and a disabled account get the same answer after the same work.
+Changing or resetting a password and disabling an account end every session of the account.
+
+An account acts as `user:<id> (<display name>)`: audit rows and problem events written with that actor name the
+account and its person in `actor_user_id` / `actor_person_id` (migration 0017).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from sqlalchemy import Connection, text
+from sqlalchemy.orm import Session
+
+from gis.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from gis.settings import get_settings
+from layers.access import passwords, roles, sessions, throttle, tokens
+from layers.access.caller import Caller
+from layers.common.audit import record
+
+# A phone number or a chosen name: letters (any script), digits and . _ - @ +, after NFKC and case folding.
+LOGIN = re.compile(r"^[\w.@+-]{2,64}$")
+WRONG = "wrong login or password"
+_COLUMNS = ("id, login, display_name, role, region_code, person_id, active, must_change_password, created_at, "
+            "created_by, last_login_at, password_changed_at, disabled_at")
+
+
+def normalise_login(login: str) -> str:
+    """The stored form of a login: NFKC (全角 digits become ASCII), trimmed, case-folded."""
+    return unicodedata.normalize("NFKC", login or "").strip().casefold()
+
+
+def _valid_login(login: str) -> str:
+    name = normalise_login(login)
+    if not LOGIN.match(name):
+        raise InvalidInput("a login is 2 to 64 letters, digits or . _ - @ + (a phone number or a chosen name)",
+                           field="login")
+    return name
+
+
+def _display_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > 100 or any(unicodedata.category(c).startswith("C") for c in name):
+        raise InvalidInput("a display name is 1 to 100 printable characters", field="display_name")
+    return name
+
+
+def actor_of(user_id: int, display_name: str) -> str:
+    return f"user:{user_id} ({display_name})"
+
+
+def caller_for(user: dict[str, Any]) -> Caller:
+    """The services' view of a logged-in account. Until a reset password is changed, the account may do nothing
+    but change it (no permissions)."""
+    perms = frozenset() if user.get("must_change_password") else roles.permissions(user["role"])
+    return Caller(actor=actor_of(user["id"], user["display_name"]), scope=user["region_code"], permissions=perms,
+                  role=user["role"], user_id=user["id"])
+
+
+# --- who may manage which account -----------------------------------------------------------------------------
+def _is_admin(caller: Caller) -> bool:
+    return caller.can("manage_tokens")  # accounts and machine tokens are the admins'
+
+
+def _may_assign(caller: Caller, role: str, region_code: str | None) -> None:
+    """May the caller give an account this role in this region (creating it, or acting on one that has them)?"""
+    if _is_admin(caller):
+        return
+    if not caller.can("manage_people"):
+        raise Forbidden(f"role {caller.role or 'anonymous'} may not manage accounts")
+    if roles.RANK.get(role, 0) >= roles.RANK.get(caller.role, 0):
+        raise Forbidden(f"role {caller.role} manages only accounts of a lower role than its own, not {role}",
+                        field="role")
+    if caller.scope is not None:
+        if not region_code:
+            raise Forbidden(f"an account you manage needs a region inside yours ({caller.scope})", field="region_code")
+        caller.require_covers(region_code, what=f"region {region_code}", field="region_code")
+
+
+def _row(s: Session | Connection, login_or_id: str | int) -> dict[str, Any] | None:
+    if isinstance(login_or_id, int):
+        sql, key = f"SELECT {_COLUMNS} FROM users WHERE id = :k", login_or_id
+    else:
+        sql, key = f"SELECT {_COLUMNS} FROM users WHERE login = :k", normalise_login(login_or_id)
+    row = s.execute(text(sql), {"k": key}).mappings().one_or_none()
+    return dict(row) if row else None
+
+
+def _visible(s: Session | Connection, caller: Caller, login_or_id: str | int) -> dict[str, Any]:
+    """An account the caller may see: managers see those of their region; anyone sees their own."""
+    row = _row(s, login_or_id)
+    if row is not None and (row["id"] == caller.user_id or (
+            (_is_admin(caller) or caller.can("manage_people")) and caller.covers(row["region_code"]))):
+        return row
+    raise NotFound(f"account {login_or_id} not found", field="login")
+
+
+def _managed(s: Session | Connection, caller: Caller, login_or_id: str | int) -> dict[str, Any]:
+    """An account the caller may reset or disable: visible, and of a role they may assign."""
+    row = _row(s, login_or_id)
+    if row is None or not (_is_admin(caller) or (caller.can("manage_people") and caller.covers(row["region_code"]))):
+        raise NotFound(f"account {login_or_id} not found", field="login")
+    _may_assign(caller, row["role"], row["region_code"])
+    return row
+
+
+# --- accounts ------------------------------------------------------------------------------------------------
+def create(
+    s: Session,
+    caller: Caller,
+    *,
+    login: str,
+    display_name: str,
+    role: str,
+    password: str,
+    region_code: str | None = None,
+    person_id: int | None = None,
+    must_change_password: bool = True,
+) -> dict[str, Any]:
+    """A new account; returns it (without its hash). By default its holder must change the password at first
+    login (pass False when people set their own, e.g. the CLI creating the first admin)."""
+    name = _valid_login(login)
+    display = _display_name(display_name)
+    if role not in roles.PERMISSIONS:
+        raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(roles.PERMISSIONS)}", field="role")
+    region_code = (region_code or "").strip() or None
+    if role in roles.SCOPED_ROLES and not region_code:
+        raise InvalidInput(f"role {role} needs a region", field="region_code")
+    _may_assign(caller, role, region_code)
+    if region_code and not tokens.region_exists(s, region_code):
+        raise InvalidInput(f"region {region_code} not found", field="region_code")
+    if person_id is not None:
+        person = s.execute(text("SELECT region_code FROM people WHERE id = :i"), {"i": person_id}).one_or_none()
+        if person is None or not caller.covers(person.region_code):
+            raise InvalidInput(f"person {person_id} not found", field="person_id")
+        if s.execute(text("SELECT 1 FROM users WHERE person_id = :i"), {"i": person_id}).scalar():
+            raise Conflict(f"person {person_id} already has an account", field="person_id")
+    passwords.check_policy(password, login=name)
+    uid = s.execute(text("""
+        INSERT INTO users (login, display_name, password_hash, role, region_code, person_id, must_change_password,
+                           created_by)
+        VALUES (:login, :name, :hash, :role, :region, :person, :must, :by)
+        ON CONFLICT DO NOTHING RETURNING id"""),
+        {"login": name, "name": display, "hash": passwords.hash_password(password), "role": role,
+         "region": region_code, "person": person_id, "must": must_change_password, "by": caller.actor}).scalar()
+    if uid is None:  # the login (or the person) was taken meanwhile, or before
+        holder = s.execute(text("SELECT region_code FROM users WHERE login = :l"), {"l": name}).one_or_none()
+        if holder is None:
+            raise Conflict(f"person {person_id} already has an account", field="person_id")
+        if _is_admin(caller) or caller.covers(holder.region_code):
+            raise Conflict(f"the login {name} is taken", field="login")
+        raise InvalidInput("this login cannot be used", field="login")  # no oracle of logins in other regions
+    record(s, caller.actor, "create", "users", uid,
+           {"login": name, "role": role, "region_code": region_code, "person_id": person_id})
+    return _row(s, uid)
+
+
+def get(s: Session | Connection, caller: Caller, login_or_id: str | int) -> dict[str, Any]:
+    """One account (not its hash): the caller's own, or one in the region of an admin or staff caller."""
+    return _visible(s, caller, login_or_id)
+
+
+def me(s: Session | Connection, caller: Caller) -> dict[str, Any]:
+    """The logged-in account (for GET /api/v1/me)."""
+    if caller.user_id is None:
+        raise NotFound("this caller is not an account", field="login")
+    return _visible(s, caller, caller.user_id)
+
+
+def list_users(s: Session | Connection, caller: Caller, *, active: bool | None = None) -> list[dict[str, Any]]:
+    """Accounts of the caller's region (all of them for an admin or a city-wide caller), by login."""
+    if not (_is_admin(caller) or caller.can("manage_people")):
+        raise Forbidden(f"role {caller.role or 'anonymous'} may not manage accounts")
+    scope = None if _is_admin(caller) else caller.scope
+    rows = s.execute(text(f"""
+        SELECT {_COLUMNS} FROM users
+        WHERE (CAST(:scope AS text) IS NULL OR region_code LIKE :scope || '%')
+          AND (CAST(:active AS boolean) IS NULL OR active = :active)
+        ORDER BY login"""), {"scope": scope, "active": active}).mappings()
+    return [dict(r) for r in rows]
+
+
+def _set_password(s: Session, user_id: int, password: str, *, must_change: bool) -> None:
+    s.execute(text("UPDATE users SET password_hash = :h, must_change_password = :m, password_changed_at = now() "
+                   "WHERE id = :i"), {"h": passwords.hash_password(password), "m": must_change, "i": user_id})
+    sessions.revoke_user(s, user_id)
+
+
+def reset_password(s: Session, caller: Caller, login: str | int, new_password: str, *,
+                   must_change: bool = True) -> None:
+    """Set another account's password (its holder must change it at next login unless must_change is False, e.g.
+    the operator's CLI); every session of the account ends and its failed-login count is forgiven."""
+    row = _managed(s, caller, login)
+    passwords.check_policy(new_password, login=row["login"])
+    _set_password(s, row["id"], new_password, must_change=must_change)
+    throttle.clear([f"account:{row['login']}"])
+    record(s, caller.actor, "reset_password", "users", row["id"], {"login": row["login"],
+                                                                    "must_change_password": must_change})
+
+
+def change_password(s: Session, caller: Caller, *, old_password: str, new_password: str,
+                    address: str | None = None) -> str:
+    """The logged-in account changes its own password, proving it knows the current one (a wrong one counts as a
+    failed login). Every session of the account ends; returns the id of a new session for this browser."""
+    if caller.user_id is None:
+        raise Forbidden("only an account logged in with a password can change its password")
+    row = _row(s, caller.user_id)
+    if row is None or not row["active"]:
+        raise Unauthorized("session expired or logged out: log in again at /login")
+    limits = _limits(row["login"], address)
+    _check_not_blocked(limits)
+    stored = s.execute(text("SELECT password_hash FROM users WHERE id = :i"), {"i": row["id"]}).scalar_one()
+    ok, _ = passwords.verify(stored, old_password or "")
+    if not ok:
+        _fail(limits, InvalidInput("the current password is wrong", field="old_password"))
+    if passwords.normalise(new_password or "") == passwords.normalise(old_password):
+        raise InvalidInput("the new password must differ from the current one", field="password")
+    passwords.check_policy(new_password, login=row["login"])
+    _set_password(s, row["id"], new_password, must_change=False)
+    record(s, caller.actor, "change_password", "users", row["id"], {"login": row["login"]})
+    return sessions.open_session(s, user_id=row["id"], hours=get_settings().session_hours)
+
+
+def _set_active(s: Session, caller: Caller, login: str | int, active: bool) -> None:
+    row = _managed(s, caller, login)
+    if not active and row["id"] == caller.user_id:
+        raise InvalidInput("you cannot disable your own account", field="login")
+    s.execute(text("UPDATE users SET active = :a, disabled_at = CASE WHEN :a THEN NULL ELSE now() END "
+                   "WHERE id = :i"), {"a": active, "i": row["id"]})
+    if not active:
+        sessions.revoke_user(s, row["id"])
+    record(s, caller.actor, "enable" if active else "disable", "users", row["id"], {"login": row["login"]})
+
+
+def disable(s: Session, caller: Caller, login: str | int) -> None:
+    """The account can no longer log in, and every session of it ends now."""
+    _set_active(s, caller, login, False)
+
+
+def enable(s: Session, caller: Caller, login: str | int) -> None:
+    _set_active(s, caller, login, True)
+
+
+# --- logging in ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Login:
+    """A successful login: the cookie's session id, its CSRF token, the account (no hash) and its Caller."""
+
+    session_id: str
+    csrf_token: str
+    user: dict[str, Any]
+    caller: Caller
+
+    @property
+    def must_change_password(self) -> bool:
+        return bool(self.user["must_change_password"])
+
+
+def _limits(login_key: str, address: str | None) -> dict[str, int]:
+    settings = get_settings()
+    limits = {f"account:{login_key}": settings.auth_failures_per_account}
+    if address:
+        limits[f"ip:{address}"] = settings.auth_failures_per_ip
+    return limits
+
+
+def _check_not_blocked(limits: dict[str, int]) -> None:
+    wait = throttle.retry_after(limits, get_settings().auth_failure_window_s)
+    if wait is not None:
+        raise TooManyRequests(f"too many failed attempts; try again in {wait} s", retry_after=wait)
+
+
+def _fail(limits: dict[str, int], error: Exception) -> NoReturn:
+    """Count a failure against every key; past a limit the answer is 429, else `error`."""
+    wait = throttle.record_failure(limits, get_settings().auth_failure_window_s)
+    if wait is not None:
+        raise TooManyRequests(f"too many failed attempts; try again in {wait} s", retry_after=wait)
+    raise error
+
+
+def authenticate(s: Session, login: str, password: str, address: str | None) -> Login:
+    """Check a login and password (the login form); open a session on success.
+
+    429 (TooManyRequests, with retry_after) while the address or the login is blocked, before anything is checked;
+    401 (Unauthorized, the same message) for an unknown login, a wrong password and a disabled account."""
+    key = normalise_login(login)[:64]
+    limits = _limits(key, address)
+    _check_not_blocked(limits)
+    row = s.execute(text(f"SELECT {_COLUMNS}, password_hash FROM users WHERE login = :l"), {"l": key})
+    row = row.mappings().one_or_none()
+    if row is None:
+        passwords.burn_time(password or "")
+        _fail(limits, Unauthorized(WRONG))
+    ok, new_hash = passwords.verify(row["password_hash"], password or "")
+    if not ok or not row["active"]:
+        _fail(limits, Unauthorized(WRONG))
+    throttle.clear([f"account:{key}"])  # never the address's count: an attacker may own an account too
+    s.execute(text("UPDATE users SET last_login_at = now(), password_hash = coalesce(:h, password_hash) "
+                   "WHERE id = :i"), {"h": new_hash, "i": row["id"]})
+    user = {k: v for k, v in row.items() if k != "password_hash"}
+    session_id = sessions.open_session(s, user_id=user["id"], hours=get_settings().session_hours)
+    return Login(session_id=session_id, csrf_token=sessions.csrf_token(session_id), user=user,
+                 caller=caller_for(user))
+
+
+@dataclass(frozen=True)
+class AccountSession:
+    """A live session of an account, as the API needs it on each request."""
+
+    user_id: int
+    login: str
+    display_name: str
+    role: str
+    region_code: str | None
+    person_id: int | None
+    must_change_password: bool
+    caller: Caller
+
+
+def resolve_session(s: Session | Connection, session_id: str) -> AccountSession | None:
+    """The account behind a live session cookie, or None (unknown, ended, idle, expired, disabled account, or a
+    session opened with a token, which the API resolves as before)."""
+    row = sessions.resolve(s, session_id, idle_s=get_settings().session_idle_minutes * 60)
+    if row is None or row["user_id"] is None:
+        return None
+    user = {"id": row["user_id"], "display_name": row["display_name"], "role": row["role"],
+            "region_code": row["region_code"], "must_change_password": row["must_change_password"]}
+    return AccountSession(user_id=row["user_id"], login=row["login"], display_name=row["display_name"],
+                          role=row["role"], region_code=row["region_code"], person_id=row["person_id"],
+                          must_change_password=row["must_change_password"], caller=caller_for(user))
