@@ -1,9 +1,10 @@
 """User accounts: who may create, reset and disable which account, logging in, and an account's Caller.
 
-Admins (the role that may manage tokens) manage every account. Staff (roles that may manage people) manage only
-accounts of a role below their own and inside their region; an account outside their region reads as missing, as
-people and units do. Logging in is throttled per address and per login name (429 before the password is looked at
-while blocked); an unknown login, a wrong password and a disabled account get the same answer after the same work.
+Admins (the role that may manage tokens) manage accounts of every role, staff (roles that may manage people) only
+of a role below their own; both only inside their own region when they have one (an account outside it reads as
+missing, as people and units do). Logging in is throttled per address and per login name (429 before the password
+is looked at while blocked); an unknown login, a wrong password and a disabled account get the same answer after
+the same work.
 Changing or resetting a password and disabling an account end every session of the account.
 
 An account acts as `user:<id> (<display name>)`: audit rows and problem events written with that actor name the
@@ -70,13 +71,16 @@ def _is_admin(caller: Caller) -> bool:
     return caller.can("manage_tokens")  # accounts and machine tokens are the admins'
 
 
+def _manager(caller: Caller) -> bool:
+    return _is_admin(caller) or caller.can("manage_people")
+
+
 def _may_assign(caller: Caller, role: str, region_code: str | None) -> None:
-    """May the caller give an account this role in this region (creating it, or acting on one that has them)?"""
-    if _is_admin(caller):
-        return
-    if not caller.can("manage_people"):
+    """May the caller give an account this role in this region (creating it, or acting on one that has them)?
+    Admins any role, staff a role below their own; both only inside their own region when they have one."""
+    if not _manager(caller):
         raise Forbidden(f"role {caller.role or 'anonymous'} may not manage accounts")
-    if roles.RANK.get(role, 0) >= roles.RANK.get(caller.role, 0):
+    if not _is_admin(caller) and roles.RANK.get(role, 0) >= roles.RANK.get(caller.role, 0):
         raise Forbidden(f"role {caller.role} manages only accounts of a lower role than its own, not {role}",
                         field="role")
     if caller.scope is not None:
@@ -97,8 +101,7 @@ def _row(s: Session | Connection, login_or_id: str | int) -> dict[str, Any] | No
 def _visible(s: Session | Connection, caller: Caller, login_or_id: str | int) -> dict[str, Any]:
     """An account the caller may see: managers see those of their region; anyone sees their own."""
     row = _row(s, login_or_id)
-    if row is not None and (row["id"] == caller.user_id or (
-            (_is_admin(caller) or caller.can("manage_people")) and caller.covers(row["region_code"]))):
+    if row is not None and (row["id"] == caller.user_id or (_manager(caller) and caller.covers(row["region_code"]))):
         return row
     raise NotFound(f"account {login_or_id} not found", field="login")
 
@@ -106,7 +109,7 @@ def _visible(s: Session | Connection, caller: Caller, login_or_id: str | int) ->
 def _managed(s: Session | Connection, caller: Caller, login_or_id: str | int) -> dict[str, Any]:
     """An account the caller may reset or disable: visible, and of a role they may assign."""
     row = _row(s, login_or_id)
-    if row is None or not (_is_admin(caller) or (caller.can("manage_people") and caller.covers(row["region_code"]))):
+    if row is None or not (_manager(caller) and caller.covers(row["region_code"])):
         raise NotFound(f"account {login_or_id} not found", field="login")
     _may_assign(caller, row["role"], row["region_code"])
     return row
@@ -155,7 +158,7 @@ def create(
         holder = s.execute(text("SELECT region_code FROM users WHERE login = :l"), {"l": name}).one_or_none()
         if holder is None:
             raise Conflict(f"person {person_id} already has an account", field="person_id")
-        if _is_admin(caller) or caller.covers(holder.region_code):
+        if caller.covers(holder.region_code):
             raise Conflict(f"the login {name} is taken", field="login")
         raise InvalidInput("this login cannot be used", field="login")  # no oracle of logins in other regions
     record(s, caller.actor, "create", "users", uid,
@@ -177,14 +180,13 @@ def me(s: Session | Connection, caller: Caller) -> dict[str, Any]:
 
 def list_users(s: Session | Connection, caller: Caller, *, active: bool | None = None) -> list[dict[str, Any]]:
     """Accounts of the caller's region (all of them for an admin or a city-wide caller), by login."""
-    if not (_is_admin(caller) or caller.can("manage_people")):
+    if not _manager(caller):
         raise Forbidden(f"role {caller.role or 'anonymous'} may not manage accounts")
-    scope = None if _is_admin(caller) else caller.scope
     rows = s.execute(text(f"""
         SELECT {_COLUMNS} FROM users
         WHERE (CAST(:scope AS text) IS NULL OR region_code LIKE :scope || '%')
           AND (CAST(:active AS boolean) IS NULL OR active = :active)
-        ORDER BY login"""), {"scope": scope, "active": active}).mappings()
+        ORDER BY login"""), {"scope": caller.scope, "active": active}).mappings()
     return [dict(r) for r in rows]
 
 
