@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gis.aggregate import SHAPES, bin_columns, cell_area_m2, cell_geometry
 from gis.errors import InvalidInput
+from gis.sql import load
 from layers.ledger import bins
 from layers.ledger.filters import ProblemFilter, flag_params, open_sql, overdue_sql
 
@@ -63,18 +64,8 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
         params.update({"size": size_m, "area_km2": cell_area_m2(cell, size_m) / 1e6})
     else:
         sql = _by_area(cell, where, filters)
+        params["size"] = None  # no cell size: the answer's size_m is null
     return session.execute(text(sql), params).scalar_one()
-
-
-# Wraps `cells` (rows with key, g, n and a `props` json) into the answer.
-_COLLECTION = """
-SELECT json_build_object(
-    'type', 'FeatureCollection',
-    'features', coalesce(json_agg(json_build_object('type', 'Feature', 'id', key, 'geometry', g::json,
-                                                    'properties', props) ORDER BY n DESC, key), '[]'),
-    'cell', CAST(:cell AS text), 'size_m', {size}, 'total', coalesce(sum(n), 0), 'max', coalesce(max(n), 0))::text
-FROM cells
-"""
 
 
 def _binned(shape: str, size_m: float, where: str) -> str:
@@ -91,7 +82,7 @@ def _binned(shape: str, size_m: float, where: str) -> str:
                    json_build_object('count', b.n, 'open', b.open, 'overdue', b.overdue,
                                      'per_km2', round((b.n / CAST(:area_km2 AS float8))::numeric, 1)) AS props
             FROM b)
-        """ + _COLLECTION.format(size="CAST(:size AS float8)")
+        """ + load(__file__, "heatmap_collection")
 
 
 def _from_bins(bins_sql: str, in_view: bool) -> str:
@@ -106,23 +97,13 @@ def _from_bins(bins_sql: str, in_view: bool) -> str:
                    json_build_object('count', b.n, 'open', b.open, 'overdue', b.overdue,
                                      'per_km2', round((b.n / CAST(:area_km2 AS float8))::numeric, 1)) AS props
             FROM b WHERE {view})
-        """ + _COLLECTION.format(size="CAST(:size AS float8)")
+        """ + load(__file__, "heatmap_collection")
 
 
 def _by_area(cell: str, where: str, filters: ProblemFilter) -> str:
     """Every grid cell or community in view, empty ones included (a quiet place is news too)."""
-    if cell == "grid_cell":
-        area_sql = """SELECT g.id::text AS key, g.code, g.code AS name, g.region_code, g.area_m2, g.geom,
-                         (SELECT coalesce(sum(s.length_m), 0) FROM streets s
-                          WHERE s.geom_m && g.geom_m AND ST_Within(ST_PointOnSurface(s.geom_m), g.geom_m)) AS street_m
-                      FROM grid_cells g"""
-        key = "p.grid_cell_id::text"
-    else:
-        area_sql = """SELECT r.code AS key, r.code, r.name, r.code AS region_code, ST_Area(r.geom_m) AS area_m2,
-                         r.geom, (SELECT coalesce(sum(s.length_m), 0) FROM streets s
-                                  WHERE s.region_code LIKE r.code || '%') AS street_m
-                      FROM regions r WHERE r.level = 'community'"""
-        key = "left(p.region_code, 12)"
+    area_sql = load(__file__, "heatmap_grid_cell_areas" if cell == "grid_cell" else "heatmap_community_areas")
+    key = "p.grid_cell_id::text" if cell == "grid_cell" else "left(p.region_code, 12)"
     scope = "a.region_code LIKE :f_scope || '%'" if filters.scope else "true"
     view = "a.geom && ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490)" if filters.bbox else "true"
     return f"""
@@ -143,4 +124,4 @@ def _by_area(cell: str, where: str, filters: ProblemFilter) -> str:
                                              THEN round((coalesce(c.n, 0) / (a.street_m / 1000))::numeric, 1) END)
                        AS props
             FROM a LEFT JOIN counts c ON c.key = a.key WHERE {scope} AND {view})
-        """ + _COLLECTION.format(size="NULL")
+        """ + load(__file__, "heatmap_collection")

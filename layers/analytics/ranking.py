@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
+from gis.sql import load
 from layers.ledger.calendar import TZ
 from layers.ledger.ledgers import LEVELS, indicators
 
@@ -55,36 +56,11 @@ def _previous(start: datetime, end: datetime, period: str) -> tuple[datetime, da
     return start.replace(year=y, month=mo + 1), start
 
 
-# What each row answers for: km of street and assessment points (in the region, or assigned to the owner).
-_SIZE = {
-    "subdistrict": """SELECT r.code AS key, r.name, (SELECT coalesce(sum(length_m), 0) FROM streets
-                          WHERE region_code LIKE r.code || '%') / 1000 AS street_km,
-                         (SELECT count(*) FROM assessment_points WHERE region_code LIKE r.code || '%') AS points
-                      FROM regions r WHERE r.level = 'subdistrict' AND r.code LIKE :scope || '%'""",
-    "community": """SELECT r.code AS key, r.name, (SELECT coalesce(sum(length_m), 0) FROM streets
-                        WHERE region_code LIKE r.code || '%') / 1000 AS street_km,
-                       (SELECT count(*) FROM assessment_points WHERE region_code LIKE r.code || '%') AS points
-                    FROM regions r WHERE r.level = 'community' AND r.code LIKE :scope || '%'""",
-    "owner": """SELECT coalesce('person:' || a.person_id, 'unit:' || a.unit_id) AS key,
-                       min(coalesce(pp.name, u.name)) AS name, coalesce(sum(s.length_m), 0) / 1000 AS street_km,
-                       count(*) FILTER (WHERE a.layer = 'assessment_points') AS points
-                FROM assignments_on(current_date) a LEFT JOIN streets s ON a.layer = 'streets' AND s.id = a.feature_id
-                LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-                WHERE coalesce(a.region_code, '') LIKE :scope || '%' GROUP BY 1""",
-}
-_ESCALATIONS = {
-    "subdistrict": "left(region_code, 9)",
-    "community": "left(region_code, 12)",
-    "owner": "holder_key",
-}
-
-
 def _extras(session: Session, level: str, scope: str, since: datetime, until: datetime) -> dict[str, dict]:
-    sizes = {r["key"]: dict(r) for r in session.execute(text(_SIZE[level]), {"scope": scope}).mappings()}
-    esc = dict(session.execute(text(f"""
-        SELECT {_ESCALATIONS[level]}, count(*) FROM escalations
-        WHERE exposed_at >= :since AND exposed_at < :until AND coalesce(region_code, '') LIKE :scope || '%'
-        GROUP BY 1"""), {"since": since, "until": until, "scope": scope}).all())
+    # What each row answers for (km of street, assessment points) and its escalations: sql/ranking_*_<level>.sql.
+    size_sql, esc_sql = load(__file__, f"ranking_size_{level}"), load(__file__, f"ranking_escalations_{level}")
+    sizes = {r["key"]: dict(r) for r in session.execute(text(size_sql), {"scope": scope}).mappings()}
+    esc = dict(session.execute(text(esc_sql), {"since": since, "until": until, "scope": scope}).all())
     for key, n in esc.items():
         if key in sizes:
             sizes[key]["escalations"] = n

@@ -17,6 +17,8 @@ import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.sql import load as load_sql
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "建国伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华红玉梅鹏飞志强海燕晓东春雷文博宇浩然子涵"
 START = date(2026, 1, 1)
@@ -47,42 +49,58 @@ def _people(session: Session, rows: list[dict[str, Any]]) -> list[int]:
     return ids
 
 
-def load(session: Session, rng: np.random.Generator, district: str) -> None:
-    names = _Names(rng)
-    unit_ids = {}
-    for name, kind in UNITS:
-        unit_ids[name] = session.execute(text(
+class _Roster:
+    """The assignments being built for one district, and the people they go to (in the order they are drawn, so
+    the same seed gives the same city)."""
+
+    def __init__(self, session: Session, rng: np.random.Generator, district: str):
+        self.session, self.rng, self.district = session, rng, district
+        self.names = _Names(rng)
+        self.rows: list[dict[str, Any]] = []
+
+    def give(self, role: str, layer: str, ids: list[int], person: int | None = None, unit: int | None = None,
+             valid_from: date = START, valid_to: date | None = None, group: str | None = None) -> None:
+        self.rows.extend({"role": role, "person_id": person, "unit_id": unit, "layer": layer, "feature_id": f,
+                          "valid_from": valid_from, "valid_to": valid_to, "street_group": group} for f in ids)
+
+    def new_person(self, title: str, region: str, unit: int | None = None, boss: int | None = None) -> int:
+        name, phone = self.names.person()
+        return _people(self.session, [{"name": name, "phone": phone, "title": title, "region_code": region,
+                                       "unit_id": unit, "reports_to_id": boss}])[0]
+
+    def unit(self, name: str, kind: str, region: str) -> int:
+        return self.session.execute(text(
             "INSERT INTO units (name, kind, region_code) VALUES (:n, :k, :r) RETURNING id"),
-            {"n": name + "（示例）", "k": kind, "r": district}).scalar_one()
+            {"n": name, "k": kind, "r": region}).scalar_one()
+
+
+def load(session: Session, rng: np.random.Generator, district: str) -> None:
+    roster = _Roster(session, rng, district)
+    unit_ids = {name: roster.unit(name + "（示例）", kind, district) for name, kind in UNITS}
     subs = session.execute(text(
         "SELECT code, name FROM regions WHERE level = 'subdistrict' AND code LIKE :d || '%' ORDER BY code"),
         {"d": district}).all()
     for code, name in subs:
-        unit_ids[code] = session.execute(text(
-            "INSERT INTO units (name, kind, region_code) VALUES (:n, 'government', :r) RETURNING id"),
-            {"n": name.replace("（示例）", "") + "办事处（示例）", "r": code}).scalar_one()
-
-    rows: list[dict[str, Any]] = []
-
-    def give(role: str, layer: str, ids: list[int], person: int | None = None, unit: int | None = None,
-             valid_from: date = START, valid_to: date | None = None, group: str | None = None) -> None:
-        rows.extend({"role": role, "person_id": person, "unit_id": unit, "layer": layer, "feature_id": f,
-                     "valid_from": valid_from, "valid_to": valid_to, "street_group": group} for f in ids)
-
-    def new_person(title: str, region: str, unit: int | None = None, boss: int | None = None) -> int:
-        name, phone = names.person()
-        return _people(session, [{"name": name, "phone": phone, "title": title, "region_code": region,
-                                  "unit_id": unit, "reports_to_id": boss}])[0]
-
+        unit_ids[code] = roster.unit(name.replace("（示例）", "") + "办事处（示例）", "government", code)
     # 包保领导: one county leader per sub-district.
     leaders = {}
     for code, _ in subs:
-        leaders[code] = new_person("县级包保领导", district, unit_ids["县城市管理局"])
+        leaders[code] = roster.new_person("县级包保领导", district, unit_ids["县城市管理局"])
         sub_id = session.execute(text("SELECT id FROM regions WHERE code = :c"), {"c": code}).scalar_one()
-        give("patron_leader", "regions", [sub_id], leaders[code])
+        roster.give("patron_leader", "regions", [sub_id], leaders[code])
+    _streets(roster, unit_ids, leaders)
+    _grid_workers(roster)
+    _points(roster, unit_ids)
+    # New people not yet given a patch.
+    for code, _ in subs[:2]:
+        roster.new_person("网格员（待分配）", code)
+    _store(session, roster.rows)
 
-    # Streets, grouped by name within each sub-district (a 街道 runs its own stretch of a long road).
-    streets = session.execute(text(
+
+def _streets(roster: _Roster, unit_ids: dict[str, int], leaders: dict[str, int]) -> None:
+    """Streets, grouped by name within each sub-district (a 街道 runs its own stretch of a long road)."""
+    give, new_person, rng, district = roster.give, roster.new_person, roster.rng, roster.district
+    streets = roster.session.execute(text(
         "SELECT id, name, road_class, left(region_code, 9) AS sub, length_m FROM streets "
         "WHERE district_code = :d ORDER BY id"), {"d": district}).all()
     groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
@@ -117,26 +135,29 @@ def load(session: Session, rng: np.random.Generator, district: str) -> None:
         if road_class == "arterial" and n % 11 == 0:  # 交叉: a second 区级街长 on the same stretch
             give("district_street_chief", "streets", ids, new_person("区级街长", district), group=street_name)
         if road_class == "arterial" and rng.random() < 0.5:  # 门前五包: a shop on the street
-            shop = session.execute(text(
-                "INSERT INTO units (name, kind, region_code) VALUES (:n, 'storefront', :r) RETURNING id"),
-                {"n": f"{street_name}{n}号商户（示例）", "r": sub}).scalar_one()
+            shop = roster.unit(f"{street_name}{n}号商户（示例）", "storefront", sub)
             give("storefront", "streets", ids[:2], unit=shop, group=street_name)
 
-    # 网格员: one per 40 cells; the last community has none yet.
-    communities = session.execute(text(
+
+def _grid_workers(roster: _Roster) -> None:
+    """网格员: one per 40 cells; the last community has none yet."""
+    communities = roster.session.execute(text(
         "SELECT c.code, c.id, array_agg(g.id ORDER BY g.code) FROM regions c "
         "JOIN grid_cells g ON g.community_id = c.id WHERE c.code LIKE :d || '%' GROUP BY c.code, c.id ORDER BY c.code"),
-        {"d": district}).all()
+        {"d": roster.district}).all()
     for code, community_id, cell_ids in communities[:-1]:
-        chief = new_person("片长", code)
-        give("area_chief", "regions", [community_id], chief)
+        chief = roster.new_person("片长", code)
+        roster.give("area_chief", "regions", [community_id], chief)
         for i in range(0, len(cell_ids), 40):
-            give("grid_worker", "grid_cells", cell_ids[i:i + 40], new_person("网格员", code, None, chief))
+            roster.give("grid_worker", "grid_cells", cell_ids[i:i + 40], roster.new_person("网格员", code, None, chief))
 
-    # Assessment points.
-    points = session.execute(text(
+
+def _points(roster: _Roster, unit_ids: dict[str, int]) -> None:
+    """Assessment points: units for markets, schools and sites; 所长/区长 for toilets and estates."""
+    give, new_person, rng = roster.give, roster.new_person, roster.rng
+    points = roster.session.execute(text(
         "SELECT id, point_type, region_code FROM assessment_points WHERE district_code = :d ORDER BY id"),
-        {"d": district}).all()
+        {"d": roster.district}).all()
     keeper_load: dict[str, tuple[int, int]] = {}
     for p in points:
         t, region = p.point_type, p.region_code
@@ -155,20 +176,12 @@ def load(session: Session, rng: np.random.Generator, district: str) -> None:
             keeper_load[f"{role}{region}"] = (holder, count + 1)
             give(role, "assessment_points", [p.id], holder)
 
-    # New people not yet given a patch.
-    for code, _ in subs[:2]:
-        new_person("网格员（待分配）", code)
 
-    session.execute(text("""
-        INSERT INTO assignments (role, person_id, unit_id, layer, feature_id, valid_from, valid_to, street_group,
-                                 created_by)
-        VALUES (:role, :person_id, :unit_id, :layer, :feature_id, :valid_from, :valid_to, :street_group, 'demo')"""),
-        rows)
-    # Each assignment's region is its feature's, for scoping.
-    for layer, col in (("streets", "region_code"), ("grid_cells", "region_code"),
-                       ("assessment_points", "region_code"), ("regions", "code")):
-        session.execute(text(f"UPDATE assignments a SET region_code = f.{col} FROM {layer} f "
-                             f"WHERE a.layer = '{layer}' AND a.feature_id = f.id AND a.region_code IS NULL"))
+def _store(session: Session, rows: list[dict[str, Any]]) -> None:
+    session.execute(text(load_sql(__file__, "assignments_insert")), rows)
+    # Each assignment's region is its feature's, for scoping: one whole statement per layer.
+    for layer in ("streets", "grid_cells", "assessment_points", "regions"):
+        session.execute(text(load_sql(__file__, f"assignment_regions_{layer}")))
 
 
 def clear(session: Session, district: str) -> None:

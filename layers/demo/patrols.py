@@ -11,6 +11,7 @@ from shapely import wkt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.sql import load as load_sql
 from layers.access.caller import SYSTEM
 from layers.ledger.inspections import record_patrol
 
@@ -20,16 +21,8 @@ WALK_M_PER_MIN = 60  # a patrol on foot, stopping to look
 
 def load(session: Session, rng: np.random.Generator, now: datetime, district: str) -> int:
     # Named urban streets as walked in one go (their segments merged into one line where they join up).
-    streets = session.execute(text("""
-        SELECT name, ST_AsText(line) AS line, ST_Length(ST_Transform(line, ccgrid_metric_srid())) AS metres
-        FROM (SELECT name, (ST_Dump(ST_LineMerge(ST_Collect(geom ORDER BY id)))).geom AS line FROM streets
-              WHERE region_code LIKE :d || '%' AND length(region_code) = 12
-                AND left(region_code, 7) = :core AND name IS NOT NULL
-              GROUP BY name) q
-        ORDER BY name, metres DESC"""), {"d": district, "core": district + "0"}).all()
-    walkers = session.execute(text("""
-        SELECT DISTINCT p.id, p.name FROM assignments_on(current_date) a JOIN people p ON p.id = a.person_id
-        WHERE a.role IN ('subdistrict_street_chief', 'road_chief', 'grid_worker') ORDER BY p.id""")).all()
+    streets = session.execute(text(load_sql(__file__, "patrol_streets")), {"d": district, "core": district + "0"}).all()
+    walkers = session.execute(text(load_sql(__file__, "patrol_walkers"))).all()
     if not walkers:
         return 0
     made = 0

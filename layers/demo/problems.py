@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.settings import get_settings
+from gis.sql import load as load_sql
 from layers.ledger import escalation
 from layers.ledger.bulk_import import import_problems
 from layers.ledger.calendar import TZ, WorkCalendar
@@ -36,17 +37,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 
 def _anchors(session: Session) -> list[tuple[float, float, str]]:
-    rows = session.execute(text("""
-        SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)), point_type FROM assessment_points
-        WHERE point_type IN ('农贸市场', '老旧小区', '学校周边', '中小学校') AND region_code LIKE '411421%'
-        UNION ALL
-        SELECT ST_X(ST_LineInterpolatePoint(geom, 0.5)), ST_Y(ST_LineInterpolatePoint(geom, 0.5)), 'arterial'
-        FROM streets WHERE road_class = 'arterial' AND region_code LIKE '411421%' AND length(region_code) = 12
-          AND left(region_code, 7) = '4114210'
-        UNION ALL
-        SELECT ST_X(ST_LineInterpolatePoint(geom, 0.5)), ST_Y(ST_LineInterpolatePoint(geom, 0.5)), 'street'
-        FROM streets WHERE road_class <> 'arterial' AND region_code LIKE '411421%' AND length(region_code) = 12
-          AND left(region_code, 7) = '4114210'""")).all()
+    rows = session.execute(text(load_sql(__file__, "problem_anchors"))).all()
     return [(x, y, k) for x, y, k in rows]
 
 
@@ -79,10 +70,7 @@ def load(session: Session, rng: np.random.Generator, n: int, now: datetime | Non
 def _histories(session: Session, rng: np.random.Generator, now: datetime) -> None:
     """Walk each demo problem to a state its age makes plausible, with events, photos and deadlines."""
     cal = WorkCalendar.load(session)
-    rows = session.execute(text("""
-        SELECT p.id, p.reported_at, c.deadline_amount, c.deadline_unit FROM problems p
-        JOIN problem_categories c ON c.code = p.category_code
-        WHERE p.external_id LIKE 'DEMO-%' AND p.duplicate_of IS NULL ORDER BY p.id""")).all()
+    rows = session.execute(text(load_sql(__file__, "problem_ages"))).all()
     photo_path = Path(get_settings().data_dir).absolute() / "photos" / "demo.png"
     photo_path.parent.mkdir(parents=True, exist_ok=True)
     photo_path.write_bytes(PNG)
@@ -131,21 +119,15 @@ def _histories(session: Session, rng: np.random.Generator, now: datetime) -> Non
         "closed_at timestamptz, rework integer) ON COMMIT DROP"))
     session.execute(text("INSERT INTO demo_state VALUES (:id, :s, :d, :due, :c, :r)"),
                     [{"id": p[0], "s": p[1], "d": p[2], "due": p[3], "c": p[4], "r": p[5]} for p in problems])
-    session.execute(text("""
-        UPDATE problems p SET status = d.status, dispatched_at = d.dispatched_at, due_at = d.due_at,
-               closed_at = d.closed_at, rework_count = d.rework
-        FROM demo_state d WHERE p.id = d.id"""))
+    session.execute(text(load_sql(__file__, "problem_states_apply")))
     session.execute(text(
         "UPDATE problems p SET status = m.status, closed_at = m.closed_at FROM problems m "
         "WHERE p.duplicate_of = m.id AND m.status IN ('closed', 'rejected') AND p.external_id LIKE 'DEMO-%'"))
     # Re-inspections carry a photo, as 销号 requires (one shared demo image on disk).
     verified = sorted({e[0] for e in events if e[4] == "verified"})
-    photos = dict(session.execute(text("""
-        INSERT INTO problem_photos (problem_id, path, mime, bytes, sha256, created_by)
-        SELECT unnest(CAST(:ids AS bigint[])), :path, 'image/png', :n, :h, 'demo'
-        RETURNING problem_id, id"""), {"ids": verified, "path": str(photo_path), "n": len(PNG), "h": "0" * 64}).all())
-    session.execute(text("""
-        INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note, photo_id, due_at)
-        VALUES (:p, :at, 'demo', :a, :f, :t, :n, :photo, :due)"""),
+    photos = dict(session.execute(text(load_sql(__file__, "problem_photos_insert")),
+                                  {"ids": verified, "path": str(photo_path), "n": len(PNG), "h": "0" * 64}).all())
+    session.execute(
+        text(load_sql(__file__, "problem_events_insert")),
         [{"p": e[0], "at": e[1], "a": e[2], "f": e[3], "t": e[4], "n": e[5],
           "photo": photos.get(e[0]) if e[4] == "verified" else None, "due": None} for e in events])

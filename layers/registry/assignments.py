@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden, InvalidInput, NotFound
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.audit import record
 from layers.registry.people import role as get_role
@@ -302,32 +303,9 @@ def reassign(
 
 def _move_open_problems(session: Session, ended: list[int], actor: str) -> list[int]:
     """Point the open problems owned through `ended` assignments at their successors on the same place."""
-    rows = session.execute(text("""
-        WITH moved AS (
-            SELECT po.problem_id, po.place, po.assignment_id AS old_id, nxt.id AS new_id, p.status
-            FROM problem_owners po
-            JOIN assignments old ON old.id = po.assignment_id AND old.id = ANY(:ended)
-            JOIN assignments nxt ON nxt.layer = old.layer AND nxt.feature_id = old.feature_id
-                 AND nxt.role = old.role AND nxt.valid_from = old.valid_to
-            JOIN problems p ON p.id = po.problem_id
-            JOIN problem_statuses st ON st.code = p.status AND NOT st.final),
-        gone AS (DELETE FROM problem_owners po USING moved m
-                 WHERE po.problem_id = m.problem_id AND po.assignment_id = m.old_id),
-        added AS (INSERT INTO problem_owners (problem_id, assignment_id, place)
-                  SELECT problem_id, new_id, place FROM moved ON CONFLICT DO NOTHING)
-        INSERT INTO problem_events (problem_id, actor, action, from_status, to_status, note)
-        SELECT DISTINCT problem_id, :actor, '移交', status, status, '责任人变更，问题转交新责任人' FROM moved
-        RETURNING problem_id"""), {"ended": ended, "actor": actor}).scalars().all()
+    rows = session.execute(text(load(__file__, "move_open_problems")),
+                           {"ended": ended, "actor": actor}).scalars().all()
     return sorted(set(rows))
-
-
-_OWNER_SQL = """
-    SELECT a.id, a.role, r.name AS role_name, r.family, r.is_primary, a.layer, a.feature_id, a.region_code,
-           a.person_id, p.name AS person_name, p.phone AS person_phone, a.unit_id, u.name AS unit_name,
-           u.phone AS unit_phone, a.valid_from, a.valid_to, a.street_group, a.note, r.patrol_every_days
-    FROM assignments a JOIN owner_roles r ON r.code = a.role
-    LEFT JOIN people p ON p.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-"""
 
 
 def _shape_owner(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
@@ -344,8 +322,7 @@ def owners_of(
     """Who owned this feature on a day (default today), primary roles first."""
     on = on or today(session)
     rows = session.execute(
-        text(_OWNER_SQL + " WHERE a.layer = :l AND a.feature_id = :f AND a.valid_from <= :on "
-             "AND (a.valid_to IS NULL OR a.valid_to > :on) ORDER BY r.sort, a.id"),
+        text(load(__file__, "owners_on")),
         {"l": layer, "f": feature_id, "on": on},
     ).mappings()
     return [_shape_owner(r, with_contact) for r in rows]
@@ -353,7 +330,7 @@ def owners_of(
 
 def history(session: Session, layer: str, feature_id: int, *, with_contact: bool = False) -> list[dict[str, Any]]:
     rows = session.execute(
-        text(_OWNER_SQL + " WHERE a.layer = :l AND a.feature_id = :f ORDER BY a.valid_from, a.id"),
+        text(load(__file__, "owners_history")),
         {"l": layer, "f": feature_id},
     ).mappings()
     return [_shape_owner(r, with_contact) for r in rows]
@@ -373,14 +350,7 @@ def list_assignments(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     rows = session.execute(
-        text(_OWNER_SQL + """
-            WHERE (CAST(:s AS text) IS NULL OR a.region_code LIKE :s || '%')
-              AND (CAST(:pid AS int) IS NULL OR a.person_id = :pid)
-              AND (CAST(:uid AS int) IS NULL OR a.unit_id = :uid)
-              AND (CAST(:layer AS text) IS NULL OR a.layer = :layer)
-              AND (CAST(:role AS text) IS NULL OR a.role = :role OR r.family = :role)
-              AND (CAST(:on AS date) IS NULL OR (a.valid_from <= :on AND (a.valid_to IS NULL OR a.valid_to > :on)))
-            ORDER BY a.id LIMIT :limit OFFSET :offset"""),
+        text(load(__file__, "assignments_list")),
         {"s": caller.scope, "pid": person_id, "uid": unit_id, "layer": layer, "role": role, "on": on, "limit": limit,
          "offset": offset},
     ).mappings()

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput
 from gis.limits import export_slot
 from gis.settings import get_settings
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.excel import write_workbook
 from layers.registry.assignments import today
@@ -20,18 +21,6 @@ from layers.spatial.catalog import LAYERS
 HEADER = ["序号", "责任人/单位", "角色", "图层", "编码", "名称", "路段（起—止）", "所属区域", "巡查要求", "联系电话",
           "起始日期", "截止日期"]
 
-
-_SQL = """
-    SELECT coalesce(p.name, u.name) AS holder, r.name AS role_name, a.layer, f.code, f.name,
-           CASE WHEN f.section_from IS NOT NULL THEN f.section_from || '—' || f.section_to END AS section,
-           g.name AS region_name, r.patrol_every_days, coalesce(p.phone, u.phone) AS phone,
-           a.valid_from, a.valid_to
-    FROM assignments_on(:on) a JOIN owner_roles r ON r.code = a.role
-    JOIN ownable_features f ON f.layer = a.layer AND f.id = a.feature_id
-    LEFT JOIN people p ON p.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-    LEFT JOIN regions g ON g.code = a.region_code
-    WHERE coalesce(a.region_code, '') LIKE :scope || '%'
-    ORDER BY holder, r.sort, a.layer, f.code"""
 
 
 def _duty(days: int | None) -> str:
@@ -50,7 +39,7 @@ def xlsx(session: Session, out: IO[bytes], *, caller: Caller, region: str | None
     with_contact = caller.can("manage_people")
     cap = get_settings().export_max_rows
     with export_slot():
-        data = session.execute(text(_SQL).execution_options(yield_per=2_000),
+        data = session.execute(text(load(__file__, "duty_list")).execution_options(yield_per=2_000),
                                {"on": on or today(session), "scope": scope or ""}).mappings()
 
         def body() -> Iterator[list[Any]]:

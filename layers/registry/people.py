@@ -13,6 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import Conflict, InvalidInput, NotFound
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.audit import record
 
@@ -150,15 +151,6 @@ def list_units(session: Session, *, caller: Caller, with_contact: bool = False) 
 
 
 # --- people -----------------------------------------------------------------------------------------------
-_PERSON_SQL = """
-    SELECT p.id, p.name, p.phone, p.title, p.region_code, p.active, p.unit_id, u.name AS unit_name,
-           p.reports_to_id, b.name AS reports_to_name,
-           (SELECT count(*) FROM assignments_on(current_date) a WHERE a.person_id = p.id
-              AND (CAST(:s AS text) IS NULL OR a.region_code LIKE :s || '%')) AS current_assignments
-    FROM people p LEFT JOIN units u ON u.id = p.unit_id LEFT JOIN people b ON b.id = p.reports_to_id
-"""
-
-
 def _redact(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
     if not with_contact:
         row.pop("phone", None)
@@ -204,7 +196,7 @@ def create_person(
 
 
 def get_person(session: Session, pid: int, *, caller: Caller, with_contact: bool = False) -> dict:
-    row = session.execute(text(_PERSON_SQL + " WHERE p.id = :i"), {"i": pid, "s": caller.scope}).mappings()
+    row = session.execute(text(load(__file__, "person")), {"i": pid, "s": caller.scope}).mappings()
     row = row.one_or_none()
     if row is None or not caller.covers(row["region_code"]):
         raise NotFound(f"person {pid} not found", field="id")
@@ -222,11 +214,7 @@ def list_people(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     rows = session.execute(
-        text(
-            _PERSON_SQL + " WHERE (CAST(:s AS text) IS NULL OR p.region_code LIKE :s || '%') "
-            "AND (CAST(:q AS text) IS NULL OR p.name LIKE '%' || :q || '%') "
-            "AND (CAST(:a AS boolean) IS NULL OR p.active = :a) ORDER BY p.id LIMIT :l OFFSET :o"
-        ),
+        text(load(__file__, "people_list")),
         {"s": caller.scope, "q": q, "a": active, "l": limit, "o": offset},
     ).mappings()
     return [_redact(dict(r), with_contact) for r in rows]

@@ -9,11 +9,22 @@ from sqlalchemy.orm import Session
 
 from gis.errors import NotFound
 from gis.settings import get_settings
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.registry.assignments import owners_of
 
-_POINT = "ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)"
-_POINT_M = f"ST_Transform({_POINT}, ccgrid_metric_srid())"
+# Place kinds at a spot, in the order owners are listed, with the layer their owners are assigned on.
+_PLACES = (("regions", "district"), ("regions", "subdistrict"), ("regions", "community"),
+           ("grid_cells", "grid_cell"), ("streets", "street"), ("assessment_points", "assessment_point"))
+
+
+def _num(d: Any) -> Any:
+    if d is None:
+        return None
+    return {
+        k: (float(v) if k in ("distance_m", "length_m", "area_m2") and v is not None else v)
+        for k, v in dict(d).items()
+    }
 
 
 def locate(
@@ -30,63 +41,15 @@ def locate(
     scope = caller.scope
     radius = get_settings().locate_street_radius_m
     params = {"lon": lon, "lat": lat, "radius": radius, "pradius": point_radius_m, "scope": scope or ""}
-    mine = "region_code LIKE :scope || '%'"
-    regions = (
-        session.execute(
-            text(
-                f"SELECT id, code, name, level FROM regions WHERE ST_Intersects(geom, {_POINT}) ORDER BY length(code)"
-            ),
-            params,
-        )
-        .mappings()
-        .all()
-    )
+    regions = session.execute(text(load(__file__, "locate_regions")), params).mappings().all()
     if not regions:
         raise NotFound(f"({lon}, {lat}) is outside every region of the city", field="lon")
     # Ancestors (the outline a scoped caller works within) and regions inside the scope; never a neighbour's.
     by_level = {r["level"]: dict(r) for r in regions
                 if caller.covers(r["code"]) or (scope or "").startswith(r["code"])}
-    cell = (
-        session.execute(
-            text(f"SELECT id, code, area_m2 FROM grid_cells WHERE ST_Intersects(geom, {_POINT}) AND {mine} "
-                "ORDER BY id LIMIT 1"),
-            params,
-        )
-        .mappings()
-        .one_or_none()
-    )
-    street = (
-        session.execute(
-            text(f"""
-            SELECT id, code, name, road_class, length_m, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
-            FROM streets, (SELECT {_POINT_M} AS g) p
-            WHERE ST_DWithin(geom_m, p.g, :radius) AND {mine}
-            ORDER BY geom_m <-> p.g LIMIT 1"""),
-            params,
-        )
-        .mappings()
-        .one_or_none()
-    )
-    point = (
-        session.execute(
-            text(f"""
-            SELECT id, code, name, point_type, round(ST_Distance(geom_m, p.g)::numeric, 1) AS distance_m
-            FROM assessment_points, (SELECT {_POINT_M} AS g) p
-            WHERE ST_DWithin(geom_m, p.g, :pradius) AND {mine}
-            ORDER BY ST_Distance(geom_m, p.g), id LIMIT 1"""),
-            params,
-        )
-        .mappings()
-        .one_or_none()
-    )
 
-    def _num(d: Any) -> Any:
-        if d is None:
-            return None
-        return {
-            k: (float(v) if k in ("distance_m", "length_m", "area_m2") and v is not None else v)
-            for k, v in dict(d).items()
-        }
+    def nearest(name: str) -> Any:
+        return _num(session.execute(text(load(__file__, name)), params).mappings().one_or_none())
 
     found = {
         "lon": lon,
@@ -94,14 +57,13 @@ def locate(
         "district": by_level.get("district"),
         "subdistrict": by_level.get("subdistrict"),
         "community": by_level.get("community"),
-        "grid_cell": _num(cell),
-        "street": _num(street),
-        "assessment_point": _num(point),
+        "grid_cell": nearest("locate_cell"),
+        "street": nearest("locate_street"),
+        "assessment_point": nearest("locate_point"),
     }
     # Everyone responsible at this spot, place by place (定人、定点).
     owners = []
-    for layer, key in (("regions", "district"), ("regions", "subdistrict"), ("regions", "community"),
-                       ("grid_cells", "grid_cell"), ("streets", "street"), ("assessment_points", "assessment_point")):
+    for layer, key in _PLACES:
         if found[key] and found[key]["code"].startswith(scope or ""):
             for o in owners_of(session, layer, found[key]["id"], with_contact=with_contact):
                 owners.append({"place": key, "place_code": found[key]["code"], **o})

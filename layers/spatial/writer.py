@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gis.crs import STORAGE_SRID
 from gis.errors import Conflict, InvalidInput
 from gis.settings import get_settings
+from gis.sql import load
 from gis.validate import geometry_problem
 from layers.common.audit import record
 from layers.spatial.catalog import LayerSpec
@@ -128,123 +129,18 @@ def ensure_metric_srid(session: Session, geom: BaseGeometry) -> None:
     )
 
 
-# --- layer-specific SQL over the staging table `stage` ---------------------------------------------------
+# --- layer-specific SQL over the staging table `stage`, in sql/writer_*.sql ----------------------------------
 # Each check returns (row_no, field, reason) for rows that must not be written.
-
-_DISTRICT_ENVELOPE = """
-    cover AS (SELECT ST_Union(ST_Buffer(geom_m, :tol)) AS g FROM regions WHERE level = 'district')
-"""
-
 _CHECKS: dict[str, list[str]] = {
-    "regions": [
-        """
-        SELECT s.row_no, 'code', 'parent region ' || left(s.code, length(s.code) - 3) || ' not found'
-        FROM stage s
-        WHERE s.level <> 'district'
-          AND NOT EXISTS (SELECT 1 FROM regions p WHERE p.code = left(s.code, length(s.code) - 3))
-          AND NOT EXISTS (SELECT 1 FROM stage p WHERE p.code = left(s.code, length(s.code) - 3))
-        """,
-        """
-        WITH parent AS (
-            SELECT s.row_no, s.geom_m AS child, left(s.code, length(s.code) - 3) AS pcode,
-                   coalesce((SELECT p.geom_m FROM stage p WHERE p.code = left(s.code, length(s.code) - 3)),
-                            (SELECT p.geom_m FROM regions p WHERE p.code = left(s.code, length(s.code) - 3)))
-                       AS pg
-            FROM stage s WHERE s.level <> 'district')
-        SELECT row_no, 'geometry',
-               round(ST_Area(ST_Difference(child, pg))::numeric) || ' m² lies outside its parent region '
-               || pcode || ' (tolerance ' || :tol || ' m)'
-        FROM parent WHERE pg IS NOT NULL AND NOT ST_Covers(ST_Buffer(pg, :tol), child)
-        """,
-        # Siblings (same parent) may share borders and stick into each other by the tolerance, no more: a region
-        # overlaps when it reaches into its sibling shrunk by the tolerance. Siblings are the staged rows and the
-        # stored ones the write does not replace. Districts have no parent region here, so no siblings.
-        """
-        SELECT s.row_no, 'geometry',
-               'overlaps sibling region ' || o.code || ' by '
-               || round(ST_Area(ST_Intersection(s.geom_m, o.geom_m))::numeric) || ' m² (tolerance ' || :tol || ' m)'
-        FROM stage s
-        CROSS JOIN LATERAL (
-            SELECT r.code, r.geom_m FROM regions r
-            WHERE r.geom_m && s.geom_m AND NOT EXISTS (SELECT 1 FROM stage x WHERE x.code = r.code)
-            UNION ALL
-            SELECT x.code, x.geom_m FROM stage x WHERE x.geom_m && s.geom_m AND x.row_no <> s.row_no
-        ) o
-        WHERE s.level <> 'district' AND length(o.code) = length(s.code) AND o.code <> s.code
-          AND left(o.code, length(o.code) - 3) = left(s.code, length(s.code) - 3)
-          AND ST_Intersects(s.geom_m, ST_Buffer(o.geom_m, -:tol))
-        """,
-    ],
-    "grid_cells": [
-        """
-        SELECT row_no, 'community_code',
-               CASE WHEN community_code IS NULL THEN 'the cell is not inside any community'
-                    ELSE 'community ' || community_code || ' not found' END
-        FROM stage WHERE community_id IS NULL
-        """,
-        """
-        SELECT s.row_no, 'geometry',
-               round(ST_Area(ST_Difference(s.geom_m, c.geom_m))::numeric) || ' m² lies outside community '
-               || c.code || ' (tolerance ' || :tol || ' m)'
-        FROM stage s JOIN regions c ON c.id = s.community_id
-        WHERE NOT ST_Covers(ST_Buffer(c.geom_m, :tol), s.geom_m)
-        """,
-    ],
-    "streets": [
-        f"""
-        WITH {_DISTRICT_ENVELOPE}
-        SELECT s.row_no, 'geometry', 'the segment lies outside the city''s districts (tolerance ' || :tol || ' m)'
-        FROM stage s, cover WHERE cover.g IS NULL OR NOT ST_Covers(cover.g, s.geom_m)
-        """,
-    ],
-    "assessment_points": [
-        """
-        SELECT s.row_no, 'geometry', 'the point is not inside any region of the city (tolerance ' || :tol || ' m)'
-        FROM stage s
-        WHERE NOT EXISTS (SELECT 1 FROM regions r
-                          WHERE ST_DWithin(r.geom_m, ST_PointOnSurface(s.geom_m), :tol))
-        """,
-        """
-        SELECT s.row_no, 'point_type', 'unknown assessment point type ' || quote_literal(s.point_type)
-        FROM stage s WHERE NOT EXISTS (SELECT 1 FROM point_types t WHERE t.name = s.point_type)
-        """,
-    ],
+    "regions": ["region_parent_exists", "region_inside_parent", "region_sibling_overlap"],
+    "grid_cells": ["cell_community", "cell_inside_community", "cell_serial"],
+    "streets": ["street_inside_city"],
+    "assessment_points": ["point_inside_city", "point_type"],
 }
-
 # Preparation run on the staging table before the checks.
 _PREPARE: dict[str, list[str]] = {
-    "grid_cells": [
-        "ALTER TABLE stage ADD COLUMN community_id integer",
-        """
-        UPDATE stage s SET community_id = r.id
-        FROM regions r WHERE r.level = 'community' AND r.code = s.community_code
-        """,
-        # No community given: the one containing the cell.
-        """
-        UPDATE stage s SET community_id = r.id, community_code = r.code
-        FROM regions r
-        WHERE s.community_code IS NULL AND r.level = 'community'
-          AND ST_Intersects(r.geom, ST_PointOnSurface(s.geom))
-        """,
-        # No code given: the next serials of the community, west→east within rows running north→south.
-        """
-        WITH numbered AS (
-            SELECT s.row_no, s.community_code,
-                   row_number() OVER (PARTITION BY s.community_code
-                                      ORDER BY -floor(ST_Y(ST_Centroid(s.geom_m)) / 100), ST_X(ST_Centroid(s.geom_m)))
-                   + coalesce((SELECT max(right(g.code, 3)::int) FROM grid_cells g
-                               WHERE g.community_id = s.community_id), 0) AS serial
-            FROM stage s WHERE s.code IS NULL AND s.community_id IS NOT NULL)
-        UPDATE stage s SET code = n.community_code || lpad(n.serial::text, 3, '0')
-        FROM numbered n WHERE n.row_no = s.row_no
-        """,
-    ],
+    "grid_cells": ["cell_community_column", "cell_community_by_code", "cell_community_by_place", "cell_serials"],
 }
-
-_SERIAL_CHECK = """
-    SELECT row_no, 'code', 'community ' || community_code || ' has no free 3-digit serial left (999 cells)'
-    FROM stage WHERE code IS NULL OR length(code) <> 15
-"""
 
 # Insert passes; regions go parents first so children find their parent_id in the same write.
 # Qualified with `s.`: in an UPDATE … FROM stage both tables have the column.
@@ -290,17 +186,9 @@ def _stage(session: Session, spec: LayerSpec, rows: Iterable[Row]) -> None:
 def _sql_rejections(session: Session, spec: LayerSpec, mode: Mode) -> list[Rejection]:
     tol = get_settings().containment_tolerance_m
     out: list[Rejection] = []
-    checks = list(_CHECKS.get(spec.name, []))
-    if spec.name == "grid_cells":
-        checks.append(_SERIAL_CHECK)
-    checks.append(  # the same code twice in one write: keep the first
-        """
-        SELECT row_no, 'code', 'duplicate code ' || code || ' (first used in row ' || first_row || ')'
-        FROM (SELECT row_no, code, min(row_no) OVER (PARTITION BY code) AS first_row FROM stage) d
-        WHERE row_no <> first_row
-        """
-    )
-    for sql in checks:
+    checks = [*_CHECKS.get(spec.name, []), "duplicate_code"]
+    for name in checks:
+        sql = load(__file__, f"writer_check_{name}")
         out += [Rejection(*r) for r in session.execute(text(sql), {"tol": tol}).all()]
     if mode in ("insert", "update"):
         # A new feature needs a new code; a changed one may not take another feature's code.
@@ -365,8 +253,8 @@ def write(
     result = WriteResult(rejected=rejected)
     if first is None:
         return result
-    for sql in _PREPARE.get(spec.name, []):
-        session.execute(text(sql))
+    for name in _PREPARE.get(spec.name, []):
+        session.execute(text(load(__file__, f"writer_prepare_{name}")))
     sql_rejected = _sql_rejections(session, spec, mode)
     if sql_rejected:
         if not skip_invalid:
