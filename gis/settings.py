@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     # through the admin import (`ccgrid import problems`).
     intake_new_months_back: int = Field(default=3, ge=0, le=120)
 
+    # A phone number held outside the caller's region is refused without saying by whom; a caller gets this many
+    # such refusals per window (then 429), so the registry cannot be walked number by number.
+    phone_refusals_per_window: int = Field(default=10, ge=1)
+    phone_refusal_window_s: int = Field(default=3600, ge=1)
+
     token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
 
     # Map pages: basemap is "none" (the city's own layers only), "tianditu" (needs tianditu_key) or an XYZ URL

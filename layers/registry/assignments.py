@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden, InvalidInput, NotFound
 from gis.sql import load
+from gis.times import EARLIEST_YEAR, LATEST_YEAR
 from layers.access.caller import Caller
 from layers.common.audit import record
 from layers.registry.people import role as get_role
@@ -71,7 +72,23 @@ def _check_holder(session: Session, role: dict[str, Any], holder: Holder, caller
             raise InvalidInput(f"unknown unit {holder.unit_id}", field="unit_id")
 
 
+MAX_NOTE = 500  # a note says why (交接, 调岗); a longer text belongs in a document
+
+
+def _check_day(day: date | None, field: str) -> None:
+    """A term is a span of a working life: year 1 or 9999 would rewrite "who owned this on a date" for all time."""
+    if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise InvalidInput(f"year {day.year} is outside {EARLIEST_YEAR}–{LATEST_YEAR}", field=field)
+
+
+def _check_note(note: str | None) -> None:
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidInput(f"at most {MAX_NOTE} characters", field="note")
+
+
 def _check_period(valid_from: date, valid_to: date | None) -> None:
+    _check_day(valid_from, "valid_from")
+    _check_day(valid_to, "valid_to")
     if valid_to is not None and valid_to <= valid_from:
         raise InvalidInput(f"valid_to {valid_to} must be after valid_from {valid_from}", field="valid_to")
 
@@ -204,6 +221,7 @@ def assign(
     _check_holder(session, r, holder, caller)
     valid_from = valid_from or today(session)
     _check_period(valid_from, valid_to)
+    _check_note(note)
     if not feature_ids:
         raise InvalidInput("no features selected", field="feature_id")
     table, region_col = LAYERS[layer].table, _REGION_COL[layer]
@@ -256,6 +274,7 @@ def end(session: Session, assignment_id: int, *, on: date | None = None, caller:
     if a is None or not caller.covers(a["region_code"]):
         raise NotFound(f"assignment {assignment_id} not found", field="id")
     on = on or today(session)
+    _check_day(on, "on")
     if a["valid_to"] is not None and a["valid_to"] <= on:
         raise InvalidInput(f"assignment {assignment_id} already ended on {a['valid_to']}", field="on")
     if on <= a["valid_from"]:
@@ -282,6 +301,8 @@ def reassign(
     With `move_open_problems`, the problems of these places still open pass to the new holder (with an event)."""
     r = get_role(session, role)
     on = on or today(session)
+    _check_day(on, "on")
+    _check_note(note)
     if layer in LAYERS:  # an unknown one is refused by assign; lock before reading who holds the places now
         _lock_features(session, layer, feature_ids)
     current = session.execute(

@@ -12,12 +12,15 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import Conflict, InvalidInput, NotFound
+from gis.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from gis.settings import get_settings
 from gis.sql import load
+from layers.access import throttle
 from layers.access.caller import Caller
 from layers.common.audit import record
 
-PHONE = re.compile(r"^[0-9+ -]{5,20}$")
+PHONE = re.compile(r"^[0-9+() -]{5,24}$")
+MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
 UNIT_KINDS = ("government", "responsible_unit", "patron_unit", "storefront", "other")
 
@@ -67,9 +70,16 @@ def _visible_person(session: Session, pid: int, caller: Caller, field: str) -> N
 
 def _check_phone_free(session: Session, phone: str | None, caller: Caller, *, except_id: int | None = None) -> None:
     """A phone number is unique among people. Only a caller who may see the holder learns who has it: for anyone
-    else the number is merely refused, as any other bad value, so the endpoint is no oracle of who is registered."""
+    else the number is merely refused. That refusal still tells that the number is registered somewhere, which a
+    uniqueness rule cannot avoid; so a caller gets only a few such refusals a window (then 429, before any check),
+    and the registry cannot be walked number by number."""
     if not phone:
         return
+    settings = get_settings()
+    limits = {f"phone:{caller.actor}": settings.phone_refusals_per_window}
+    wait = throttle.retry_after(limits, settings.phone_refusal_window_s)
+    if wait is not None:
+        raise TooManyRequests("too many phone numbers refused; try again later", field="phone", retry_after=wait)
     row = session.execute(
         text("SELECT id, region_code FROM people WHERE phone = :p AND id IS DISTINCT FROM :i"),
         {"p": phone, "i": except_id},
@@ -78,18 +88,37 @@ def _check_phone_free(session: Session, phone: str | None, caller: Caller, *, ex
         return
     if caller.covers(row.region_code):
         raise Conflict(f"a person with phone {phone} already exists (id {row.id})", field="phone")
+    throttle.record_failure(limits, settings.phone_refusal_window_s)
     raise InvalidInput("this phone number cannot be used", field="phone")
 
 
 def _phone(value: Any) -> str | None:
+    """The number as stored: digits only, without the country code, so that "+86 139-0000-0035" and
+    "13900000035" are one number to the uniqueness rule and to roster matching."""
     if value is None or str(value).strip() == "":
         return None
-    phone = str(value).strip()
-    if phone.endswith(".0"):  # read as a number from Excel
-        phone = phone[:-2]
-    if not PHONE.match(phone):
-        raise InvalidInput(f"not a phone number: {phone!r}", field="phone")
+    raw = str(value).strip()
+    if raw.endswith(".0"):  # read as a number from Excel
+        raw = raw[:-2]
+    if not PHONE.match(raw):
+        raise InvalidInput(f"not a phone number: {raw!r}", field="phone")
+    phone = re.sub(r"[\s()+-]", "", raw)
+    if phone.startswith(("0086", "86")) and MOBILE.match(phone.removeprefix("00").removeprefix("86")):
+        phone = phone.removeprefix("00").removeprefix("86")
+    if not 5 <= len(phone) <= 15:
+        raise InvalidInput(f"not a phone number: {raw!r}", field="phone")
     return phone
+
+
+def _text(value: Any, field: str, limit: int = 100) -> str | None:
+    """Short text of a person (name, title): bounded like the layers' text fields."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput("must be text", field=field)
+    if len(value) > limit:
+        raise InvalidInput(f"at most {limit} characters", field=field)
+    return value
 
 
 # --- units ------------------------------------------------------------------------------------------------
@@ -168,9 +197,10 @@ def create_person(
     reports_to_id: int | None = None,
     caller: Caller,
 ) -> int:
-    name = (name or "").strip()
+    name = (_text(name, "name") or "").strip()
     if not name:
         raise InvalidInput("is required", field="name")
+    title = _text(title, "title")
     phone = _phone(phone)
     region_code = region_code or caller.scope
     if not caller.covers(region_code):
@@ -227,6 +257,9 @@ def update_person(session: Session, pid: int, changes: dict[str, Any], *, caller
     if unknown:
         field = sorted(unknown)[0]
         raise InvalidInput(f"cannot be changed; changeable: {', '.join(sorted(allowed))}", field=field)
+    for key in ("name", "title"):
+        if key in changes:
+            changes[key] = _text(changes[key], key)
     if "phone" in changes:
         changes["phone"] = _phone(changes["phone"])
         _check_phone_free(session, changes["phone"], caller, except_id=pid)

@@ -102,6 +102,43 @@ def test_a_phone_number_of_another_region_is_not_confirmed(client, admin, two, t
                        headers=admin).status_code == 409
 
 
+def test_one_number_in_any_notation_is_one_number(client, two, token_for):
+    # Review of #15: "+86 139-1196-6001" was stored beside "13911966001", past the uniqueness rule and the oracle.
+    staff = token_for("subdistrict_staff", two["home"]["subdistrict"])
+    for notation in ("+86 139-1196-5001", "0086 13911965001", "8613911965001", "139 1196 5001"):
+        r = client.post("/api/v1/people", json={"name": "同号", "phone": notation}, headers=staff)
+        assert r.status_code == 409, (notation, r.text)
+    made = client.post("/api/v1/people", json={"name": "新号", "phone": "+86 (139) 1196-5099"}, headers=staff)
+    assert made.status_code == 201 and made.json()["phone"] == "13911965099"
+
+
+def test_refused_numbers_are_rationed(client, two, token_for, monkeypatch):
+    # Review of #15: "cannot be used" still says the number is registered elsewhere; a caller gets only a few.
+    from gis.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "phone_refusals_per_window", 2)
+    staff = token_for("subdistrict_staff", two["home"]["subdistrict"])
+    codes = [client.patch(f"/api/v1/people/{two['mine']}", json={"phone": "13911966001"}, headers=staff).status_code
+             for _ in range(3)]
+    assert codes == [422, 422, 429]
+    # Once rationed, even a number nobody holds is not tried: the answer says nothing about any number.
+    r = client.patch(f"/api/v1/people/{two['mine']}", json={"phone": "13911960000"}, headers=staff)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+
+
+def test_person_text_and_terms_are_bounded(client, two, token_for):
+    staff = token_for("subdistrict_staff", two["home"]["subdistrict"])
+    r = client.patch(f"/api/v1/people/{two['mine']}", json={"title": "长" * 200_000}, headers=staff)
+    assert (r.status_code, r.json()["field"]) == (422, "title")
+    lane = two["home"]["ids"][f"{two['home']['district']}-h1"]
+    for body, field in (({"valid_from": "0001-01-01"}, "valid_from"), ({"valid_to": "9999-12-31"}, "valid_to"),
+                        ({"note": "注" * 600}, "note")):
+        r = client.post("/api/v1/assignments", headers=staff, json={
+            "role": "路长", "layer": "streets", "feature_id": lane,
+            "person_id": two["mine"], **body})
+        assert (r.status_code, r.json().get("field")) == (422, field), r.text
+
+
 def test_supervision_sheet_xlsx_for_a_name_excel_refuses_as_a_sheet_title(client, admin, two):
     name = "王[五]/第?组*:组长\x07"
     with transaction() as s:
