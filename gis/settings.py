@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     max_vertices_streets: int = 10_000
     max_vertices_assessment_points: int = 10_000
 
+    # A patrol is a shift: a longer track is refused (an untimed track of a month would pass any speed check).
+    patrol_max_hours: float = Field(default=24, gt=0)
     # Patrols: the fastest a patrol may move in each mode (km/h), judged fix to fix when the field app sends the
     # fixes' times, else over the whole track; the GPS error (metres) is allowed for on each stretch.
     patrol_max_speed_kmh_walk: float = 12.0

@@ -9,7 +9,7 @@ routed like any report.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from shapely.geometry import LineString
@@ -22,7 +22,8 @@ from gis.settings import get_settings
 from gis.validate import geometry_problem
 from layers.access.caller import Caller
 from layers.common.audit import record
-from layers.ledger.intake import Report, intake
+from layers.ledger.calendar import TZ
+from layers.ledger.intake import MAX_AHEAD, Report, intake
 
 STREET_REACH_M = 20.0
 POINT_REACH_M = 30.0
@@ -67,6 +68,18 @@ def _check_times(track: LineString, started_at: datetime, ended_at: datetime,
                  times: Sequence[datetime] | None) -> None:
     if ended_at <= started_at:
         raise InvalidInput("ended_at must be after started_at", field="ended_at")
+    # A patrol marks what it passed as inspected at its time: one dated ahead would hide patrol gaps until then,
+    # one dated before the archive would write history; and a shift is hours, not the month an untimed track
+    # would need to pass the speed check.
+    if ended_at > datetime.now(TZ) + MAX_AHEAD:
+        raise InvalidInput("ended_at is in the future", field="ended_at")
+    start = get_settings().archive_start
+    if started_at < datetime.combine(start, time(), TZ):
+        raise InvalidInput(f"started_at is before the city's archive start {start:%Y-%m-%d}", field="started_at")
+    hours = get_settings().patrol_max_hours
+    if ended_at - started_at > timedelta(hours=hours):
+        raise InvalidInput(f"a patrol lasts at most {hours:g} hours; send each shift as its own track",
+                           field="ended_at")
     if times is None:
         if get_settings().patrol_require_fix_times:
             raise InvalidInput("a track needs the time of every fix (times, one per coordinate)", field="times")

@@ -129,3 +129,19 @@ def test_fix_times_can_be_required(database, monkeypatch):
     with transaction() as s:
         inspections.record_patrol(s, track=track, started_at=start, ended_at=start + timedelta(minutes=5),
                                   walker="x", caller=TEST, times=[start, start + timedelta(minutes=5)])
+
+
+@pytest.mark.parametrize(("start", "hours", "field", "words"), [
+    (datetime(2199, 1, 1, 0, 0, tzinfo=TZ), 1, "ended_at", "future"),  # would hide patrol gaps until 2199
+    (datetime(1900, 1, 1, 0, 0, tzinfo=TZ), 1, "started_at", "archive start"),
+    (datetime(2026, 10, 1, 9, 0, tzinfo=TZ), 24 * 34, "ended_at", "at most 24 hours"),  # a month passes any speed
+])
+def test_patrols_lie_in_a_shift_of_the_city_s_past(database, start, hours, field, words):
+    # Review of #15 item 4: a patrol dated 2199 was taken (201) and counted its streets inspected until then.
+    track = LineString([(115.40, 34.72), (115.401, 34.72)])
+    before = scalar("SELECT count(*) FROM patrols")
+    with pytest.raises(InvalidInput, match=words) as info, transaction() as s:
+        inspections.record_patrol(s, track=track, started_at=start, ended_at=start + timedelta(hours=hours),
+                                  walker="x", caller=TEST)
+    assert info.value.field == field
+    assert scalar("SELECT count(*) FROM patrols") == before
