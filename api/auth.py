@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import observe
+from api.deps import engine_of
 from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gis.settings import get_settings
@@ -178,12 +179,12 @@ def principal_of(request: Request) -> Principal:
     """Who sends this request: the bearer header, else (reading only) the map-page session, else anonymous."""
     token = _bearer(request)
     if token is not None:
-        with autocommit() as conn:
+        with autocommit(engine_of(request)) as conn:
             return principal_for(conn, token)
     session_id = session_of(request) if request.method in COOKIE_METHODS else None
     if session_id is None:
         return ANONYMOUS
-    with autocommit() as conn:
+    with autocommit(engine_of(request)) as conn:
         return principal_for_session(conn, session_id)
 
 
