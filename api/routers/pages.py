@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
 from api.deps import DbSession
 from gis.errors import CcgridError, TooManyRequests
-from gis.settings import get_settings
 from layers.access import sessions as web_sessions
 from layers.analytics import headline, page_data
 from maps import pages
+from maps.settings import get_map_settings
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(pages.__file__).parent / "static"
@@ -68,7 +68,7 @@ def map_page(s: DbSession, page: str, request: Request) -> Response:
     if p is None:
         return _to_login(request)
     html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), who=_who(p),
-                          lookups=page_data.lookups(s, p.region_code), settings=get_settings())
+                          lookups=page_data.lookups(s, p.region_code), settings=get_map_settings())
     return HTMLResponse(html, headers=NO_STORE)
 
 
@@ -89,7 +89,7 @@ def login(s: DbSession,
         return HTMLResponse(pages.login_page(next_url=_safe_next(next), error=error), status_code=status,
                             headers={**NO_STORE, **(headers or {})})
 
-    settings = get_settings()
+    settings = get_map_settings()
     try:
         check_not_throttled()
         principal = principal_for(s, token.strip())

@@ -23,3 +23,15 @@ def test_serving_does_not_import_the_cluster_tooling():
     code = "import sys, api.app; print('gis.cluster' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_every_documented_variable_is_a_setting():
+    # README's configuration table is the contract: settings split by concern keep every CCGRID_ name.
+    from gis.settings import Settings
+    from maps.settings import MapSettings
+
+    readme = (API.parent / "README.md").read_text()
+    documented = {m.lower() for m in re.findall(r"^\| `CCGRID_(\w+)`", readme, re.M)}
+    fields = set(Settings.model_fields) | set(MapSettings.model_fields)
+    assert documented and documented <= fields, documented - fields
+    assert not set(Settings.model_fields) & set(MapSettings.model_fields)  # each variable read by one class
