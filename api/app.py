@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from api.observe import ERRORS as ERROR_LOG
@@ -25,9 +29,9 @@ from api.routers import (
     problems,
     tiles,
 )
-from gis.db import database_error
+from gis.db import database_error, get_engine
 from gis.errors import CcgridError
-from gis.settings import get_settings
+from gis.settings import Settings, get_settings
 from maps.pages import STATIC as STATIC_URL
 
 VENDOR = f"{STATIC_URL}/vendor"
@@ -61,23 +65,18 @@ def _add_docs(app: FastAPI) -> None:
     app.add_api_route("/redoc", redoc, include_in_schema=False)
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
-    app = FastAPI(
-        title="ccgrid 创城网格",
-        version="0.1.0",
-        description="GIS service for the civilized-city campaign: grid, street chiefs, problems, maps.",
-        # Counted as the body streams in (a chunked body has no length to check), by the framework: an HTTP
-        # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
-        max_body_size=settings.max_body_bytes,
-        responses=ERRORS,
-        docs_url=None,
-        redoc_url=None,
-    )
-    configure_logging()
-    # Outermost of ours: every request gets an id (X-Request-ID) and one log line, whatever happens inside.
-    app.add_middleware(RequestLog)
+def _lifespan(settings: Settings | None, engine: Engine | None):
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # The engine routes get through api.deps.DbSession; settings are read now, not when the app was built (a
+        # test collects the app before it points CCGRID_DATABASE_URL at its database).
+        app.state.engine = engine or get_engine(settings)
+        yield
 
+    return lifespan
+
+
+def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CcgridError)
     async def _domain(_: Request, exc: CcgridError) -> JSONResponse:
         extra = {}
@@ -117,17 +116,31 @@ def create_app() -> FastAPI:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else "conflict"
         return _error(409, f"the change conflicts with existing data: {first}")
 
-    app.include_router(health.router)
-    app.include_router(features.router)
-    app.include_router(owners.router)
-    app.include_router(problems.router)
-    app.include_router(ledgers.router)
-    app.include_router(inspections.router)
-    app.include_router(analytics.router)
-    app.include_router(tiles.router)
-    app.include_router(ogc.router)
-    app.include_router(open311.router)
-    app.include_router(pages.router)
+
+ROUTERS = (health, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311, pages)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """The app. `settings` (default: the environment's) and `engine` (default: one for those settings) let a caller
+    (a test) point it at another database or limit without touching the environment."""
+    app = FastAPI(
+        title="ccgrid 创城网格",
+        version="0.1.0",
+        description="GIS service for the civilized-city campaign: grid, street chiefs, problems, maps.",
+        # Counted as the body streams in (a chunked body has no length to check), by the framework: an HTTP
+        # middleware of our own cost ~1 ms on every request (bench/RESULTS.md, intake).
+        max_body_size=(settings or get_settings()).max_body_bytes,
+        responses=ERRORS,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=_lifespan(settings, engine),
+    )
+    configure_logging()
+    # Outermost of ours: every request gets an id (X-Request-ID) and one log line, whatever happens inside.
+    app.add_middleware(RequestLog)
+    _add_error_handlers(app)
+    for module in ROUTERS:
+        app.include_router(module.router)
     app.mount(STATIC_URL, StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.add_api_route("/", lambda: RedirectResponse("/maps/"), include_in_schema=False)
     _add_docs(app)

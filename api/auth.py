@@ -17,12 +17,14 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from api import observe
+from api.deps import engine_of
 from gis.db import autocommit
 from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
 from gis.settings import get_settings
 from layers.access import sessions as web_sessions
 from layers.access import throttle, tokens
 from layers.access.caller import Caller
+from maps.settings import get_map_settings
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {
@@ -149,7 +151,7 @@ def principal_for(session: Session | Connection, token: str) -> Principal:
 
 def principal_for_session(session: Session | Connection, session_id: str) -> Principal:
     """The principal of a map-page session (the cookie); unknown, revoked, idle or expired sessions are 401."""
-    row = web_sessions.resolve(session, session_id, idle_s=get_settings().session_idle_minutes * 60)
+    row = web_sessions.resolve(session, session_id, idle_s=get_map_settings().session_idle_minutes * 60)
     if row is None:
         raise refuse(Unauthorized("session expired or logged out: log in again at /login"))
     return _noted(Principal(role=row["role"], region_code=row["region_code"], token_id=row["token_id"],
@@ -178,12 +180,12 @@ def principal_of(request: Request) -> Principal:
     """Who sends this request: the bearer header, else (reading only) the map-page session, else anonymous."""
     token = _bearer(request)
     if token is not None:
-        with autocommit() as conn:
+        with autocommit(engine_of(request)) as conn:
             return principal_for(conn, token)
     session_id = session_of(request) if request.method in COOKIE_METHODS else None
     if session_id is None:
         return ANONYMOUS
-    with autocommit() as conn:
+    with autocommit(engine_of(request)) as conn:
         return principal_for_session(conn, session_id)
 
 

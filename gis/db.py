@@ -1,4 +1,7 @@
-"""Engine, sessions and the transaction helper. One engine per database URL, created lazily."""
+"""Engine, sessions and the transaction helper. One engine per database URL, created lazily.
+
+The embedded-cluster tooling (gis.cluster) is not imported here at module level: serving never loads it when
+CCGRID_DATABASE_URL is set, and `ccgrid serve` sets it (starting the cluster) before the app is imported."""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from gis.cluster import Cluster
 from gis.errors import CcgridError, DatabaseUnavailable, QueryTooSlow
 from gis.settings import Settings, get_settings
 
@@ -34,6 +36,9 @@ def database_url(settings: Settings | None = None) -> str:
 def _embedded_url(data_dir: Path) -> str:
     # Started (or found running) once per process: checking on every transaction cost a file lock and a connection.
     # If the cluster stops later, requests fail with 503 and succeed again once it is back on the same port.
+    # Imported here, not above: only the CLI, scripts (bench/) and the test fixture reach this.
+    from gis.cluster import Cluster
+
     return Cluster(data_dir).up()
 
 
@@ -154,6 +159,11 @@ def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
             yield conn
     except OperationalError as exc:
         raise database_error(exc) from exc
+
+
+def no_statement_timeout(session: Session) -> None:
+    """Lift the statement timeout for the rest of this transaction (an archive run by an operator)."""
+    session.execute(text("SET LOCAL statement_timeout = 0"))
 
 
 def postgis_version(session: Session) -> dict[str, str]:

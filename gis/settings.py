@@ -1,4 +1,6 @@
-"""The one settings object. Every knob is a `CCGRID_` environment variable."""
+"""The settings. Every knob is a `CCGRID_` environment variable (README's configuration table); each group below
+reads its own, and `Settings` is the one object that holds them all (`get_settings()`). The map pages' options
+(basemap, the session cookie) are maps.settings.MapSettings: the UI's, not the service's."""
 
 from __future__ import annotations
 
@@ -10,23 +12,38 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class Settings(BaseSettings):
+class _Env(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CCGRID_", env_file=".env", extra="ignore")
 
+
+class DatabaseSettings(_Env):
     # Unset: use the embedded PostGIS cluster under data_dir.
     database_url: str | None = None
     data_dir: Path = Path(".ccgrid")
-    host: str = "127.0.0.1"
-    port: int = 8000
-
     # Every SQL statement is cut off after this, so one heavy query cannot stall the service.
     statement_timeout_ms: int = 30_000
     pool_size: int = 10
 
+    # Bulk imports and demo loads are batch jobs, not requests: their own statement timeout (0 = none).
+    import_statement_timeout_ms: int = 0
+
+
+class ServerSettings(_Env):
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+
+class RequestLimits(_Env):
     # Limits on what one request may ask for or send.
     max_page_size: int = 10_000
     default_page_size: int = 100
     max_body_bytes: int = 10 * 1024 * 1024
+    # Files in: the largest uncompressed member of a zip (an .xlsx sheet, a zipped shapefile's .shp), checked before
+    # anything is parsed (a 1.3 MB workbook can hold a 1.3 GB sheet).
+    max_unzipped_bytes: int = 256 * 1024 * 1024
+
+
+class PhotoLimits(_Env):
     max_photo_bytes: int = 5 * 1024 * 1024
     # Photos are decoded to be checked: the header's width × height must stay under this (a 30000×30000 PNG of a
     # few kilobytes would otherwise unpack to gigabytes). 40 MP is above any phone camera.
@@ -37,22 +54,29 @@ class Settings(BaseSettings):
     # A re-inspection photo whose perceptual hash lies within this Hamming distance (of 64 bits) of an earlier photo
     # of the problem is a near-duplicate (the rectification photo re-sent, re-compressed or resized).
     photo_duplicate_distance: int = Field(default=10, ge=0, le=64)
-    # Files in: the largest uncompressed member of a zip (an .xlsx sheet, a zipped shapefile's .shp), checked before
-    # anything is parsed (a 1.3 MB workbook can hold a 1.3 GB sheet).
-    max_unzipped_bytes: int = 256 * 1024 * 1024
-    # Bulk imports and demo loads are batch jobs, not requests: their own statement timeout (0 = none).
-    import_statement_timeout_ms: int = 0
+
+
+class ExportLimits(_Env):
     # Files out: most rows one export (三本账, 责任清单) may hold, and how many run at once in one process (the
     # others get 429 with Retry-After).
     export_max_rows: int = 200_000
     export_concurrency: int = 2
 
+
+class GeometryLimits(_Env):
     # Vertices one feature may have, per layer: one huge geometry slows every later write that meets it.
     max_vertices_regions: int = 100_000
     max_vertices_grid_cells: int = 10_000
     max_vertices_streets: int = 10_000
     max_vertices_assessment_points: int = 10_000
 
+    # How far (metres) a feature may stick out of its parent region before it is rejected.
+    containment_tolerance_m: float = 50.0
+    # Nearest-street search radius for /locate (metres).
+    locate_street_radius_m: float = 200.0
+
+
+class PatrolLimits(_Env):
     # A patrol is a shift: a longer track is refused (an untimed track of a month would pass any speed check).
     patrol_max_hours: float = Field(default=24, gt=0)
     # Patrols: the fastest a patrol may move in each mode (km/h), judged fix to fix when the field app sends the
@@ -64,35 +88,22 @@ class Settings(BaseSettings):
     # Once the field app records fix times: refuse tracks without them.
     patrol_require_fix_times: bool = False
 
-    # How far (metres) a feature may stick out of its parent region before it is rejected.
-    containment_tolerance_m: float = 50.0
-    # Nearest-street search radius for /locate (metres).
-    locate_street_radius_m: float = 200.0
 
+class LedgerLimits(_Env):
     # Reports dated before this day are refused: nothing the city keeps is older, and each month is a partition.
     archive_start: date = date(2000, 1, 1)
     # Intake by anyone but an admin may create a month's partition at most this many months back; older reports go
     # through the admin import (`ccgrid import problems`).
     intake_new_months_back: int = Field(default=3, ge=0, le=120)
 
+
+class AccessSettings(_Env):
+    token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
+
     # A phone number held outside the caller's region is refused without saying by whom; a caller gets this many
     # such refusals per window (then 429), so the registry cannot be walked number by number.
     phone_refusals_per_window: int = Field(default=10, ge=1)
     phone_refusal_window_s: int = Field(default=3600, ge=1)
-
-    token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
-
-    # Map pages: basemap is "none" (the city's own layers only), "tianditu" (needs tianditu_key) or an XYZ URL
-    # template of an internal tile server, e.g. http://tiles.example.gov.cn/{z}/{x}/{y}.png.
-    basemap: str = "none"
-    tianditu_key: str | None = None
-    basemap_attribution: str = ""
-    # The session cookie of the map pages is Secure when the request came over HTTPS, or always when this is true
-    # (set it behind a TLS-terminating proxy).
-    cookie_secure: bool = False
-    # A map-page session ends this many hours after login, or after this many minutes without a request.
-    session_hours: int = 12
-    session_idle_minutes: int = 60
 
     # Failed tokens, api_keys and logins: past this many in the window, further attempts get 429 (counted in the
     # database, so across worker processes). An account (a login name) has a lower limit than an address,
@@ -107,6 +118,11 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_memory_kib: int = Field(default=64 * 1024, ge=8 * 1024)
     password_hash_parallelism: int = Field(default=4, ge=1)
+
+
+class Settings(DatabaseSettings, ServerSettings, RequestLimits, PhotoLimits, ExportLimits, GeometryLimits,
+               PatrolLimits, LedgerLimits, AccessSettings):
+    """All of the service's settings, flat (`get_settings().max_photo_bytes`), as the environment names them."""
 
 
 @lru_cache

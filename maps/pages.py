@@ -12,7 +12,7 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from gis.settings import Settings
+from maps.settings import MapSettings
 
 STATIC = "/maps/static"
 LEAFLET_VERSION = "1.9.4"
@@ -21,7 +21,7 @@ TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=Ge
             "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
 
 
-def _basemaps(settings: Settings) -> list[tuple[str, str, dict[str, Any]]]:
+def _basemaps(settings: MapSettings) -> list[tuple[str, str, dict[str, Any]]]:
     """(url, attribution, options) of each configured basemap layer; none configured is a valid choice."""
     if settings.basemap == "tianditu" and settings.tianditu_key:
         key = settings.tianditu_key
@@ -98,7 +98,7 @@ class _Init(MacroElement):
 
 
 def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[str, list[tuple[str, str]]],
-             settings: Settings) -> str:
+             settings: MapSettings) -> str:
     if page not in PAGES:
         raise KeyError(page)
     m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2], zoom_start=12,

@@ -61,7 +61,7 @@ def demo(database: str) -> dict[str, int]:
 def client(demo) -> Iterator[TestClient]:
     from api.app import create_app
 
-    with TestClient(create_app()) as c:
+    with TestClient(create_app(engine=get_engine())) as c:
         yield c
 
 

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.responses import GeoJSONResponse
-from gis.db import transaction
 from gis.times import CityDatetime
 from layers.analytics import gaps, heatmap, owner_map, ranking
 from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
@@ -35,18 +35,19 @@ def problem_filter(
 @router.get("/heatmap", summary="Problem counts per hexagon, square, grid cell or community (GeoJSON)",
             response_class=GeoJSONResponse, responses={200: {"model": Heatmap}})  # JSON written by PostGIS
 def heatmap_cells(
+    s: DbSession,
     cell: str = Query("hex", pattern="^(hex|square|grid_cell|community)$"),
     size_m: float = Query(250.0, description="hexagon edge or square side in metres (hex/square)"),
     filters: ProblemFilter = Depends(problem_filter),
 ) -> Response:
-    with transaction() as s:
-        body = heatmap.heatmap_json(s, cell=cell, size_m=size_m, filters=filters)
+    body = heatmap.heatmap_json(s, cell=cell, size_m=size_m, filters=filters)
     return Response(body, media_type="application/geo+json")
 
 
 @router.get("/coverage", summary="Coverage gaps as geometry: ownership, patrol, grid gaps/overlaps, service reach",
             response_model=CoverageGaps, response_model_exclude_unset=True)
 def coverage_gaps(
+    s: DbSession,
     kind: list[str] | None = Query(None, description="ownership, patrol, grid_gap, grid_overlap, service"),
     layer: str | None = Query(None, pattern="^(streets|assessment_points|grid_cells)$"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
@@ -59,15 +60,15 @@ def coverage_gaps(
                                                              "`truncated` when cut)"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    with transaction() as s:
-        return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
-                         inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m,
-                         bbox=parse_bbox(bbox), limit=limit)
+    return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
+                     inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m,
+                     bbox=parse_bbox(bbox), limit=limit)
 
 
 @router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one",
             response_model=Ranking)
 def red_black_list(
+    s: DbSession,
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026"),
     sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),
@@ -76,20 +77,19 @@ def red_black_list(
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    with transaction() as s:
-        return ranking.ranking(s, level=level, period=period, scope=principal.within(region), sort=sort,
-                               min_sample=min_sample)
+    return ranking.ranking(s, level=level, period=period, scope=principal.within(region), sort=sort,
+                           min_sample=min_sample)
 
 
 @router.get("/owners", summary="Each street in view with its current owners and the required roles it lacks",
             response_model=StreetOwnerMap, response_model_exclude_unset=True)
 def street_owners(
+    s: DbSession,
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
     limit: int = Query(owner_map.MAX_STREETS, ge=1, le=owner_map.MAX_STREETS,
                        description="at most this many segments, main roads first"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    with transaction() as s:
-        return owner_map.street_owners(s, scope=principal.within(region), bbox=parse_bbox(bbox),
-                                       with_contact=principal.sees_contacts, limit=limit)
+    return owner_map.street_owners(s, scope=principal.within(region), bbox=parse_bbox(bbox),
+                                   with_contact=principal.sees_contacts, limit=limit)

@@ -8,15 +8,16 @@ from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.responses import GeoJSONResponse
 from gis.crs import WGS84, CoordSys, point_to_standard
-from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from layers.registry.schemas import OwnedLocation
 from layers.spatial import features
 from layers.spatial.catalog import layer as get_layer
 from layers.spatial.locate import locate as locate_at
+from layers.spatial.point_types import listing as point_types_listing
 from layers.spatial.schemas import FeaturePage, LayerFeature, LayerSummary, PointType
 
 router = APIRouter(prefix="/api/v1", tags=["layers"])
@@ -34,23 +35,19 @@ def _geojson(body: Any, status: int = 200) -> JSONResponse:
 
 
 @router.get("/layers", summary="The spatial layers with counts and extents", response_model=list[LayerSummary])
-def list_layers(principal: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        return features.layer_summaries(s, principal.caller)
+def list_layers(s: DbSession, principal: Principal = Depends(require("read"))) -> list[dict]:
+    return features.layer_summaries(s, principal.caller)
 
 
 @router.get("/point-types", summary="Assessment point types (测评点位类型)", response_model=list[PointType])
-def point_types(_: Principal = Depends(require("read"))) -> list[dict]:
-    from sqlalchemy import text
-
-    with transaction() as s:
-        rows = s.execute(text("SELECT name, category, geometry_hint FROM point_types ORDER BY sort, name"))
-        return [dict(r) for r in rows.mappings()]
+def point_types(s: DbSession, _: Principal = Depends(require("read"))) -> list[dict]:
+    return point_types_listing(s)
 
 
 @router.get("/layers/{layer}/features", summary="Features as GeoJSON, filtered by bbox, paged",
             response_class=GeoJSONResponse, responses={200: {"model": FeaturePage}})
 def list_features(
+    s: DbSession,
     request: Request,
     layer: str,
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
@@ -63,10 +60,9 @@ def list_features(
     max_page = get_settings().max_page_size
     if limit > max_page:
         raise InvalidInput(f"limit may be at most {max_page}", field="limit")
-    with transaction() as s:
-        body = features.list_features(
-            s, spec, bbox=bbox, limit=limit, offset=offset, scope=principal.region_code, out_srid=crs
-        )
+    body = features.list_features(
+        s, spec, bbox=bbox, limit=limit, offset=offset, scope=principal.region_code, out_srid=crs
+    )
     if offset + body["numberReturned"] < body["numberMatched"]:
         nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
         body["links"] = [{"rel": "next", "href": str(nxt), "type": GEOJSON}]
@@ -76,16 +72,17 @@ def list_features(
 @router.get("/layers/{layer}/features/{fid}", summary="One feature", response_class=GeoJSONResponse,
             responses={200: {"model": LayerFeature}})
 def get_feature(
+    s: DbSession,
     layer: str, fid: int, crs: int = Query(WGS84), principal: Principal = Depends(require("read"))
 ) -> JSONResponse:
     spec = get_layer(layer)
-    with transaction() as s:
-        return _geojson(features.get_feature(s, spec, fid, scope=principal.region_code, out_srid=crs))
+    return _geojson(features.get_feature(s, spec, fid, scope=principal.region_code, out_srid=crs))
 
 
 @router.post("/layers/{layer}/features", status_code=201, summary="Create a feature (GeoJSON Feature)",
              response_class=GeoJSONResponse, responses={201: {"model": LayerFeature}})
 def create_feature(
+    s: DbSession,
     layer: str,
     feature: dict[str, Any] = Body(..., examples=[_FEATURE_EXAMPLE]),
     crs: int = Query(WGS84, description="CRS of the coordinates sent (EPSG code)"),
@@ -93,14 +90,14 @@ def create_feature(
     principal: Principal = Depends(require("edit_layers")),
 ) -> JSONResponse:
     spec = get_layer(layer)
-    with transaction() as s:
-        fid = features.create_feature(s, spec, feature, caller=principal.caller, crs=crs, coord_sys=coord_sys)
-        return _geojson(features.get_feature(s, spec, fid), status=201)
+    fid = features.create_feature(s, spec, feature, caller=principal.caller, crs=crs, coord_sys=coord_sys)
+    return _geojson(features.get_feature(s, spec, fid), status=201)
 
 
 @router.patch("/layers/{layer}/features/{fid}", summary="Change a feature's properties or geometry",
               response_class=GeoJSONResponse, responses={200: {"model": LayerFeature}})
 def patch_feature(
+    s: DbSession,
     layer: str,
     fid: int,
     patch: dict[str, Any] = Body(..., examples=[{"properties": {"name": "新名称"}}]),
@@ -109,27 +106,26 @@ def patch_feature(
     principal: Principal = Depends(require("edit_layers")),
 ) -> JSONResponse:
     spec = get_layer(layer)
-    with transaction() as s:
-        features.patch_feature(s, spec, fid, patch, caller=principal.caller, crs=crs, coord_sys=coord_sys)
-        return _geojson(features.get_feature(s, spec, fid))
+    features.patch_feature(s, spec, fid, patch, caller=principal.caller, crs=crs, coord_sys=coord_sys)
+    return _geojson(features.get_feature(s, spec, fid))
 
 
 @router.delete("/layers/{layer}/features/{fid}", status_code=204, summary="Delete a feature")
-def delete_feature(layer: str, fid: int, principal: Principal = Depends(require("edit_layers"))) -> Response:
+def delete_feature(s: DbSession,
+                   layer: str, fid: int, principal: Principal = Depends(require("edit_layers"))) -> Response:
     spec = get_layer(layer)
-    with transaction() as s:
-        features.delete_feature(s, spec, fid, caller=principal.caller)
+    features.delete_feature(s, spec, fid, caller=principal.caller)
     return Response(status_code=204)
 
 
 @router.get("/locate", summary="District, 街道, 社区, grid cell, nearest street and point at a location",
             response_model=OwnedLocation, response_model_exclude_unset=True)
 def locate(
+    s: DbSession,
     lon: float = Query(..., ge=-180, le=180),
     lat: float = Query(..., ge=-90, le=90),
     coord_sys: CoordSys = Query(CoordSys.standard, description="gcj02 / bd09 when the phone gives those"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     x, y = point_to_standard(lon, lat, coord_sys)
-    with transaction() as s:
-        return locate_at(s, x, y, caller=principal.caller, with_contact=principal.sees_contacts)
+    return locate_at(s, x, y, caller=principal.caller, with_contact=principal.sees_contacts)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from gis.db import postgis_version, transaction
+from api.deps import DbSession
+from gis.db import postgis_version
 from layers.schema.migrate import current_revision
 from layers.spatial.schemas import Health
 
@@ -10,8 +11,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz", summary="Database and PostGIS versions", response_model=Health)
-def healthz() -> dict:
-    with transaction() as s:
-        versions = postgis_version(s)
-        revision = current_revision(s.get_bind())
+def healthz(s: DbSession) -> dict:
+    versions = postgis_version(s)
+    revision = current_revision(s.get_bind())
     return {"status": "ok", **versions, "schema_revision": revision}

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from gis.crs import STORAGE_SRID
-from gis.db import transaction
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
 from gis.times import CityDatetime
@@ -54,16 +54,16 @@ class VisitIn(BaseModel):
 
 @router.post("/patrols", status_code=201, summary="Record a patrol track; streets and points passed count as inspected",
              response_model=PatrolResult)
-def patrol(body: PatrolIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
+def patrol(s: DbSession, body: PatrolIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     track = geometry_from_geojson(body.track, crs=STORAGE_SRID)
-    with transaction() as s:
-        return inspections.record_patrol(s, track=track, started_at=body.started_at, ended_at=body.ended_at,
-                                         walker=body.walker, person_id=body.person_id, mode=body.mode,
-                                         times=body.times, caller=principal.caller)
+    return inspections.record_patrol(s, track=track, started_at=body.started_at, ended_at=body.ended_at,
+                                     walker=body.walker, person_id=body.person_id, mode=body.mode,
+                                     times=body.times, caller=principal.caller)
 
 
 @router.get("/patrols", summary="Patrols in your region, newest first")
 def patrols(
+    s: DbSession,
     person_id: int | None = Query(None, ge=1, le=MAX_ID),
     since: CityDatetime | None = Query(None, description="started at or after"),
     until: CityDatetime | None = Query(None, description="started before"),
@@ -74,16 +74,14 @@ def patrols(
     max_page = get_settings().max_page_size
     if limit > max_page:
         raise InvalidInput(f"limit may be at most {max_page}", field="limit")
-    with transaction() as s:
-        return inspections.list_patrols(s, principal.caller, person_id=person_id, since=since, until=until,
-                                        limit=limit, offset=offset)
+    return inspections.list_patrols(s, principal.caller, person_id=person_id, since=since, until=until,
+                                    limit=limit, offset=offset)
 
 
 @router.get("/checklists/{point_type}", summary="The checklist (items, weights) of an assessment point type",
             response_model=list[ChecklistItem])
-def checklist(point_type: str, _: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        items = inspections.checklist(s, point_type)
+def checklist(s: DbSession, point_type: str, _: Principal = Depends(require("read"))) -> list[dict]:
+    items = inspections.checklist(s, point_type)
     if not items:
         raise NotFound(f"no checklist for point type {point_type!r}", field="point_type")
     return items
@@ -91,15 +89,14 @@ def checklist(point_type: str, _: Principal = Depends(require("read"))) -> list[
 
 @router.post("/assessment-points/{point_id}/visits", status_code=201,
              summary="Score a point on its checklist; failed items become problems", response_model=VisitResult)
-def visit(point_id: int, body: VisitIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
-    with transaction() as s:
-        return inspections.visit(s, point_id=point_id, kind=body.kind, inspector=body.inspector,
-                                 results=body.results, notes=body.notes, visited_at=body.visited_at,
-                                 caller=principal.caller)
+def visit(s: DbSession,
+          point_id: int, body: VisitIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
+    return inspections.visit(s, point_id=point_id, kind=body.kind, inspector=body.inspector,
+                             results=body.results, notes=body.notes, visited_at=body.visited_at,
+                             caller=principal.caller)
 
 
 @router.get("/assessment-points/{point_id}/scores", summary="A point's score history",
             response_model=list[ScoreRecord])
-def scores(point_id: int, principal: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        return inspections.score_history(s, point_id, principal.caller)
+def scores(s: DbSession, point_id: int, principal: Principal = Depends(require("read"))) -> list[dict]:
+    return inspections.score_history(s, point_id, principal.caller)

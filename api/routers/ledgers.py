@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.downloads import send, spool
 from api.responses import XLSX, binary
-from gis.db import transaction
 from gis.errors import Forbidden
 from gis.times import CityDatetime
 from layers.ledger import escalation, ledgers
@@ -25,6 +25,7 @@ def _xlsx(data: bytes, name: str) -> Response:
 @router.get("/ledgers/{kind}", summary="三本账: points, problems or rectification ledger (JSON or Excel)",
             response_model=Ledger, responses=binary(XLSX, "JSON rows, or with format=xlsx the workbook"))
 def ledger(
+    s: DbSession,
     kind: str,
     region: str | None = None,
     since: CityDatetime | None = None,
@@ -36,9 +37,8 @@ def ledger(
     # Written to a file as it is read, then streamed: a year of reports is never in memory (429 when too many
     # exports run already; a response whose X-Truncated header is set holds only the first `limit` rows).
     with spool() as out:
-        with transaction() as s:
-            done = ledgers.export(s, kind, out, caller=principal.caller, region=region, fmt=format, since=since,
-                                  until=until, limit=limit)
+        done = ledgers.export(s, kind, out, caller=principal.caller, region=region, fmt=format, since=since,
+                              until=until, limit=limit)
         headers = {"X-Row-Count": str(done.rows), "X-Truncated": "true" if done.truncated else "false"}
         if format == "xlsx":
             return send(out, XLSX, f"{kind}.xlsx", headers)
@@ -48,47 +48,46 @@ def ledger(
 @router.get("/indicators", summary="结案率, 按期结案率, 返工率, 超期率 per 街道, 社区 or owner",
             response_model=list[Indicator])
 def indicators(
+    s: DbSession,
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
     region: str | None = None,
     since: CityDatetime | None = None,
     until: CityDatetime | None = None,
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    with transaction() as s:
-        return ledgers.indicators(s, level=level, scope=principal.within(region), since=since, until=until)
+    return ledgers.indicators(s, level=level, scope=principal.within(region), since=since, until=until)
 
 
 @router.post("/escalations/run", summary="Record new exposures and the level each reaches (idempotent)",
              response_model=EscalationRun)
-def run_escalation(principal: Principal = Depends(require("manage_people"))) -> dict:
+def run_escalation(s: DbSession, principal: Principal = Depends(require("manage_people"))) -> dict:
     if principal.region_code:  # the ladder counts exposures city-wide, so only a city-wide caller runs it
         raise Forbidden("escalation runs for the whole city; a region-scoped token may not run it")
-    with transaction() as s:
-        return {"new": escalation.run(s, actor=principal.actor)}
+    return {"new": escalation.run(s, actor=principal.actor)}
 
 
 @router.get("/escalations", summary="Escalation records (通报/约谈/问责), by ISO week",
             response_model=list[Escalation])
 def escalations(
+    s: DbSession,
     week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="e.g. 2026-W47"),
     level: int | None = Query(None, ge=1, le=10),
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    with transaction() as s:
-        return escalation.listing(s, week=week, scope=principal.region_code, level=level)
+    return escalation.listing(s, week=week, scope=principal.region_code, level=level)
 
 
 @router.get("/supervision-sheet", summary="督导单 of one owner: Excel, printable page or JSON",
             response_model=SupervisionSheet,
             responses={200: {"content": {"text/html": {}, XLSX: {}}, "description": "JSON, the page or the workbook"}})
 def supervision_sheet(
+    s: DbSession,
     person_id: int | None = None,
     unit_id: int | None = None,
     format: str = Query("html", pattern="^(html|xlsx|json)$"),  # noqa: A002
     principal: Principal = Depends(require("read")),
 ):
-    with transaction() as s:
-        sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, caller=principal.caller)
+    sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, caller=principal.caller)
     if format == "json":
         return sheet
     if format == "html":

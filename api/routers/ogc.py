@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.responses import GeoJSONResponse
-from gis.db import transaction
 from gis.settings import get_settings
 from layers.analytics import ogc_collections as collections
 from layers.analytics.schemas import (
@@ -78,25 +78,24 @@ def _collection_doc(request: Request, c: collections.Collection, extent: dict) -
 
 @router.get("/collections", summary="The collections", response_model=OgcCollections,
             response_model_exclude_unset=True)
-def collection_list(request: Request, principal: Principal = Depends(require("read"))) -> dict:
-    with transaction() as s:
-        docs = [_collection_doc(request, c, collections.extent(s, c.id, principal.region_code))
-                for c in collections.COLLECTIONS.values()]
+def collection_list(s: DbSession, request: Request, principal: Principal = Depends(require("read"))) -> dict:
+    docs = [_collection_doc(request, c, collections.extent(s, c.id, principal.region_code))
+            for c in collections.COLLECTIONS.values()]
     return {"collections": docs, "links": [_link(_base(request) + "/collections", "self")]}
 
 
 @router.get("/collections/{collectionId}", summary="One collection", response_model=OgcCollection,
             response_model_exclude_unset=True)
-def collection_one(collectionId: str, request: Request,  # noqa: N803 - the OGC path parameter name
+def collection_one(s: DbSession, collectionId: str, request: Request,  # noqa: N803 - the OGC path parameter name
                    principal: Principal = Depends(require("read"))) -> dict:
     c = collections.collection(collectionId)
-    with transaction() as s:
-        return _collection_doc(request, c, collections.extent(s, c.id, principal.region_code))
+    return _collection_doc(request, c, collections.extent(s, c.id, principal.region_code))
 
 
 @router.get("/collections/{collectionId}/items", summary="Features of a collection (GeoJSON)",
             response_class=GeoJSONResponse, responses={200: {"model": OgcFeatureCollection}})
 def collection_items(
+    s: DbSession,
     collectionId: str,  # noqa: N803
     request: Request,
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
@@ -106,9 +105,8 @@ def collection_items(
     principal: Principal = Depends(require("read")),
 ) -> JSONResponse:
     limit = min(limit, get_settings().max_page_size)
-    with transaction() as s:
-        page = collections.items(s, collectionId, scope=principal.region_code, bbox=parse_bbox(bbox),
-                                 datetime_=datetime, limit=limit, offset=offset)
+    page = collections.items(s, collectionId, scope=principal.region_code, bbox=parse_bbox(bbox),
+                             datetime_=datetime, limit=limit, offset=offset)
     url = f"{_base(request)}/collections/{collectionId}/items"
     keep = "&".join(f"{k}={v}" for k, v in request.query_params.items() if k not in ("limit", "offset"))
     keep = keep + "&" if keep else ""
@@ -125,10 +123,9 @@ def collection_items(
 
 @router.get("/collections/{collectionId}/items/{featureId}", summary="One feature (GeoJSON)",
             response_class=GeoJSONResponse, responses={200: {"model": OgcFeature}})
-def collection_item(collectionId: str, featureId: int, request: Request,  # noqa: N803
+def collection_item(s: DbSession, collectionId: str, featureId: int, request: Request,  # noqa: N803
                     principal: Principal = Depends(require("read"))) -> JSONResponse:
-    with transaction() as s:
-        feature = collections.item(s, collectionId, featureId, scope=principal.region_code)
+    feature = collections.item(s, collectionId, featureId, scope=principal.region_code)
     feature["links"] = [_link(str(request.url), "self", GEOJSON),
                         _link(f"{_base(request)}/collections/{collectionId}", "collection")]
     return JSONResponse(feature, media_type=GEOJSON)

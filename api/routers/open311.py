@@ -13,13 +13,13 @@ from typing import Any
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from api.auth import principal_for
-from gis.db import transaction
+from api.deps import DbSession
 from gis.errors import CcgridError
 from gis.times import CityDatetime
 from layers.ledger import intake as problems
+from layers.ledger import open311
 from layers.ledger.schemas import (
     Open311Error,
     Open311Receipt,
@@ -44,45 +44,28 @@ def _iso(value: datetime | None) -> str | None:
 
 @router.get("/services.json", summary="Open311: service list (the small problem categories)",
             response_model=list[Open311Service])
-def services(jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
-    with transaction() as s:
-        rows = s.execute(text(
-            "SELECT c.code, c.name, p.name AS grp, c.deadline_amount, c.deadline_unit FROM problem_categories c "
-            "JOIN problem_categories p ON p.code = c.parent_code WHERE c.active ORDER BY c.code")).mappings()
-        return [{"service_code": r["code"], "service_name": r["name"], "group": r["grp"], "metadata": False,
-                 "type": "realtime", "keywords": r["grp"],
-                 "description": f"{r['grp']}·{r['name']}，处置时限{r['deadline_amount']}"
-                                f"{'个工作日' if r['deadline_unit'] == 'days' else '个工作小时'}"} for r in rows]
+def services(s: DbSession, jurisdiction_id: str | None = None) -> list[dict[str, Any]]:
+    rows = open311.services(s)
+    return [{"service_code": r["code"], "service_name": r["name"], "group": r["grp"], "metadata": False,
+             "type": "realtime", "keywords": r["grp"],
+             "description": f"{r['grp']}·{r['name']}，处置时限{r['deadline_amount']}"
+                            f"{'个工作日' if r['deadline_unit'] == 'days' else '个工作小时'}"} for r in rows]
 
 
 @router.get("/services/{service_code}.json", summary="Open311: service definition (no extra attributes)",
             response_model=Open311ServiceDefinition)
-def service_definition(service_code: str) -> Any:
-    with transaction() as s:
-        try:
-            cat = problems.category(s, service_code)
-        except CcgridError as exc:
-            return _errors(404, exc.message)
+def service_definition(s: DbSession, service_code: str) -> Any:
+    try:
+        cat = problems.category(s, service_code)
+    except CcgridError as exc:
+        return _errors(404, exc.message)
     return {"service_code": cat["code"], "attributes": []}
 
 
-# Anyone may read these: the location is rounded to ~100 m (3 decimals) and the agency responsible is the 街道 (or
-# the district) the report was routed to, not a person. The reporter's address string is left out: it may be a home.
-COARSE_DECIMALS = 3
+# Anyone may read these: the location is rounded to ~100 m and the agency responsible is the 街道 (or the district)
+# the report was routed to, not a person (layers/ledger/open311.py). The reporter's address string is left out: it
+# may be a home.
 MAX_REQUEST_IDS = 100  # service_request_id=1,2,… lists at most this many
-
-# One query for any number of requests: the spec's fields.
-_REQUESTS_SQL = f"""
-    SELECT p.id, p.status, st.name AS status_name, c.name AS category_name, p.category_code, p.description,
-           p.reported_at, p.updated_at, p.due_at,
-           round(ST_X(p.geom)::numeric, {COARSE_DECIMALS})::float AS lon,
-           round(ST_Y(p.geom)::numeric, {COARSE_DECIMALS})::float AS lat,
-           coalesce(sd.name, d.name) AS agency
-    FROM problems p JOIN problem_statuses st ON st.code = p.status
-    JOIN problem_categories c ON c.code = p.category_code
-    LEFT JOIN regions sd ON sd.code = left(p.region_code, 9) AND length(p.region_code) >= 9
-    LEFT JOIN regions d ON d.code = p.district_code
-"""
 
 
 def _request_json(r: Any) -> dict[str, Any]:
@@ -110,6 +93,7 @@ def _request_json(r: Any) -> dict[str, Any]:
 @router.post("/requests.json", summary="Open311: submit a report (form fields per GeoReport v2)",
              response_model=list[Open311Receipt])
 def create_request(
+    s: DbSession,
     api_key: str | None = Form(None),
     service_code: str | None = Form(None),
     lat: float | None = Form(None),
@@ -130,21 +114,21 @@ def create_request(
     if lat is None or long is None:
         return _errors(400, "lat and long are required (address-only requests cannot be routed)")
     try:
-        with transaction() as s:
-            principal = principal_for(s, api_key)
-            if not principal.can("report"):
-                return _errors(403, "this api_key may not submit requests")
-            reporter = " ".join(x for x in (last_name, first_name) if x) or None
-            pid = problems.intake(
-                s,
-                problems.Report(category=service_code, source="public", lon=long, lat=lat,
-                                description=(description or "")[: problems.MAX_DESCRIPTION],
-                                address=address_string, reporter=reporter,
-                                reporter_contact=phone or email),
-                caller=principal.caller,
-            )
-            due = s.execute(text("SELECT due_at FROM problems WHERE id = :i"), {"i": pid}).scalar()
+        principal = principal_for(s, api_key)
+        if not principal.can("report"):
+            return _errors(403, "this api_key may not submit requests")
+        reporter = " ".join(x for x in (last_name, first_name) if x) or None
+        pid = problems.intake(
+            s,
+            problems.Report(category=service_code, source="public", lon=long, lat=lat,
+                            description=(description or "")[: problems.MAX_DESCRIPTION],
+                            address=address_string, reporter=reporter,
+                            reporter_contact=phone or email),
+            caller=principal.caller,
+        )
+        due = open311.due_at(s, pid)
     except CcgridError as exc:
+        s.rollback()  # answered, not raised: nothing of a refused request may be committed with the request
         if exc.status == 429:  # failed api_keys are throttled like every other credential (api.auth)
             return JSONResponse([{"code": 429, "description": str(exc)}], status_code=429,
                                 headers={"Retry-After": str(exc.retry_after)})
@@ -156,6 +140,7 @@ def create_request(
 @router.get("/requests.json", summary="Open311: search requests (default: the last 90 days)",
             response_model=list[Open311Request])
 def list_requests(
+    s: DbSession,
     service_request_id: str | None = None,
     service_code: str | None = None,
     start_date: CityDatetime | None = None,
@@ -163,7 +148,6 @@ def list_requests(
     status: str | None = Query(None, description="open, closed, or both comma-separated"),
     jurisdiction_id: str | None = None,
 ) -> Any:
-    where, params = ["p.duplicate_of IS NULL"], {}
     if service_request_id:
         try:
             ids = [int(x) for x in service_request_id.split(",") if x.strip()]
@@ -173,38 +157,25 @@ def list_requests(
             return _errors(400, f"service_request_id lists at most {MAX_REQUEST_IDS} ids")
         if any(not 0 < i <= 2**62 for i in ids):
             return _errors(400, "service_request_id must be positive problem ids")
-        where = ["p.id = ANY(:ids)"]
-        params["ids"] = ids
-    else:
-        end = end_date or datetime.now(UTC)
-        start = start_date or end - timedelta(days=90)
-        if end - start > timedelta(days=90):
-            return _errors(400, "start_date and end_date may span at most 90 days")
-        where += ["p.reported_at >= :start", "p.reported_at <= :end"]
-        params.update(start=start, end=end)
-        if service_code:
-            where.append("p.category_code = ANY(:codes)")
-            params["codes"] = [c.strip() for c in service_code.split(",")]
-        if status:
-            wanted = {x.strip() for x in status.split(",")}
-            if not wanted <= {"open", "closed"}:
-                return _errors(400, "status is open or closed")
-            if wanted == {"open"}:
-                where.append("p.status NOT IN ('closed', 'rejected')")
-            elif wanted == {"closed"}:
-                where.append("p.status IN ('closed', 'rejected')")
-    with transaction() as s:
-        rows = s.execute(text(f"{_REQUESTS_SQL} WHERE {' AND '.join(where)} ORDER BY p.id DESC LIMIT 1000"), params)
-        return [_request_json(r) for r in rows]
+        return [_request_json(r) for r in open311.requests_by_id(s, ids)]
+    end = end_date or datetime.now(UTC)
+    start = start_date or end - timedelta(days=90)
+    if end - start > timedelta(days=90):
+        return _errors(400, "start_date and end_date may span at most 90 days")
+    wanted = {x.strip() for x in status.split(",")} if status else {"open", "closed"}
+    if not wanted <= {"open", "closed"}:
+        return _errors(400, "status is open or closed")
+    codes = [c.strip() for c in service_code.split(",")] if service_code else None
+    rows = open311.requests_between(s, start, end, codes=codes, status=wanted.pop() if len(wanted) == 1 else None)
+    return [_request_json(r) for r in rows]
 
 
 @router.get("/requests/{request_id}.json", summary="Open311: one request", response_model=list[Open311Request])
-def get_request(request_id: str, jurisdiction_id: str | None = None) -> Any:
+def get_request(s: DbSession, request_id: str, jurisdiction_id: str | None = None) -> Any:
     # isdigit() alone takes "¹" and "٣", which int() then refuses (a 500 the fuzzer found).
     if not (request_id.isascii() and request_id.isdigit()) or int(request_id) > 2**62:
         return _errors(404, f"request {request_id} not found")
-    with transaction() as s:
-        row = s.execute(text(f"{_REQUESTS_SQL} WHERE p.id = :i"), {"i": int(request_id)}).one_or_none()
+    row = open311.request(s, int(request_id))
     if row is None:
         return _errors(404, f"request {request_id} not found")
     return [_request_json(row)]

@@ -12,10 +12,10 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.downloads import send, spool
 from api.responses import XLSX, binary
 from gis.crs import STORAGE_SRID
-from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from layers.registry import assignments as assign_svc
@@ -116,74 +116,69 @@ def _ids(s, place: Place, principal: Principal) -> list[int]:
 
 
 @router.get("/owner-roles", summary="Owner roles of the street-chief system (data)", response_model=list[OwnerRole])
-def owner_roles(_: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        return owners.roles(s)
+def owner_roles(s: DbSession, _: Principal = Depends(require("read"))) -> list[dict]:
+    return owners.roles(s)
 
 
 @router.get("/coverage-rules", summary="Which roles each kind of place needs", response_model=list[CoverageRule])
-def rules(_: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        return owners.coverage_rules(s)
+def rules(s: DbSession, _: Principal = Depends(require("read"))) -> list[dict]:
+    return owners.coverage_rules(s)
 
 
 @router.get("/people", summary="People (phone numbers only for roles that manage people)",
             response_model=list[Person], response_model_exclude_unset=True)
 def list_people(
+    s: DbSession,
     q: str | None = Query(None, description="part of a name"),
     active: bool | None = None,
     limit: int = Query(100, ge=1, le=10_000),
     offset: int = Query(0, ge=0),
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    with transaction() as s:
-        return owners.list_people(s, caller=principal.caller, with_contact=principal.sees_contacts, q=q,
-                                  active=active, limit=limit, offset=offset)
+    return owners.list_people(s, caller=principal.caller, with_contact=principal.sees_contacts, q=q,
+                              active=active, limit=limit, offset=offset)
 
 
 @router.post("/people", status_code=201, summary="Add a person", response_model=Person,
              response_model_exclude_unset=True)
-def create_person(body: PersonIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        pid = owners.create_person(s, **body.model_dump(), caller=principal.caller)
-        return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
+def create_person(s: DbSession, body: PersonIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    pid = owners.create_person(s, **body.model_dump(), caller=principal.caller)
+    return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
 @router.get("/people/{pid}", summary="One person with their current assignments", response_model=PersonDetail,
             response_model_exclude_unset=True)
-def get_person(pid: int, principal: Principal = Depends(require("read"))) -> dict:
-    with transaction() as s:
-        person = owners.get_person(s, pid, caller=principal.caller, with_contact=principal.sees_contacts)
-        person["assignments"] = assign_svc.list_assignments(
-            s, caller=principal.caller, person_id=pid, on=assign_svc.today(s), with_contact=principal.sees_contacts)
-        return person
+def get_person(s: DbSession, pid: int, principal: Principal = Depends(require("read"))) -> dict:
+    person = owners.get_person(s, pid, caller=principal.caller, with_contact=principal.sees_contacts)
+    person["assignments"] = assign_svc.list_assignments(
+        s, caller=principal.caller, person_id=pid, on=assign_svc.today(s), with_contact=principal.sees_contacts)
+    return person
 
 
 @router.patch("/people/{pid}", summary="Change a person (deactivate with active=false)", response_model=Person,
               response_model_exclude_unset=True)
-def patch_person(pid: int, body: PersonPatch, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        owners.update_person(s, pid, body.model_dump(exclude_unset=True), caller=principal.caller)
-        return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
+def patch_person(s: DbSession,
+                 pid: int, body: PersonPatch, principal: Principal = Depends(require("manage_people"))) -> dict:
+    owners.update_person(s, pid, body.model_dump(exclude_unset=True), caller=principal.caller)
+    return owners.get_person(s, pid, caller=principal.caller, with_contact=True)
 
 
 @router.get("/units", summary="Units: 责任单位, 包保单位, 门前五包 shops", response_model=list[Unit],
             response_model_exclude_unset=True)
-def list_units(principal: Principal = Depends(require("read"))) -> list[dict]:
-    with transaction() as s:
-        return owners.list_units(s, caller=principal.caller, with_contact=principal.sees_contacts)
+def list_units(s: DbSession, principal: Principal = Depends(require("read"))) -> list[dict]:
+    return owners.list_units(s, caller=principal.caller, with_contact=principal.sees_contacts)
 
 
 @router.post("/units", status_code=201, summary="Add a unit", response_model=Unit, response_model_exclude_unset=True)
-def create_unit(body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        uid = owners.create_unit(s, **body.model_dump(), caller=principal.caller)
+def create_unit(s: DbSession, body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    uid = owners.create_unit(s, **body.model_dump(), caller=principal.caller)
     return {"id": uid, **body.model_dump()}
 
 
 @router.get("/assignments", summary="Assignments, optionally those in force on a day",
             response_model=list[Assignment], response_model_exclude_unset=True)
 def list_assignments(
+    s: DbSession,
     person_id: int | None = None,
     unit_id: int | None = None,
     layer: str | None = None,
@@ -193,62 +188,60 @@ def list_assignments(
     offset: int = Query(0, ge=0),
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    with transaction() as s:
-        return assign_svc.list_assignments(s, caller=principal.caller, person_id=person_id, unit_id=unit_id,
-                                           layer=layer, role=role, on=on, with_contact=principal.sees_contacts,
-                                           limit=limit, offset=offset)
+    return assign_svc.list_assignments(s, caller=principal.caller, person_id=person_id, unit_id=unit_id,
+                                       layer=layer, role=role, on=on, with_contact=principal.sees_contacts,
+                                       limit=limit, offset=offset)
 
 
 @router.post("/assignments", status_code=201, summary="Assign an owner to a feature or a whole named street",
              response_model=AssignResult)
-def create_assignment(body: AssignmentIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        ids = _ids(s, body, principal)
-        result = assign_svc.assign(
-            s, role=body.role, layer=body.layer, feature_ids=ids,
-            holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
-            valid_to=body.valid_to, note=body.note, street_group=body.street_name, caller=principal.caller)
+def create_assignment(s: DbSession,
+                      body: AssignmentIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    ids = _ids(s, body, principal)
+    result = assign_svc.assign(
+        s, role=body.role, layer=body.layer, feature_ids=ids,
+        holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
+        valid_to=body.valid_to, note=body.note, street_group=body.street_name, caller=principal.caller)
     return {"created": result.created, "unchanged": result.unchanged}
 
 
 @router.post("/assignments/reassign", summary="Hand a place over: close the current owner, open the new one",
              response_model=ReassignResult)
-def reassign(body: ReassignIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        ids = _ids(s, body, principal)
-        return assign_svc.reassign(
-            s, role=body.role, layer=body.layer, feature_ids=ids,
-            holder=assign_svc.Holder(body.person_id, body.unit_id), on=body.on, note=body.note,
-            street_group=body.street_name, caller=principal.caller, move_open_problems=body.move_open_problems)
+def reassign(s: DbSession, body: ReassignIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    ids = _ids(s, body, principal)
+    return assign_svc.reassign(
+        s, role=body.role, layer=body.layer, feature_ids=ids,
+        holder=assign_svc.Holder(body.person_id, body.unit_id), on=body.on, note=body.note,
+        street_group=body.street_name, caller=principal.caller, move_open_problems=body.move_open_problems)
 
 
 @router.post("/assignments/{aid}/end", summary="End an assignment on a day (default today)",
              response_model=EndResult)
-def end_assignment(aid: int, body: EndIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        assign_svc.end(s, aid, on=body.on, caller=principal.caller)
+def end_assignment(s: DbSession,
+                   aid: int, body: EndIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    assign_svc.end(s, aid, on=body.on, caller=principal.caller)
     return {"id": aid, "ended": True}
 
 
 @router.post("/assignments/bulk", status_code=201, summary="Assign everything of a layer in a polygon or region",
              response_model=BulkAssignResult)
-def bulk_assign(body: BulkIn, principal: Principal = Depends(require("manage_people"))) -> dict:
-    with transaction() as s:
-        polygon = geometry_from_geojson(body.polygon, crs=STORAGE_SRID) if body.polygon else None
-        ids = assign_svc.features_in_area(s, body.layer, polygon=polygon,
-                                          region=principal.within(body.region), kind=body.kind)
-        if not ids:
-            raise InvalidInput(f"no {body.layer} features in that area", field="polygon" if polygon else "region")
-        result = assign_svc.assign(
-            s, role=body.role, layer=body.layer, feature_ids=ids,
-            holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
-            valid_to=body.valid_to, note=body.note, caller=principal.caller)
+def bulk_assign(s: DbSession, body: BulkIn, principal: Principal = Depends(require("manage_people"))) -> dict:
+    polygon = geometry_from_geojson(body.polygon, crs=STORAGE_SRID) if body.polygon else None
+    ids = assign_svc.features_in_area(s, body.layer, polygon=polygon,
+                                      region=principal.within(body.region), kind=body.kind)
+    if not ids:
+        raise InvalidInput(f"no {body.layer} features in that area", field="polygon" if polygon else "region")
+    result = assign_svc.assign(
+        s, role=body.role, layer=body.layer, feature_ids=ids,
+        holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
+        valid_to=body.valid_to, note=body.note, caller=principal.caller)
     return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged}
 
 
 @router.post("/assignments/import", summary="Import a roster (CSV or Excel): all rows or none",
              response_model=RosterImportResult, response_model_exclude_unset=True)
 def import_assignments(
+    s: DbSession,
     file: UploadFile = File(...),
     skip_invalid: bool = Query(False, description="import the good rows and report the rest"),
     principal: Principal = Depends(require("manage_people")),
@@ -260,8 +253,7 @@ def import_assignments(
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         tmp.write(data)
         tmp.flush()
-        with transaction() as s:
-            result = import_roster(s, Path(tmp.name), caller=principal.caller, skip_invalid=skip_invalid)
+        result = import_roster(s, Path(tmp.name), caller=principal.caller, skip_invalid=skip_invalid)
     return {"rows": result.rows, "created": result.created, "unchanged": result.unchanged,
             "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected]}
 
@@ -269,6 +261,7 @@ def import_assignments(
 @router.get("/layers/{layer}/features/{fid}/owners", summary="Owners of a feature on a day, or its whole history",
             response_model=list[Assignment], response_model_exclude_unset=True)
 def feature_owners(
+    s: DbSession,
     layer: str,
     fid: int,
     on: date | None = Query(None, description="default today"),
@@ -278,16 +271,16 @@ def feature_owners(
     spec = get_layer(layer)
     from layers.spatial.features import get_feature
 
-    with transaction() as s:
-        get_feature(s, spec, fid, scope=principal.region_code)  # 404 outside the caller's region
-        if history:
-            return assign_svc.history(s, layer, fid, with_contact=principal.sees_contacts)
-        return assign_svc.owners_of(s, layer, fid, on=on, with_contact=principal.sees_contacts)
+    get_feature(s, spec, fid, scope=principal.region_code)  # 404 outside the caller's region
+    if history:
+        return assign_svc.history(s, layer, fid, with_contact=principal.sees_contacts)
+    return assign_svc.owners_of(s, layer, fid, on=on, with_contact=principal.sees_contacts)
 
 
 @router.get("/coverage/ownership", summary="Where nobody is responsible: gaps, overlaps, expiry, workload",
             response_model=CoverageReport, response_model_exclude_unset=True)
 def ownership_coverage(
+    s: DbSession,
     region: str | None = None,
     layer: str | None = None,
     role: str | None = Query(None, description="a role code, name or family"),
@@ -298,16 +291,14 @@ def ownership_coverage(
 ) -> dict:
     if layer is not None:
         get_layer(layer)
-    with transaction() as s:
-        return coverage.ownership(s, region=principal.within(region), layer=layer, role=role, on=on,
-                                  expiring_days=expiring_days, limit=limit)
+    return coverage.ownership(s, region=principal.within(region), layer=layer, role=role, on=on,
+                              expiring_days=expiring_days, limit=limit)
 
 
 @router.get("/duty-list.xlsx", summary="责任清单 as Excel: one row per owner × place",
             response_class=Response, responses=binary(XLSX, "the 责任清单 workbook"))
-def duty_list_xlsx(region: str | None = None, on: date | None = None,
+def duty_list_xlsx(s: DbSession, region: str | None = None, on: date | None = None,
                    principal: Principal = Depends(require("read"))) -> Response:
     with spool() as out:
-        with transaction() as s:
-            duty_list.xlsx(s, out, caller=principal.caller, region=region, on=on)
+        duty_list.xlsx(s, out, caller=principal.caller, region=region, on=on)
         return send(out, XLSX, "duty-list.xlsx")

@@ -9,12 +9,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
-from gis.db import transaction
+from api.deps import DbSession
 from gis.errors import CcgridError, TooManyRequests
-from gis.settings import get_settings
 from layers.access import sessions as web_sessions
 from layers.analytics import headline, page_data
 from maps import pages
+from maps.settings import get_map_settings
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(pages.__file__).parent / "static"
@@ -41,24 +41,13 @@ def _who(p: Principal) -> str:
     return f"{p.label or p.role}（{p.region_code or '全市'}）"
 
 
-def _lookups(scope: str | None) -> dict[str, list[tuple[str, str]]]:
-    with transaction() as s:
-        return page_data.lookups(s, scope)
-
-
-def _bounds(scope: str | None) -> list[list[float]]:
-    with transaction() as s:
-        return page_data.bounds(s, scope)
-
-
 @router.get("/maps", response_class=HTMLResponse)
 @router.get("/maps/", response_class=HTMLResponse)
-def home(request: Request) -> Response:
+def home(s: DbSession, request: Request) -> Response:
     p = _page_principal(request)
     if p is None:
         return _to_login(request)
-    with transaction() as s:
-        n = headline.numbers(s, p.region_code)
+    n = headline.numbers(s, p.region_code)
     cards = [
         (f"{n['today']}", "今日新增问题", "件"),
         (f"{n['open']}", "未办结问题", "件"),
@@ -72,14 +61,14 @@ def home(request: Request) -> Response:
 
 
 @router.get("/maps/{page}", response_class=HTMLResponse)
-def map_page(page: str, request: Request) -> Response:
+def map_page(s: DbSession, page: str, request: Request) -> Response:
     if page not in pages.PAGES:
         return HTMLResponse("<h1>404</h1>", status_code=404)
     p = _page_principal(request)
     if p is None:
         return _to_login(request)
-    html = pages.map_page(page, bounds=_bounds(p.region_code), who=_who(p), lookups=_lookups(p.region_code),
-                          settings=get_settings())
+    html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), who=_who(p),
+                          lookups=page_data.lookups(s, p.region_code), settings=get_map_settings())
     return HTMLResponse(html, headers=NO_STORE)
 
 
@@ -94,23 +83,25 @@ def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - the que
 
 
 @router.post("/login")
-def login(request: Request, token: str = Form(..., max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
+def login(s: DbSession,
+          request: Request, token: str = Form(..., max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
     def form(error: str, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
         return HTMLResponse(pages.login_page(next_url=_safe_next(next), error=error), status_code=status,
                             headers={**NO_STORE, **(headers or {})})
 
-    settings = get_settings()
+    settings = get_map_settings()
     try:
         check_not_throttled()
-        with transaction() as s:
-            principal = principal_for(s, token.strip())
-            if not principal.can("read"):
-                return form("该令牌无权查看地图", 403)
-            # The cookie carries a random session id, never the token: logout revokes it here, on the server.
-            session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=settings.session_hours)
+        principal = principal_for(s, token.strip())
+        if not principal.can("read"):
+            return form("该令牌无权查看地图", 403)
+        # The cookie carries a random session id, never the token: logout revokes it here, on the server.
+        session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=settings.session_hours)
     except TooManyRequests as exc:
+        s.rollback()  # answered, not raised: the request's transaction would commit what was done so far
         return form(f"失败次数过多，请 {exc.retry_after} 秒后再试", 429, {"Retry-After": str(exc.retry_after)})
     except CcgridError:
+        s.rollback()
         return form("令牌无效、已过期或已吊销", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, session_id, max_age=settings.session_hours * 3600, httponly=True,
@@ -119,11 +110,10 @@ def login(request: Request, token: str = Form(..., max_length=200), next: str | 
 
 
 @router.get("/logout")
-def logout(request: Request) -> Response:
+def logout(s: DbSession, request: Request) -> Response:
     session_id = session_of(request)
     if session_id:
-        with transaction() as s:
-            web_sessions.revoke(s, session_id)
+        web_sessions.revoke(s, session_id)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -6,16 +6,15 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import text
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from gis.crs import CoordSys, point_to_standard
-from gis.db import transaction
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from gis.times import CityDatetime
 from layers.ledger import intake as problems
-from layers.ledger import lifecycle, photos
+from layers.ledger import lifecycle, lookups, photos
 from layers.ledger.schemas import (
     Photo,
     Problem,
@@ -57,21 +56,19 @@ class ActionIn(BaseModel):
 
 @router.get("/problem-categories", summary="Problem categories (two levels) with deadlines",
             response_model=list[ProblemCategory])
-def categories(_: Principal = Depends(require("report"))) -> list[dict]:
-    with transaction() as s:
-        return [dict(r) for r in s.execute(text("SELECT * FROM problem_categories ORDER BY code")).mappings()]
+def categories(s: DbSession, _: Principal = Depends(require("report"))) -> list[dict]:
+    return lookups.categories(s)
 
 
 @router.get("/problem-sources", summary="Where reports come from", response_model=list[ProblemSource])
-def sources(_: Principal = Depends(require("report"))) -> list[dict]:
-    with transaction() as s:
-        return [dict(r) for r in s.execute(text("SELECT * FROM problem_sources ORDER BY code")).mappings()]
+def sources(s: DbSession, _: Principal = Depends(require("report"))) -> list[dict]:
+    return lookups.sources(s)
 
 
 @router.post("/problems", status_code=201, summary="Report a problem; it is routed to its place and owners",
              response_description="the problem as GET /problems/{id} shows it (without its actions)",
              responses={201: {"model": Problem}})  # the database writes this JSON: documented, not re-validated
-def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -> Response:
+def report(s: DbSession, body: ProblemIn, principal: Principal = Depends(require("report"))) -> Response:
     if principal.role == "public" and body.source not in ("public", "群众"):
         raise InvalidInput("the public reports with source 'public'", field="source")
     lon, lat = point_to_standard(body.lon, body.lat, body.coord_sys)
@@ -79,10 +76,9 @@ def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -
                           description=body.description, address=body.address, reporter=body.reporter,
                           reporter_contact=body.reporter_contact, reported_at=body.reported_at,
                           external_id=body.external_id)
-    with transaction() as s:
-        # The database writes the answer's JSON in the intake's own round trip: encoding it field by field in
-        # Python cost as much as the intake.
-        got = problems.receive(s, rep, caller=principal.caller, answer=principal.sees_contacts)
+    # The database writes the answer's JSON in the intake's own round trip: encoding it field by field in
+    # Python cost as much as the intake.
+    got = problems.receive(s, rep, caller=principal.caller, answer=principal.sees_contacts)
     # The public may not read the ledger: its answer names no people (owners, who acted, token labels).
     body = problems.public_json(got.answer) if not principal.can("read") else got.answer
     return Response(body, status_code=201, media_type="application/json")
@@ -91,6 +87,7 @@ def report(body: ProblemIn, principal: Principal = Depends(require("report"))) -
 @router.get("/problems", summary="The problem ledger, filtered", response_model=ProblemPage,
             response_model_exclude_unset=True)
 def search(
+    s: DbSession,
     status: str | None = None,
     category: str | None = Query(None, description="small or big class, code or name"),
     source: str | None = None,
@@ -104,20 +101,18 @@ def search(
     offset: int = Query(0, ge=0),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    with transaction() as s:
-        return problems.search(s, scope=principal.region_code, status=status, category=category, source=source,
-                               overdue=overdue, due_within_hours=due_within_hours, since=since, until=until,
-                               bbox=parse_bbox(bbox), owner_person_id=owner_person_id, limit=limit,
-                               offset=offset, with_contact=principal.sees_contacts)
+    return problems.search(s, scope=principal.region_code, status=status, category=category, source=source,
+                           overdue=overdue, due_within_hours=due_within_hours, since=since, until=until,
+                           bbox=parse_bbox(bbox), owner_person_id=owner_person_id, limit=limit,
+                           offset=offset, with_contact=principal.sees_contacts)
 
 
 @router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates",
             response_model=ProblemDetail, response_model_exclude_unset=True)
-def get_problem(problem_id: int, principal: Principal = Depends(require("read"))) -> dict:
-    with transaction() as s:
-        out = problems.get(s, problem_id, scope=principal.region_code, with_contact=principal.sees_contacts)
-        out["actions"] = [a["action"] for a in lifecycle.allowed_actions(s, out["status"], principal.role)]
-        return out
+def get_problem(s: DbSession, problem_id: int, principal: Principal = Depends(require("read"))) -> dict:
+    out = problems.get(s, problem_id, scope=principal.region_code, with_contact=principal.sees_contacts)
+    out["actions"] = [a["action"] for a in lifecycle.allowed_actions(s, out["status"], principal.role)]
+    return out
 
 
 @router.post("/problems/{problem_id}/photos", status_code=201,
@@ -125,18 +120,17 @@ def get_problem(problem_id: int, principal: Principal = Depends(require("read"))
              description="Handling roles attach to problems in their region, the public only to its own reports; "
                          "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).",
              response_model=Photo)
-def add_photo(problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
+def add_photo(s: DbSession,
+              problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
-    with transaction() as s:
-        return photos.attach(s, problem_id, data, caller=principal.caller)
+    return photos.attach(s, problem_id, data, caller=principal.caller)
 
 
 @router.get("/problems/{problem_id}/photos/{photo_id}", summary="A problem's photo (size=thumb: a small JPEG)",
             response_class=Response, responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}})
-def get_photo(problem_id: int, photo_id: int, size: Literal["full", "thumb"] = "full",
+def get_photo(s: DbSession, problem_id: int, photo_id: int, size: Literal["full", "thumb"] = "full",
               principal: Principal = Depends(require("read"))) -> Response:
-    with transaction() as s:
-        data, mime = photos.read(s, problem_id, photo_id, caller=principal.caller, thumb=size == "thumb")
+    data, mime = photos.read(s, problem_id, photo_id, caller=principal.caller, thumb=size == "thumb")
     # Private (region-scoped) and never sniffed into something other than an image.
     return Response(data, media_type=mime, headers={"Cache-Control": "private, max-age=3600",
                                                     "X-Content-Type-Options": "nosniff"})
@@ -144,7 +138,7 @@ def get_photo(problem_id: int, photo_id: int, size: Literal["full", "thumb"] = "
 
 @router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle", response_model=Transition,
              response_model_exclude_unset=True)
-def act(problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
-    with transaction() as s:
-        return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,
-                                    photo_id=body.photo_id, due_at=body.due_at)
+def act(s: DbSession,
+        problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
+    return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,
+                                photo_id=body.photo_id, due_at=body.due_at)

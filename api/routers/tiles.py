@@ -6,8 +6,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.auth import Principal, require
+from api.deps import DbSession
 from api.routers.analytics import problem_filter
-from gis.db import transaction
 from layers.analytics import tiles
 from layers.analytics.schemas import TileJSON
 from layers.ledger.filters import ProblemFilter
@@ -18,15 +18,13 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 @router.get("/tiles/{layer}/{z}/{x}/{y}.mvt", summary="A vector tile of a layer or of problems (filters as heatmap)",
             response_class=Response, responses={200: {"content": {MVT: {}}}})
-def vector_tile(layer: str, z: int, x: int, y: int, filters: ProblemFilter = Depends(problem_filter),
+def vector_tile(s: DbSession, layer: str, z: int, x: int, y: int, filters: ProblemFilter = Depends(problem_filter),
                 principal: Principal = Depends(require("read"))) -> Response:
-    with transaction() as s:
-        data = tiles.tile(s, layer, z, x, y, scope=principal.region_code, filters=filters)
+    data = tiles.tile(s, layer, z, x, y, scope=principal.region_code, filters=filters)
     # Private: what a tile holds depends on the caller's region. Short: problems change all day.
     return Response(data, media_type=MVT, headers={"Cache-Control": "private, max-age=60"})
 
 
 @router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a tile layer", response_model=TileJSON)
-def tile_json(layer: str, request: Request, _: Principal = Depends(require("read"))) -> dict:
-    with transaction() as s:
-        return tiles.tilejson(s, layer, str(request.base_url), str(request.url.query))
+def tile_json(s: DbSession, layer: str, request: Request, _: Principal = Depends(require("read"))) -> dict:
+    return tiles.tilejson(s, layer, str(request.base_url), str(request.url.query))

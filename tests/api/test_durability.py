@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from gis.cluster import Cluster
 from gis.db import reset_engines
-from gis.settings import get_settings
+from gis.settings import Settings, get_settings
 from tests.conftest import scalar
 
 
@@ -92,29 +92,24 @@ def test_killed_import_then_rerun_leaves_each_row_once(demo, tmp_path):
     assert scalar("SELECT count(DISTINCT code) FROM assessment_points WHERE code LIKE 'KILL-%'") == n
 
 
-def test_an_oversized_body_is_refused_before_it_is_read(demo, admin, monkeypatch):
+def test_an_oversized_body_is_refused_before_it_is_read(demo, admin):
     from api.app import create_app
 
-    monkeypatch.setenv("CCGRID_MAX_BODY_BYTES", "2000")
-    get_settings.cache_clear()
-    try:
-        with TestClient(create_app()) as client:
-            before = scalar("SELECT count(*) FROM problems")
-            big = {"category": "占道经营", "lon": 115.148, "lat": 34.648, "description": "长" * 1500}
-            r = client.post("/api/v1/problems", json=big, headers=admin)
-            assert r.status_code == 413
-            chunks = iter([b'{"category": "', b"x" * 3000, b'"}'])  # no length given: counted as it streams
-            r = client.post("/api/v1/problems", content=chunks, headers={**admin, "Content-Type": "application/json"})
-            assert r.status_code == 413
-            assert scalar("SELECT count(*) FROM problems") == before
-            small = client.post("/api/v1/problems", json={**big, "description": "门口占道"}, headers=admin)
-            assert small.status_code == 201, small.text
-    finally:
-        monkeypatch.delenv("CCGRID_MAX_BODY_BYTES")
-        get_settings.cache_clear()
+    # The factory takes its settings: no environment to change and restore.
+    with TestClient(create_app(Settings(max_body_bytes=2000))) as client:
+        before = scalar("SELECT count(*) FROM problems")
+        big = {"category": "占道经营", "lon": 115.148, "lat": 34.648, "description": "长" * 1500}
+        r = client.post("/api/v1/problems", json=big, headers=admin)
+        assert r.status_code == 413
+        chunks = iter([b'{"category": "', b"x" * 3000, b'"}'])  # no length given: counted as it streams
+        r = client.post("/api/v1/problems", content=chunks, headers={**admin, "Content-Type": "application/json"})
+        assert r.status_code == 413
+        assert scalar("SELECT count(*) FROM problems") == before
+        small = client.post("/api/v1/problems", json={**big, "description": "门口占道"}, headers=admin)
+        assert small.status_code == 201, small.text
 
 
-def test_a_query_past_the_statement_timeout_is_503_saying_so(demo, admin, monkeypatch):
+def test_a_query_past_the_statement_timeout_is_503_saying_so(demo, admin):
     # psycopg counts a cancelled statement as an operational error, as it does a lost server: the answer must say
     # which (narrow the request, not wait for the database).
     from api.app import create_app
@@ -124,13 +119,7 @@ def test_a_query_past_the_statement_timeout_is_503_saying_so(demo, admin, monkey
     with pytest.raises(QueryTooSlow, match="took too long"), transaction() as s:
         s.execute(text("SET LOCAL statement_timeout = 10"))
         s.execute(text("SELECT pg_sleep(1)"))
-    monkeypatch.setenv("CCGRID_STATEMENT_TIMEOUT_MS", "1")
-    get_settings.cache_clear()
-    try:
-        with TestClient(create_app()) as client:
-            r = client.get("/api/v1/analytics/heatmap", params={"cell": "hex", "size_m": 100}, headers=admin)
-        assert r.status_code == 503 and r.headers["Retry-After"] == "5"
-        assert "took too long" in r.json()["detail"]
-    finally:
-        monkeypatch.delenv("CCGRID_STATEMENT_TIMEOUT_MS")
-        get_settings.cache_clear()
+    with TestClient(create_app(Settings(statement_timeout_ms=1))) as client:
+        r = client.get("/api/v1/analytics/heatmap", params={"cell": "hex", "size_m": 100}, headers=admin)
+    assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+    assert "took too long" in r.json()["detail"]
