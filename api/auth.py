@@ -24,7 +24,6 @@ from gis.settings import get_settings
 from layers.access import sessions as web_sessions
 from layers.access import throttle, tokens
 from layers.access.caller import Caller
-from maps.settings import get_map_settings
 
 # What each role may do. Owner roles of the street-chief system (路长, 网格员 …) are data; these are access roles.
 PERMISSIONS: dict[str, set[str]] = {
@@ -151,7 +150,7 @@ def principal_for(session: Session | Connection, token: str) -> Principal:
 
 def principal_for_session(session: Session | Connection, session_id: str) -> Principal:
     """The principal of a map-page session (the cookie); unknown, revoked, idle or expired sessions are 401."""
-    row = web_sessions.resolve(session, session_id, idle_s=get_map_settings().session_idle_minutes * 60)
+    row = web_sessions.resolve(session, session_id, idle_s=get_settings().session_idle_minutes * 60)
     if row is None:
         raise refuse(Unauthorized("session expired or logged out: log in again at /login"))
     return _noted(Principal(role=row["role"], region_code=row["region_code"], token_id=row["token_id"],

@@ -99,6 +99,9 @@ class LedgerLimits(_Env):
 
 class AccessSettings(_Env):
     token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
+    # A session (map pages, accounts) ends this many hours after login, or after this many minutes without a request.
+    session_hours: int = 12
+    session_idle_minutes: int = 60
 
     # A phone number held outside the caller's region is refused without saying by whom; a caller gets this many
     # such refusals per window (then 429), so the registry cannot be walked number by number.

@@ -1,4 +1,5 @@
-"""The map pages' options: the basemap and the session cookie. CCGRID_ variables, as every setting is."""
+"""The map pages' options: the basemap and the cookie's Secure flag (how long a session lasts is an access rule:
+gis.settings). CCGRID_ variables, as every setting is."""
 
 from __future__ import annotations
 
@@ -18,9 +19,6 @@ class MapSettings(BaseSettings):
     # The session cookie of the map pages is Secure when the request came over HTTPS, or always when this is true
     # (set it behind a TLS-terminating proxy).
     cookie_secure: bool = False
-    # A map-page session ends this many hours after login, or after this many minutes without a request.
-    session_hours: int = 12
-    session_idle_minutes: int = 60
 
 
 @lru_cache

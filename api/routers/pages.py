@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
 from api.deps import DbSession
 from gis.errors import CcgridError, TooManyRequests
+from gis.settings import get_settings
 from layers.access import sessions as web_sessions
 from layers.analytics import headline, page_data
 from maps import pages
@@ -96,7 +97,7 @@ def login(s: DbSession,
         if not principal.can("read"):
             return form("该令牌无权查看地图", 403)
         # The cookie carries a random session id, never the token: logout revokes it here, on the server.
-        session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=settings.session_hours)
+        session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=get_settings().session_hours)
     except TooManyRequests as exc:
         s.rollback()  # answered, not raised: the request's transaction would commit what was done so far
         return form(f"失败次数过多，请 {exc.retry_after} 秒后再试", 429, {"Retry-After": str(exc.retry_after)})
@@ -104,7 +105,7 @@ def login(s: DbSession,
         s.rollback()
         return form("令牌无效、已过期或已吊销", 401)
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session_id, max_age=settings.session_hours * 3600, httponly=True,
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=get_settings().session_hours * 3600, httponly=True,
                         samesite="strict", secure=settings.cookie_secure or request.url.scheme == "https", path="/")
     return response
 

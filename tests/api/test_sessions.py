@@ -6,7 +6,6 @@ from fastapi.testclient import TestClient
 
 from gis.settings import get_settings
 from layers.access import throttle
-from maps.settings import get_map_settings
 from tests.conftest import _token, scalar
 
 
@@ -58,7 +57,7 @@ def test_sessions_expire(client, change):
     sid = _login(browser, _token("viewer"))
     assert browser.get("/api/v1/layers").status_code == 200
     scalar(f"UPDATE web_sessions SET {change} WHERE session_hash = encode(sha256(:s), 'hex') RETURNING 1",
-           s=sid.encode(), idle=get_map_settings().session_idle_minutes)
+           s=sid.encode(), idle=get_settings().session_idle_minutes)
     assert browser.get("/api/v1/layers").status_code == 401
 
 
