@@ -111,6 +111,13 @@ def _add_error_handlers(app: FastAPI) -> None:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else "invalid value"
         return _error(422, f"a value in the request cannot be stored: {first}")
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def _unpaired_surrogate(_: Request, exc: UnicodeEncodeError) -> JSONResponse:
+        # JSON may carry "\ud800" (half of a UTF-16 pair); Python takes it as text, but no database or hash can
+        # encode it. It reaches here from whatever stored or hashed the text, after the request's rollback.
+        return _error(422, "text in the request holds an unpaired UTF-16 surrogate (e.g. \\ud800); send valid "
+                           "Unicode")
+
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
         first = str(exc.orig).strip().splitlines()[0] if exc.orig else "conflict"

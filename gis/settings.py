@@ -31,6 +31,9 @@ class DatabaseSettings(_Env):
 class ServerSettings(_Env):
     host: str = "127.0.0.1"
     port: int = 8000
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (comma-separated, as uvicorn takes them).
+    # Empty: none, so a client cannot pick the address that failed logins are counted against.
+    forwarded_allow_ips: str = ""
 
 
 class RequestLimits(_Env):

@@ -71,7 +71,11 @@ def server(client):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning"))
+    from api.cli.serve import proxy_options
+
+    # Configured as `ccgrid serve` configures uvicorn (no proxy trusted unless the setting names one).
+    srv = uvicorn.Server(uvicorn.Config(client.app, host="127.0.0.1", port=port, log_level="warning",
+                                        **proxy_options(get_settings().forwarded_allow_ips)))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
     for _ in range(100):

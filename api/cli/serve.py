@@ -34,4 +34,11 @@ def serve(
     # The app logs every request itself (JSON lines, api.observe); uvicorn's access log would add query strings,
     # which may carry an Open311 api_key.
     uvicorn.run("api.app:create_app", factory=True, host=h, port=p, workers=workers, log_level="info",
-                access_log=False)
+                access_log=False, **proxy_options(settings.forwarded_allow_ips))
+
+
+def proxy_options(allow_ips: str) -> dict[str, object]:
+    """uvicorn trusts X-Forwarded-For from 127.0.0.1 by default, so anyone who reaches the app through a local hop
+    could choose the address their failed logins count against. Only proxies named in the setting are believed."""
+    allow = allow_ips.strip()
+    return {"proxy_headers": bool(allow), "forwarded_allow_ips": allow or None}

@@ -300,3 +300,20 @@ def test_patch_properties_must_be_an_object(client, admin):
     fid = scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421%'")
     r = client.patch(f"/api/v1/layers/assessment_points/features/{fid}", json={"properties": "x"}, headers=admin)
     assert r.status_code == 422 and r.json()["field"] == "properties", r.text
+
+
+def test_unpaired_surrogates_are_422_and_nothing_is_written(client, admin):
+    # Review of #15 item 14: "\ud800" passed validation and broke psycopg or hashlib (500) in eight routes.
+    import json
+
+    def post(url, body):  # json.dumps writes the lone surrogate as the escape a client would send
+        return client.post(url, content=json.dumps(body), headers={**admin, "Content-Type": "application/json"})
+
+    before = scalar("SELECT count(*) FROM assessment_points")
+    r = post("/api/v1/layers/assessment_points/features", {
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": [115.148, 34.648]},
+        "properties": {"name": "\ud800", "point_type": "小区"}})
+    assert r.status_code == 422 and "surrogate" in r.json()["detail"]
+    assert scalar("SELECT count(*) FROM assessment_points") == before
+    r = post("/api/v1/problems", {"category": "a\ud800", "source": "巡查", "lon": 115.148, "lat": 34.648})
+    assert r.status_code == 422

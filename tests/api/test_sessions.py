@@ -120,3 +120,19 @@ def test_accounts_have_their_own_lower_limit(demo):
     assert wait is not None and 0 < wait <= 60
     throttle.clear(list(key))
     assert throttle.retry_after(key, 60) is None
+
+
+def test_a_forwarded_for_header_does_not_choose_the_counted_address(server):
+    # Review of #15 item 16: uvicorn believed X-Forwarded-For from 127.0.0.1, so each new header value got another
+    # 30 tries. Served as `ccgrid serve` serves (no proxy named), every guess counts against the real address.
+    import httpx
+
+    limit = get_settings().auth_failures_per_ip
+    try:
+        with httpx.Client(base_url=server) as http:
+            codes = [http.get("/api/v1/layers", headers={"Authorization": f"Bearer ccg_guess{i}",
+                                                         "X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                     for i in range(limit + 2)]
+        assert codes[:limit] == [401] * limit and codes[limit:] == [429, 429]
+    finally:
+        throttle.clear(["ip:127.0.0.1"])  # the browser tests log in from here
