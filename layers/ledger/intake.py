@@ -22,7 +22,7 @@ from gis.settings import get_settings
 from gis.sql import load
 from layers.access.caller import Caller
 from layers.ledger.calendar import TZ
-from layers.ledger.filters import ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
+from layers.ledger.filters import ProblemFilter, check_source, overdue_condition, pending_condition
 
 MAX_DESCRIPTION = 2000
 
@@ -360,11 +360,14 @@ def search(
     base, params = ProblemFilter(scope=scope, category=category, status=status, source=source, since=since,
                                  until=until, bbox=bbox, with_duplicates=True).sql(session)
     where = [base]
-    params.update({**flag_params(session), "limit": limit, "offset": offset})
+    # The listing's `overdue` column names `:pending` too.
+    pending, statuses = pending_condition(session, "p")
+    late, _ = overdue_condition(session, "p")
+    params.update({**statuses, "limit": limit, "offset": offset})
     if overdue is not None:
-        where.append(overdue_sql("p") if overdue else f"NOT coalesce({overdue_sql('p')}, false)")
+        where.append(late if overdue else f"NOT coalesce({late}, false)")
     if due_within_hours is not None:
-        where.append(f"{pending_sql('p')} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
+        where.append(f"{pending} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
         params["dw"] = due_within_hours
     if owner_person_id is not None:
         where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "

@@ -7,9 +7,9 @@
 -- caller's region), old_month (its month has no partition and lies further back than `p_new_months_back`
 -- months). Nothing is written unless the outcome is created.
 --
--- The placement, master and owner queries are written out here for one report; the bulk import runs the same
--- queries set-based (layers/ledger/sql/place_probe.sql, master_candidates.sql, owners_select.sql). Change them
--- together: tests/layers/test_server_functions.py checks that both paths give one answer.
+-- The placement, master and owner queries are written out here for one report; imports run the same queries
+-- set-based (layers/ledger/placement.py, and find_duplicates and snapshot_owners in layers/ledger/intake.py).
+-- Change them together: tests/layers/test_server_functions.py checks that both paths give one answer.
 CREATE OR REPLACE FUNCTION ccgrid_intake(
     p_category text, p_source text, p_lon float8, p_lat float8, p_at timestamptz, p_external_id text,
     p_description text, p_address text, p_reporter text, p_contact text, p_actor text, p_scope text,
