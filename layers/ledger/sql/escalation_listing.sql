@@ -1,5 +1,5 @@
--- Escalation records, newest first (layers/ledger/escalation.py:listing); every filter may be NULL: `:week` as
--- ISO week 2026-W47 (Asia/Shanghai), `:scope` a region code prefix, `:level`.
+-- Escalation records, newest first (layers/ledger/escalation.py:listing); every filter may be NULL: `week` as
+-- ISO week 2026-W47 (Asia/Shanghai), `scope` a region code prefix, `level`.
 SELECT e.id, e.level, l.name AS level_name, e.exposure_no, e.kind, e.problem_id, e.exposed_at,
        to_char(e.exposed_at AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW') AS week,
        e.person_id, e.unit_id, coalesce(p.name, u.name) AS holder, e.region_code, e.window_problem_ids

@@ -1,5 +1,5 @@
--- Record every exposure up to `:as_of` with the level it reaches (layers/ledger/escalation.py:run); returns the
--- new rows' ids. `:days` is the rolling window (escalation_settings.window_days). Running it again adds only what
+-- Record every exposure up to `as_of` with the level it reaches (layers/ledger/escalation.py:run); returns the
+-- new rows' ids. `days` is the rolling window (escalation_settings.window_days). Running it again adds only what
 -- is new (ON CONFLICT on the holder, kind and problem).
 WITH cfg AS (SELECT
         (SELECT value::boolean FROM escalation_settings WHERE key = 'count_overdue') AS c_overdue,

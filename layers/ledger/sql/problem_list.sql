@@ -1,5 +1,5 @@
 -- Problems as the API lists them (layers/ledger/intake.py:search), the caller's conditions and order appended.
--- `:pending` is the statuses still with their owners (layers/ledger/filters.py:StatusFlags). The reporter and
+-- `pending` is the statuses still with their owners (layers/ledger/filters.py:StatusFlags). The reporter and
 -- contact are dropped from the rows for roles that do not see personal data. ccgrid_problem_json.sql writes out
 -- the same columns for one problem.
 SELECT p.id, p.external_id, p.category_code, c.name AS category_name, pc.name AS category_group,
