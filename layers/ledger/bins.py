@@ -8,8 +8,8 @@ Beijing time):
 Anything else (category, source, status, a period of days) reads the reports themselves.
 
 Overdue is not binned (it changes with the clock, not with a write): it is counted from the few reports past their
-deadline through the status/deadline index and joined in. Like every query that says what is open or overdue, the
-SQL here takes its status lists from the caller's `problem_filters.flag_params`.
+deadline through the status/deadline index and joined in; the statuses that mean overdue come with the condition
+(layers/ledger/filters.py:overdue_condition).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from gis.aggregate import bin_columns
 from layers.ledger.calendar import TZ
-from layers.ledger.filters import ProblemFilter, overdue_sql
+from layers.ledger.filters import ProblemFilter, overdue_condition
 
 HEX_SIZE_M = 250.0
 HEX_GRID = 1
@@ -67,7 +67,8 @@ def _scope(filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
 def _overdue_where(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]]:
     """Overdue first reports under the filters' scope and period, by the (status, due_at) index."""
     where, params = ProblemFilter(scope=filters.scope, since=filters.since, until=filters.until).sql(session)
-    return f"{where} AND {overdue_sql('p')}", params
+    overdue, statuses = overdue_condition(session, "p")
+    return f"{where} AND {overdue}", {**params, **statuses}
 
 
 def heatmap_sql(session: Session, filters: ProblemFilter) -> tuple[str, dict[str, Any]] | None:
@@ -130,5 +131,7 @@ def count(session: Session, tables: list[str], sign: int = 1) -> None:
     month attached or detached, rows written straight into their months)."""
     rows = " UNION ALL ".join(f"SELECT {sign} AS sign, x_m, y_m, merc_x, merc_y, region_code, reported_at, status, "
                               f"duplicate_of FROM {table}" for table in tables)
-    quoted = rows.replace("'", "''")
-    session.execute(text(f"DO $$ BEGIN EXECUTE ccgrid_bins_sql('{quoted}'); END $$"))
+    # The server writes the upsert around these rows (ccgrid_bins_sql, migration 0008): they go to it as a bound
+    # value, and its answer is run as it is (no parameters: nothing in it is taken for a placeholder).
+    upsert = session.execute(text("SELECT ccgrid_bins_sql(:rows)"), {"rows": rows}).scalar_one()
+    session.connection().exec_driver_sql(upsert, execution_options={"no_parameters": True})

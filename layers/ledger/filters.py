@@ -14,38 +14,54 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput
-
-# Statuses a problem leaves the owner's hands in: it cannot be overdue any more.
-DONE = ("rectified", "verified")
+from gis.sql import load
 
 
-# What "open" and "overdue" mean, once for every listing, count, map and tile (parameters from flag_params).
+# What "open", "pending" and "overdue" mean, once for every listing, count, map and tile. Each condition comes
+# with the statuses it names, as a (condition, parameters) pair like ProblemFilter.sql's: `open_condition` and
+# the others. The bare texts (`open_sql` …) name `:final` / `:pending` for SQL whose caller binds `flag_params`.
 def open_sql(alias: str = "p") -> str:
-    """Not closed (销号) or rejected (不予立案)."""
+    """Not closed (销号) or rejected (不予立案): binds `:final`."""
     return f"{alias}.status <> ALL(:final)"
 
 
 def pending_sql(alias: str = "p") -> str:
-    """Open and still with its owners (not yet fixed or verified). Written as a list of statuses, not as two
-    negations, so the (status, due_at) index can find the overdue ones among a million reports."""
+    """Open and still with its owners (not yet fixed or verified): binds `:pending`. Written as a list of statuses,
+    not as two negations, so the (status, due_at) index can find the overdue ones among a million reports."""
     return f"{alias}.status = ANY(:pending)"
 
 
 def overdue_sql(alias: str = "p") -> str:
-    """Still with its owners and past its deadline."""
+    """Still with its owners and past its deadline: binds `:pending`."""
     return f"({pending_sql(alias)} AND {alias}.due_at < now())"
 
 
-# The statuses behind `:final` and `:pending`, as one query (flag_params runs it; server functions embed it).
-FLAGS_SQL = f"""
-SELECT coalesce(array_agg(code) FILTER (WHERE final), '{{}}') AS final,
-       coalesce(array_agg(code) FILTER (WHERE NOT final AND code <> ALL(ARRAY{list(DONE)})), '{{}}') AS pending
-FROM problem_statuses"""
+_FLAGS = "ccgrid.status_flags"
 
 
 def flag_params(session: Session) -> dict[str, list[str]]:
-    row = session.execute(text(FLAGS_SQL)).one()
-    return {"final": list(row.final), "pending": list(row.pending)}
+    """The statuses behind `:final` and `:pending` (sql/status_flags.sql), read once per session: the statuses
+    are reference data that only migrations write."""
+    flags = session.info.get(_FLAGS)
+    if flags is None:
+        row = session.execute(text(load(__file__, "status_flags"))).one()
+        flags = session.info[_FLAGS] = {"final": list(row.final), "pending": list(row.pending)}
+    return {k: list(v) for k, v in flags.items()}
+
+
+Condition = tuple[str, dict[str, Any]]  # SQL text and the values of the parameters it names
+
+
+def open_condition(session: Session, alias: str = "p") -> Condition:
+    return open_sql(alias), {"final": flag_params(session)["final"]}
+
+
+def pending_condition(session: Session, alias: str = "p") -> Condition:
+    return pending_sql(alias), {"pending": flag_params(session)["pending"]}
+
+
+def overdue_condition(session: Session, alias: str = "p") -> Condition:
+    return overdue_sql(alias), {"pending": flag_params(session)["pending"]}
 
 
 def check_source(session: Session, source: str) -> str:
@@ -118,9 +134,9 @@ def category_codes(session: Session, category: str) -> list[str]:
 
 def status_condition(session: Session, status: str, alias: str = "p") -> tuple[str, dict[str, Any]]:
     if status == "open":
-        return open_sql(alias), flag_params(session)
+        return open_condition(session, alias)
     if status == "overdue":
-        return overdue_sql(alias), flag_params(session)
+        return overdue_condition(session, alias)
     code = session.execute(text("SELECT code FROM problem_statuses WHERE code = :s OR name = :s"),
                            {"s": status}).scalar()
     if code is None:

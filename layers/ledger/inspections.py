@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Forbidden, InvalidInput, NotFound
 from gis.settings import get_settings
+from gis.sql import load
 from gis.validate import geometry_problem
 from layers.access.caller import Caller
 from layers.common.audit import record
@@ -29,39 +30,7 @@ STREET_REACH_M = 20.0
 POINT_REACH_M = 30.0
 MODES = {"walk": "步行", "bike": "骑行", "drive": "驾车"}
 
-# The track with its times as M values (epoch seconds): the fixes' own times when the app sent them, else spread
-# evenly along the track between start and end. A place passed counts as inspected at the time of the track's
-# nearest point to it. Only places inside the caller's region are marked.
-_HITS = """
-WITH pt AS (
-    SELECT id, track_m,
-           CASE WHEN CAST(:measured AS text) IS NULL
-                THEN ST_AddMeasure(track_m, extract(epoch FROM started_at), extract(epoch FROM ended_at))
-                ELSE ST_Transform(ST_GeomFromText(CAST(:measured AS text), 4490), ccgrid_metric_srid()) END AS tm
-    FROM patrols WHERE id = :id)
-INSERT INTO patrol_hits (patrol_id, layer, feature_id, at)
-SELECT pt.id, 'streets', s.id, to_timestamp(ST_InterpolatePoint(pt.tm, ST_ClosestPoint(pt.track_m, s.geom_m)))
-FROM pt JOIN streets s ON ST_DWithin(s.geom_m, pt.track_m, :street_reach)
-WHERE starts_with(coalesce(s.region_code, ''), :scope)
-UNION ALL
-SELECT pt.id, 'assessment_points', ap.id,
-       to_timestamp(ST_InterpolatePoint(pt.tm, ST_ClosestPoint(pt.track_m, ST_PointOnSurface(ap.geom_m))))
-FROM pt JOIN assessment_points ap ON ST_DWithin(ap.geom_m, pt.track_m, :point_reach)
-WHERE starts_with(coalesce(ap.region_code, ''), :scope)
-"""
-
-# Each stretch between two fixes: metres (in the city's metric CRS) and seconds. Without fix times the whole track
-# is one stretch from start to end.
-_STRETCHES = """
-WITH t AS (SELECT ST_Transform(ST_GeomFromText(:wkt, 4490), ccgrid_metric_srid()) AS g,
-                  CAST(:times AS timestamptz[]) AS at)
-SELECT (d.path)[1] AS i, ST_Length(d.geom) AS m, extract(epoch FROM t.at[(d.path)[1] + 1] - t.at[(d.path)[1]]) AS s
-FROM t, ST_DumpSegments(t.g) d
-"""
-_WHOLE = """
-SELECT 0 AS i, ST_Length(ST_Transform(ST_GeomFromText(:wkt, 4490), ccgrid_metric_srid())) AS m,
-       extract(epoch FROM CAST(:e AS timestamptz) - CAST(:s AS timestamptz)) AS s
-"""
+# SQL in layers/ledger/sql/: patrol_hits (what a patrol passed), patrol_stretches and patrol_whole (its speed).
 
 
 def _check_times(track: LineString, started_at: datetime, ended_at: datetime,
@@ -100,7 +69,7 @@ def _check_speed(session: Session, track: LineString, mode: str, started_at: dat
     settings = get_settings()
     limit_kmh = float(getattr(settings, f"patrol_max_speed_kmh_{mode}"))
     params = {"wkt": track.wkt, "times": list(times) if times else None, "s": started_at, "e": ended_at}
-    stretches = session.execute(text(_STRETCHES if times else _WHOLE), params).all()
+    stretches = session.execute(text(load(__file__, "patrol_stretches" if times else "patrol_whole")), params).all()
     slack = settings.patrol_gps_accuracy_m
     for i, metres, seconds in stretches:
         metres, seconds = float(metres), float(seconds or 0)
@@ -168,8 +137,9 @@ def record_patrol(session: Session, *, track: BaseGeometry, started_at: datetime
     if times:
         measured = "LINESTRING M (" + ", ".join(
             f"{x!r} {y!r} {t.timestamp()!r}" for (x, y, *_), t in zip(track.coords, times, strict=True)) + ")"
-    session.execute(text(_HITS), {"id": pid, "street_reach": STREET_REACH_M, "point_reach": POINT_REACH_M,
-                                  "measured": measured, "scope": caller.scope or ""})
+    session.execute(text(load(__file__, "patrol_hits")),
+                    {"id": pid, "street_reach": STREET_REACH_M, "point_reach": POINT_REACH_M, "measured": measured,
+                     "scope": caller.scope or ""})
     counts = dict(session.execute(text(
         "SELECT layer, count(*) FROM patrol_hits WHERE patrol_id = :id GROUP BY layer"), {"id": pid}).all())
     record(session, caller.actor, "patrol", "patrols", pid, {**counts, "mode": mode})

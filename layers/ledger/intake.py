@@ -2,14 +2,14 @@
 current owners in one set-based pass, and is linked to an open report of the same kind nearby (duplicates).
 
 Reports are routed before they are stored (layers/ledger/placement.py), so each is written once, complete. One report is
-taken in one round trip by the server function `ccgrid_intake` (layers/ledger/server_functions.py), built from the SQL
-here; bulk imports stage rows with COPY and route them all set-based (layers/ledger/bulk_import.py).
+taken in one round trip by the server function `ccgrid_intake` (layers/ledger/sql/ccgrid_intake.sql, which writes out
+for one report the placement, master and owner queries that bulk imports run set-based here and in
+layers/ledger/bulk_import.py); a problem is read as JSON by `ccgrid_problem_json` (layers/ledger/sql/).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -19,26 +19,15 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.ledger.calendar import TZ
-from layers.ledger.filters import FLAGS_SQL, ProblemFilter, check_source, flag_params, overdue_sql, pending_sql
+from layers.ledger.filters import ProblemFilter, check_source, overdue_condition, pending_condition
 
 MAX_DESCRIPTION = 2000
-PROBLEM_COLUMNS = ("id, external_id, category_code, source, description, address, reporter, reporter_contact, geom, "
-                   "geom_m, x_m, y_m, merc_x, merc_y, reported_at, district_code, region_code, grid_cell_id, "
-                   "grid_cell_code, street_id, street_distance_m, point_id, created_by")
-
-# A staged report's derived coordinates, set-based (a row trigger does the same for writers that leave them out,
-# at ~70 µs a row): metric x/y for distances and binning, web-mercator x/y for tiles. Each transform runs once:
-# select DERIVED from a query that joins DERIVED_FROM. `srid` is SQL for the metric SRID: a bound parameter for a
-# big batch, since ccgrid_metric_srid() is a lookup that would run once per row.
-DERIVED_FROM = """CROSS JOIN LATERAL (
-    SELECT ST_Transform({g}, {srid}) AS gm, ST_Transform({g}, 3857) AS gw) AS derived"""
-DERIVED = ("derived.gm AS geom_m, ST_X(derived.gm) AS x_m, ST_Y(derived.gm) AS y_m, ST_X(derived.gw) AS merc_x, "
-           "ST_Y(derived.gw) AS merc_y")
 
 # Snapshot the owners in force at routing time, place by place. `{rows}` has the routed reports: id, reported_at,
-# district_code, region_code, grid_cell_id, street_id, point_id.
+# district_code, region_code, grid_cell_id, street_id, point_id. `ccgrid_intake` does the same for one report.
 _LIVE = """live AS (SELECT id, layer, feature_id FROM assignments
          WHERE valid_from <= current_date AND (valid_to IS NULL OR valid_to > current_date))"""
 # The reports are new, so they have no owners yet: one holder of two places of a report (a street chief who is
@@ -61,30 +50,29 @@ ORDER BY p.id, a.id, x.ord
 """
 OWNERS_SQL = f"WITH {_LIVE} INSERT INTO problem_owners ({_OWNER_COLUMNS}) {_OWNERS_SELECT}"
 
-# A new report's master: an earlier open report of the same category within the category's radius and window
-# that is not itself a duplicate, oldest first. `n` is the new report (id, category_code, reported_at, geom, x_m,
-# y_m) and `c` its category. A box in degrees a little wider than the radius at any latitude lets each month's
-# GiST find the few reports nearby; the category+time index would read every report of the category in the
-# window (~1,000 in a busy city, 2.6 ms against 0.2 ms). The exact test is on the metric x/y.
-MASTER_PROBE = """
+# Candidate masters for each report of a small batch (`{batch}`: id, reported_at), one probe each: an earlier open
+# report of the same category within the category's radius and window that is not itself a duplicate, oldest
+# first. A box in degrees a little wider than the radius at any latitude lets each month's GiST find the few
+# reports nearby; the category+time index would read every report of the category in the window (~1,000 in a busy
+# city, 2.6 ms against 0.2 ms). The exact test is on the metric x/y. One report's master is found the same way by
+# `ccgrid_intake` (layers/ledger/sql/ccgrid_intake.sql).
+_DUPLICATE_CANDIDATES = """
+SELECT n.id AS report, n.reported_at AS report_at, m.id AS master, m.reported_at AS master_at
+FROM {batch} b
+JOIN problems n ON n.id = b.id AND n.reported_at = b.reported_at AND n.duplicate_of IS NULL
+JOIN problem_categories c ON c.code = n.category_code AND c.duplicate_radius_m IS NOT NULL
+CROSS JOIN LATERAL (
     SELECT m.id, m.reported_at FROM problems m
     WHERE m.category_code = n.category_code
       AND m.reported_at >= n.reported_at - make_interval(hours => c.duplicate_window_h)
-      AND m.reported_at <= n.reported_at {bounds}
+      AND m.reported_at <= n.reported_at
       AND m.geom && ST_Expand(n.geom, c.duplicate_radius_m / 100000.0 / cos(radians(ST_Y(n.geom))),
                               c.duplicate_radius_m / 100000.0)
       AND (m.x_m - n.x_m) ^ 2 + (m.y_m - n.y_m) ^ 2 <= c.duplicate_radius_m ^ 2
       AND m.id <> n.id AND m.duplicate_of IS NULL AND m.status NOT IN ('closed', 'rejected')
       AND (m.reported_at, m.id) < (n.reported_at, n.id)
     ORDER BY m.reported_at, m.id
-    LIMIT {limit}"""
-# Candidate masters for each report of a small batch (`{batch}`: id, reported_at), one probe each.
-_DUPLICATE_CANDIDATES = f"""
-SELECT n.id AS report, n.reported_at AS report_at, m.id AS master, m.reported_at AS master_at
-FROM {{batch}} b
-JOIN problems n ON n.id = b.id AND n.reported_at = b.reported_at AND n.duplicate_of IS NULL
-JOIN problem_categories c ON c.code = n.category_code AND c.duplicate_radius_m IS NOT NULL
-CROSS JOIN LATERAL ({MASTER_PROBE.format(bounds="", limit=":per_report")}) m
+    LIMIT :per_report) m
 ORDER BY n.reported_at, n.id, m.reported_at, m.id
 """
 # For a big batch, per-report probes add up (0.5 ms each); instead key every report by a square of twice its
@@ -315,83 +303,7 @@ def intake(session: Session, report: Report, *, caller: Caller) -> int:
     return receive(session, report, caller=caller).id
 
 
-# The reports linked to a report `p`, read through the partial index on duplicate_of. Duplicates come after their
-# master: the search starts at its month. Their number is counted from the links, so no counter on the master is
-# updated (and locked) for each duplicate.
-_LINKED = "FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at"
-DUPLICATES_SQL = f"(SELECT count(*) {_LINKED})::int"
-
-
-def _problem_sql(with_contact: bool) -> str:
-    """The problem's row as the API shows it; the reporter and contact only for roles that see personal data."""
-    contact = "p.reporter, p.reporter_contact," if with_contact else ""
-    return f"""
-    SELECT p.id, p.external_id, p.category_code, c.name AS category_name, pc.name AS category_group,
-           p.source, src.name AS source_name, p.status, st.name AS status_name, st.final,
-           p.description, p.address, {contact}
-           ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.reported_at, p.region_code, p.district_code,
-           p.grid_cell_id, p.grid_cell_code, p.street_id, s.name AS street_name,
-           round(p.street_distance_m::numeric, 1)::float AS street_distance_m,
-           p.point_id, ap.name AS point_name, ap.point_type,
-           p.duplicate_of, {DUPLICATES_SQL} AS duplicates, p.dispatched_at, p.due_at, p.closed_at,
-           p.rework_count, p.extension_count,
-           {overdue_sql("p")} AS overdue,
-           p.updated_at{{extra}}
-    FROM problems p
-    JOIN problem_categories c ON c.code = p.category_code
-    LEFT JOIN problem_categories pc ON pc.code = c.parent_code
-    JOIN problem_sources src ON src.code = p.source
-    JOIN problem_statuses st ON st.code = p.status
-    LEFT JOIN streets s ON s.id = p.street_id
-    LEFT JOIN assessment_points ap ON ap.id = p.point_id
-"""
-
-
-# A problem with its owners, history and duplicates, as the JSON the API sends, built by the database in one
-# statement (one round trip, and no per-field encoding in Python).
-_DETAIL = f""",
-           (SELECT coalesce(json_agg(json_build_object(
-                       'place', po.place, 'role', a.role, 'role_name', r.name, 'holder', coalesce(pp.name, u.name),
-                       'phone', CASE WHEN :c THEN coalesce(pp.phone, u.phone) END, 'person_id', a.person_id,
-                       'unit_id', a.unit_id) ORDER BY r.sort, a.id), '[]')
-            FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-            JOIN owner_roles r ON r.code = a.role
-            LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-            WHERE po.problem_id = p.id) AS owners,
-           (SELECT coalesce(json_agg(json_build_object(
-                       'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
-                       'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at)
-                       ORDER BY e.id), '[]')
-            FROM problem_events e WHERE e.problem_id = p.id) AS history,
-           ARRAY(SELECT d.id {_LINKED} ORDER BY d.id) AS duplicate_ids"""
-
-
-def _problem_json_query(with_contact: bool) -> str:
-    # The bound parameters become the function's arguments (`:c` → `p_c`; casts like `::numeric` stay).
-    sql = re.sub(r"(?<![:\w]):(pending|c)\b", r"p_\1", _problem_sql(with_contact).format(extra=_DETAIL))
-    return f"""(SELECT to_json(x)::text FROM ({sql}
-            WHERE p.id = p_i AND p.reported_at = p_t AND (p_scope IS NULL OR starts_with(p.region_code, p_scope))
-    ) x)"""
-
-
-# The same, as a server function: its plan is kept, generic, and prunes the partitions at run time (planning the
-# query for a dozen monthly partitions on every call took 1.6 of its 2 ms). Without `p_t` it looks up the report's
-# month first. VOLATILE (it only reads): so it sees a report written earlier in the same statement (intake's
-# answer). `install` creates it on migrate.
-PROBLEM_JSON_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION ccgrid_problem_json(p_i bigint, p_t timestamptz, p_scope text, p_c boolean)
-RETURNS text LANGUAGE plpgsql VOLATILE SET plan_cache_mode = force_generic_plan AS $fn$
-DECLARE
-    p_pending text[] := (SELECT pending FROM ({FLAGS_SQL}) flags);
-BEGIN
-    p_t := coalesce(p_t, (SELECT reported_at FROM problems WHERE id = p_i));
-    IF p_c THEN
-        RETURN {_problem_json_query(True)};
-    END IF;
-    RETURN {_problem_json_query(False)};
-END
-$fn$
-"""
+PERSONAL_FIELDS = ("reporter", "reporter_contact")  # listed only for roles that see personal data
 
 
 # What a report's answer shows a caller who may not read the ledger (the public): the report and where it was routed
@@ -448,11 +360,14 @@ def search(
     base, params = ProblemFilter(scope=scope, category=category, status=status, source=source, since=since,
                                  until=until, bbox=bbox, with_duplicates=True).sql(session)
     where = [base]
-    params.update({**flag_params(session), "limit": limit, "offset": offset})
+    # The listing's `overdue` column names `:pending` too.
+    pending, statuses = pending_condition(session, "p")
+    late, _ = overdue_condition(session, "p")
+    params.update({**statuses, "limit": limit, "offset": offset})
     if overdue is not None:
-        where.append(overdue_sql("p") if overdue else f"NOT coalesce({overdue_sql('p')}, false)")
+        where.append(late if overdue else f"NOT coalesce({late}, false)")
     if due_within_hours is not None:
-        where.append(f"{pending_sql('p')} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
+        where.append(f"{pending} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
         params["dw"] = due_within_hours
     if owner_person_id is not None:
         where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
@@ -463,6 +378,7 @@ def search(
         "SELECT count(*) FROM problems p JOIN problem_categories c ON c.code = p.category_code "
         "LEFT JOIN problem_categories pc ON pc.code = c.parent_code "
         f"JOIN problem_statuses st ON st.code = p.status WHERE {cond}"), params).scalar_one()
-    rows = session.execute(text(_problem_sql(with_contact).format(extra="")
+    rows = session.execute(text(load(__file__, "problem_list")
                                 + f" WHERE {cond} ORDER BY p.id DESC LIMIT :limit OFFSET :offset"), params).mappings()
-    return {"total": total, "items": [dict(r) for r in rows]}
+    hidden = () if with_contact else PERSONAL_FIELDS
+    return {"total": total, "items": [{k: v for k, v in r.items() if k not in hidden} for r in rows]}

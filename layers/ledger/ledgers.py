@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from gis.errors import InvalidInput, NotFound
 from gis.limits import export_slot
 from gis.settings import get_settings
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.excel import write_workbook
 
@@ -29,64 +30,7 @@ TITLES = {"points": "点位台账", "problems": "问题台账", "rectification":
 FETCH_ROWS = 2_000  # rows per round trip from the server-side cursor
 LEVELS = ("subdistrict", "community", "owner")
 
-_OWNERS_OF_POINT = """
-    (SELECT string_agg(r.name || '：' || coalesce(pp.name, u.name), '；' ORDER BY r.sort)
-     FROM assignments_on(current_date) a JOIN owner_roles r ON r.code = a.role
-     LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-     WHERE a.layer = 'assessment_points' AND a.feature_id = ap.id)"""
-_OWNERS_OF_PROBLEM = """
-    (SELECT string_agg(DISTINCT r.name || '：' || coalesce(pp.name, u.name), '；')
-     FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id JOIN owner_roles r ON r.code = a.role
-     LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-     WHERE po.problem_id = p.id AND r.is_primary)"""
-
-# When a problem was fixed (整改完成, the last one after any rework): the deadline is for the fix, not for the
-# paperwork after it.
-_FIXED = """LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
-                           WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true"""
-
-_LEDGER_SQL = {
-    "points": f"""
-        SELECT ap.code AS "编码", ap.name AS "名称", ap.point_type AS "类型", g.name AS "所属社区",
-               {_OWNERS_OF_POINT} AS "责任人",
-               (SELECT max(v.visited_at) FROM inspection_visits v WHERE v.point_id = ap.id) AS "最近检查",
-               (SELECT v.score FROM inspection_visits v WHERE v.point_id = ap.id
-                ORDER BY v.visited_at DESC LIMIT 1) AS "最近得分",
-               (SELECT count(*) FROM problems p WHERE p.point_id = ap.id AND p.duplicate_of IS NULL
-                  AND p.reported_at >= :since AND p.reported_at < :until) AS "期内问题数"
-        FROM assessment_points ap LEFT JOIN regions g ON g.code = ap.region_code
-        WHERE coalesce(ap.region_code, '') LIKE :scope || '%'
-        ORDER BY ap.point_type, ap.code LIMIT :limit""",
-    "problems": f"""
-        SELECT p.id AS "编号", pc.name || '/' || c.name AS "类别", src.name AS "来源", g.name AS "所属社区",
-               s.name AS "路段", ap.name AS "点位", p.description AS "描述", {_OWNERS_OF_PROBLEM} AS "责任人",
-               st.name AS "状态", p.reported_at AS "上报时间", p.dispatched_at AS "派遣时间", p.due_at AS "整改时限",
-               p.closed_at AS "销号时间"
-        FROM problems p JOIN problem_categories c ON c.code = p.category_code
-        JOIN problem_categories pc ON pc.code = c.parent_code JOIN problem_sources src ON src.code = p.source
-        JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
-        LEFT JOIN streets s ON s.id = p.street_id LEFT JOIN assessment_points ap ON ap.id = p.point_id
-        WHERE p.duplicate_of IS NULL AND coalesce(p.region_code, '') LIKE :scope || '%'
-          AND p.reported_at >= :since AND p.reported_at < :until
-        ORDER BY p.id LIMIT :limit""",
-    "rectification": f"""
-        SELECT p.id AS "编号", c.name AS "类别", g.name AS "所属社区", {_OWNERS_OF_PROBLEM} AS "责任人",
-               p.dispatched_at AS "派遣时间", p.due_at AS "整改时限",
-               fixed.at AS "整改完成",
-               p.closed_at AS "销号时间",
-               CASE WHEN fixed.at <= p.due_at THEN '按期'
-                    WHEN fixed.at IS NOT NULL THEN '超期完成'
-                    WHEN p.due_at < now() THEN '超期未完成' ELSE '整改中' END AS "是否按期",
-               p.rework_count AS "返工次数", p.extension_count AS "延期次数", st.name AS "状态"
-        FROM problems p JOIN problem_categories c ON c.code = p.category_code
-        JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
-        {_FIXED}
-        WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL
-          AND coalesce(p.region_code, '') LIKE :scope || '%'
-          AND p.dispatched_at >= :since AND p.dispatched_at < :until
-        ORDER BY p.due_at, p.id LIMIT :limit""",
-}
-
+# The ledgers' SQL: layers/ledger/sql/ledger_<kind>.sql; the indicators': sql/indicators_<level>.sql.
 
 
 def _period(session: Session, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:
@@ -133,7 +77,7 @@ def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime
     if kind not in LEDGERS:
         raise InvalidInput(f"ledger must be one of {', '.join(LEDGERS)}", field="kind")
     since, until = _period(session, since, until)
-    result = session.execute(text(_LEDGER_SQL[kind]).execution_options(yield_per=FETCH_ROWS),
+    result = session.execute(text(load(__file__, f"ledger_{kind}")).execution_options(yield_per=FETCH_ROWS),
                              {"scope": scope or "", "since": since, "until": until, "limit": limit})
     return list(result.keys()), (row for part in result.partitions() for row in part)
 
@@ -185,50 +129,13 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
-# Per problem: whether it is due, closed, on time, reworked, overdue — then grouped by the chosen level.
-_FACTS = f"""
-    SELECT p.id, p.region_code,
-           (p.status = 'closed' OR p.due_at <= now()) AS due,
-           p.status = 'closed' AS closed,
-           p.status = 'closed' AND fixed.at <= p.due_at AS on_time,
-           p.rework_count > 0 AS reworked,
-           (p.status <> 'closed' AND p.due_at < now() AND (fixed.at IS NULL OR fixed.at > p.due_at))
-               OR (p.status = 'closed' AND fixed.at > p.due_at) AS overdue
-    FROM problems p
-    {_FIXED}
-    WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL AND p.status <> 'rejected'
-      AND p.dispatched_at >= :since AND p.dispatched_at < :until
-      AND coalesce(p.region_code, '') LIKE :scope || '%'
-"""
-_GROUPS = {
-    "subdistrict": ("SELECT r.code AS key, r.name AS name, f.* FROM facts f "
-                    "JOIN regions r ON r.code = left(f.region_code, 9)"),
-    "community": ("SELECT r.code AS key, r.name AS name, f.* FROM facts f "
-                  "JOIN regions r ON r.code = left(f.region_code, 12)"),
-    # Each primary owner the problem was routed to answers for it.
-    "owner": ("SELECT coalesce('person:' || a.person_id, 'unit:' || a.unit_id) AS key, "
-              "coalesce(pp.name, u.name) AS name, f.* FROM facts f "
-              "JOIN (SELECT DISTINCT po.problem_id, a2.person_id, a2.unit_id FROM problem_owners po "
-              "      JOIN assignments a2 ON a2.id = po.assignment_id "
-              "      JOIN owner_roles r ON r.code = a2.role AND r.is_primary) a ON a.problem_id = f.id "
-              "LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id"),
-}
-
-
 def indicators(session: Session, *, level: str = "subdistrict", scope: str | None = None,
                since: datetime | None = None, until: datetime | None = None) -> list[dict[str, Any]]:
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     since, until = _period(session, since, until)
-    rows = session.execute(text(f"""
-        WITH facts AS ({_FACTS}), grouped AS ({_GROUPS[level]})
-        SELECT key, name, count(*) AS dispatched, count(*) FILTER (WHERE due) AS due,
-               count(*) FILTER (WHERE due AND closed) AS closed,
-               count(*) FILTER (WHERE due AND on_time) AS closed_on_time,
-               count(*) FILTER (WHERE due AND reworked) AS reworked,
-               count(*) FILTER (WHERE due AND overdue) AS overdue
-        FROM grouped GROUP BY key, name ORDER BY key"""),
-        {"scope": scope or "", "since": since, "until": until}).mappings()
+    rows = session.execute(text(load(__file__, f"indicators_{level}")),
+                           {"scope": scope or "", "since": since, "until": until}).mappings()
     out = []
     for r in rows:
         due = r["due"]

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
-from layers.ledger import server_functions as intake_function
+from layers.ledger import server_functions
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -30,8 +30,8 @@ def migrate(engine: Engine) -> str:
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
-        # Server functions built from the code's own SQL follow the code, not a revision.
-        intake_function.install(conn)
+        # The ledger's server functions (layers/ledger/sql/*.sql) follow the code, not a revision.
+        server_functions.install(conn)
     return current_revision(engine) or ""
 
 
