@@ -43,6 +43,24 @@ RETURNING id
 """
 
 
+def _bin_triggers(state: str) -> None:
+    """ENABLE or DISABLE the triggers that keep the pre-binned counts current (to measure their cost per write)."""
+    with transaction() as s:
+        for op in BIN_TRIGGERS:
+            s.execute(text(f"ALTER TABLE problems {state} TRIGGER problems_bins_{op}"))
+
+
+def _report(ours: list[float], via_httpx: list[float], unbinned: list[float], floor: list[float]) -> None:
+    """The timings, each beside what it is compared with."""
+    console.print(f"  ccgrid over HTTP   p50 {ms(p(ours, 50))}  p95 {ms(p(ours, 95))}  (http.client, keep-alive)")
+    console.print(f"  … sent with httpx  p50 {ms(p(via_httpx, 50))}  p95 {ms(p(via_httpx, 95))}  (the client's own "
+                  f"cost: {ms(p(via_httpx, 50) - p(ours, 50))})")
+    console.print(f"  … without keeping the pre-binned counts current (run after)  p50 {ms(p(unbinned, 50))}  "
+                  f"p95 {ms(p(unbinned, 95))} (their cost per report: {ms(p(ours, 50) - p(unbinned, 50))})")
+    console.print(f"  raw SQL floor      p50 {ms(p(floor, 50))}  p95 {ms(p(floor, 95))}")
+    console.print(f"  ratio (p50) {p(ours, 50) / p(floor, 50):.2f}× the floor (target: p50 < 5 ms)")
+
+
 def main() -> None:
     ap = parser(__doc__.splitlines()[0])
     ap.add_argument("--requests", type=int, default=500)
@@ -104,9 +122,7 @@ def main() -> None:
             timed(floor, i, raw_sql)
         # The same without the triggers that keep the pre-binned counts current: their cost per write. Those
         # reports are deleted again before the triggers come back, so the counts stay right.
-        with transaction() as s:
-            for op in BIN_TRIGGERS:
-                s.execute(text(f"ALTER TABLE problems DISABLE TRIGGER problems_bins_{op}"))
+        _bin_triggers("DISABLE")
         try:
             plain = http.client.HTTPConnection("127.0.0.1", port)  # the server closed the idle one
             for i in range(args.requests + WARM):
@@ -114,20 +130,12 @@ def main() -> None:
             with transaction() as s:
                 s.execute(text("DELETE FROM problems WHERE external_id LIKE :r || '-nobins-%'"), {"r": run})
         finally:
-            with transaction() as s:
-                for op in BIN_TRIGGERS:
-                    s.execute(text(f"ALTER TABLE problems ENABLE TRIGGER problems_bins_{op}"))
+            _bin_triggers("ENABLE")
         conn.execute("DELETE FROM problems WHERE id = ANY(%s)", (floor_ids,))
         conn.commit()
     with transaction() as s:
         s.execute(text("DELETE FROM problems WHERE external_id LIKE :r || '-%'"), {"r": run})
-    console.print(f"  ccgrid over HTTP   p50 {ms(p(ours, 50))}  p95 {ms(p(ours, 95))}  (http.client, keep-alive)")
-    console.print(f"  … sent with httpx  p50 {ms(p(via_httpx, 50))}  p95 {ms(p(via_httpx, 95))}  (the client's own "
-                  f"cost: {ms(p(via_httpx, 50) - p(ours, 50))})")
-    console.print(f"  … without keeping the pre-binned counts current (run after)  p50 {ms(p(unbinned, 50))}  "
-                  f"p95 {ms(p(unbinned, 95))} (their cost per report: {ms(p(ours, 50) - p(unbinned, 50))})")
-    console.print(f"  raw SQL floor      p50 {ms(p(floor, 50))}  p95 {ms(p(floor, 95))}")
-    console.print(f"  ratio (p50) {p(ours, 50) / p(floor, 50):.2f}× the floor (target: p50 < 5 ms)")
+    _report(ours, via_httpx, unbinned, floor)
 
 
 if __name__ == "__main__":

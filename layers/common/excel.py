@@ -17,7 +17,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from layers.ledger.calendar import TZ as LOCAL
+from gis.times import CITY_TZ as LOCAL  # the city's clock; common imports no domain package
 
 # A cell starting with one of these is evaluated by spreadsheet programs (CSV/formula injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
