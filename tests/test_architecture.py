@@ -10,20 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 CHECKED = ("api", "maps", "layers", "gis", "bench")
 MAX_LINES = 80
 # Revisions are history, written once and long by nature (DDL); they are exempt.
 EXEMPT = ROOT / "layers" / "migrations" / "versions"
-# Being shortened in parallel by other parts of #16; each leaves this list when its function is under the limit.
-KNOWN_LONG = {
-    "layers/ledger/bulk_import.py:import_problems",
-    "layers/demo/owners.py:load",
-    "layers/registry/coverage.py:ownership",
-    "layers/spatial/locate.py:locate",
-}
 
 
 def test_import_contracts():
@@ -51,16 +42,10 @@ def _long_functions() -> dict[str, int]:
     return found
 
 
-def test_no_new_long_functions():
-    """No function outside the migrations is over 80 lines, bar those still being shortened (KNOWN_LONG)."""
-    new = {name: lines for name, lines in _long_functions().items() if name not in KNOWN_LONG}
-    assert not new, f"over {MAX_LINES} lines: {new}"
-
-
-@pytest.mark.xfail(strict=False, reason="shortened by other parts of #16; empty KNOWN_LONG and drop this when merged")
-def test_known_long_functions_shortened():
-    still = {name: lines for name, lines in _long_functions().items() if name in KNOWN_LONG}
-    assert not still, f"over {MAX_LINES} lines: {still}"
+def test_no_long_functions():
+    """No function outside the migrations is over 80 lines: a reader should see a function whole."""
+    long = _long_functions()
+    assert not long, f"over {MAX_LINES} lines: {long}"
 
 
 def test_layers_has_only_sub_packages():
