@@ -13,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from urllib.parse import quote
@@ -40,21 +41,25 @@ def _port() -> int:
 
 @contextmanager
 def _server(cmd: list[str], env: dict[str, str], health: str):
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(health, timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-2000:])
-            time.sleep(0.1)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    # stderr to a file, not a pipe: the app writes a JSON line per request there (api.observe), and a pipe nobody
+    # reads fills after ~64 KB and stalls the server mid-benchmark.
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=log)
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(health, timeout=1).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if proc.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode()[-2000:])
+                time.sleep(0.1)
+            yield proc
+        finally:
+            proc.terminate()
+            proc.wait(10)
 
 
 def _busiest() -> tuple[float, float]:
