@@ -1,9 +1,10 @@
 """Problem photos: who may attach what, how fast, and what is kept; and the rule for re-inspection photos.
 
-Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit read from the header before any pixel is
-unpacked) and stored re-encoded as a JPEG: whatever rode along in the file (an HTML or PHP payload behind the image
-data, metadata with the phone's position) is gone, and what is served back is an image we wrote. The EXIF capture
-time is kept in a column. Each photo records its uploader's token and the lifecycle step it was taken in.
+Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit and a decoded-bytes limit read from the
+header before any pixel is unpacked, a few decodes at a time per process) and stored re-encoded as a JPEG: whatever
+rode along in the file (an HTML or PHP payload behind the image data, metadata with the phone's position) is gone,
+and what is served back is an image we wrote. The EXIF capture time is kept in a column. Each photo records its
+uploader's token and the lifecycle step it was taken in.
 
 A re-inspection photo (核查通过, 销号) must be new: uploaded by the verifying user during that step, and neither the
 same file (sha256) nor a near-duplicate (perceptual hash within `photo_duplicate_distance` bits) of any earlier
@@ -12,10 +13,13 @@ photo of the problem — re-sending the rectification photo is the 虚假整改 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
@@ -64,17 +68,19 @@ def decode(data: bytes) -> Decoded:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as img:
                 _check_pixels(img.size, settings.max_photo_pixels)
-                img.load()  # a truncated or corrupt file fails here, not later
-                taken_at = _taken_at(img)
-                upright = ImageOps.exif_transpose(img)
-                rgb = _rgb(upright)
+                _check_decoded_bytes(img, settings.max_photo_decoded_bytes)
+                with _decode_slot():
+                    img.load()  # a truncated or corrupt file fails here, not later
+                    taken_at = _taken_at(img)
+                    upright = ImageOps.exif_transpose(img)
+                    rgb = _rgb(upright)
+                    out = io.BytesIO()
+                    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+                    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"image has more than {settings.max_photo_pixels} pixels", field="file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InvalidInput("not a readable JPEG or PNG image", field="file") from None
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
 
 
 def _check_pixels(size: tuple[int, int], limit: int) -> None:
@@ -83,6 +89,51 @@ def _check_pixels(size: tuple[int, int], limit: int) -> None:
         raise InvalidInput("image has no pixels", field="file")
     if width * height > limit:
         raise InvalidInput(f"image is {width}×{height} pixels; at most {limit} pixels", field="file")
+
+
+def _bytes_per_pixel(img: Image.Image) -> int:
+    """What one pixel takes once decoded: the file's samples (a 16-bit RGBA PNG: 8 bytes), and at least what Pillow
+    keeps in memory (colour modes take 4 bytes a pixel, 16-bit grey 2, 8-bit grey and palettes 1)."""
+    bands = len(img.getbands())
+    rawmode = next((t.args for t in getattr(img, "tile", []) if isinstance(t.args, str)), "")
+    file_bytes = bands * (2 if "16" in rawmode else 1)
+    if img.mode in ("1", "L", "P"):
+        held = 1
+    elif img.mode.startswith("I;16"):
+        held = 2
+    else:
+        held = 4
+    return max(file_bytes, held)
+
+
+def _check_decoded_bytes(img: Image.Image, limit: int) -> None:
+    """Bound what decoding will unpack, from the header alone: pixels × bytes per pixel (the pixel limit alone lets
+    a small 16-bit RGBA PNG unpack to hundreds of megabytes, several times over while it is converted)."""
+    need = img.width * img.height * _bytes_per_pixel(img)
+    if need > limit:
+        raise InvalidInput(f"image is {img.width}×{img.height} {img.mode} pixels, {need} bytes once decoded; at most "
+                           f"{limit} bytes (CCGRID_MAX_PHOTO_DECODED_BYTES)", field="file")
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+DECODE_RETRY_AFTER_S = 5
+
+
+@contextlib.contextmanager
+def _decode_slot() -> Iterator[None]:
+    """Hold one of CCGRID_PHOTO_DECODE_CONCURRENCY decoding slots of this process, or refuse at once with 429: each
+    decode may take a few hundred MB and seconds of CPU, and waiting uploads would hold worker threads."""
+    size = max(get_settings().photo_decode_concurrency, 1)
+    with _slots_lock:  # one semaphore per configured size (tests change the setting)
+        slots = _slots.setdefault(size, threading.BoundedSemaphore(size))
+    if not slots.acquire(blocking=False):
+        raise TooManyRequests(f"{size} photos are already being decoded; try again in {DECODE_RETRY_AFTER_S} s",
+                              retry_after=DECODE_RETRY_AFTER_S, field="file")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _rgb(img: Image.Image) -> Image.Image:
@@ -272,6 +323,7 @@ def read(session: Session, pid: int, photo_id: int, *, caller: Caller, thumb: bo
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as img:
             _check_pixels(img.size, get_settings().max_photo_pixels)  # files stored before decoding was checked
+            img.draft("RGB", (THUMB_PX, THUMB_PX))  # a JPEG is decoded at 1/2–1/8 scale, never more than needed
             small = _rgb(ImageOps.exif_transpose(img))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise NotFound(f"photo {photo_id} has no viewable image", field="photo_id") from None

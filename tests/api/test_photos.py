@@ -58,6 +58,17 @@ def _png_header_only(width: int, height: int) -> bytes:
             + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
 
 
+def _png_blank(width: int, height: int, depth: int) -> bytes:
+    """A complete RGBA PNG of `depth` bits per sample, all zero: a few hundred bytes that unpack to
+    width × height × 4 × depth/8 bytes (the 280 KB 6000×6000 16-bit PNG of issue #15, made small)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress((b"\x00" * (1 + width * 4 * depth // 8)) * height, 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 6, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
 # --- item 7: who may attach, what is kept, how fast ------------------------------------------------------------
 
 def test_the_public_attaches_only_to_its_own_open_reports(client, admin, token_for, where):
@@ -118,6 +129,33 @@ def test_only_real_images_are_kept_and_they_are_re_encoded(client, admin, where)
     assert r.status_code == 201 and r.json()["mime"] == "image/jpeg" and r.json()["width"] == 320
     r = _attach(client, pid, photo(next(SEEDS), taken=datetime(2026, 5, 1, 8, 0)), admin)
     assert r.json()["taken_at"] == "2026-05-01T08:00:00+08:00"
+
+
+def test_decoded_size_is_bounded_by_bit_depth_not_only_pixels(client, admin, where, monkeypatch):
+    """Item 5: the same pixels at 16 bits unpack to twice the bytes; the header says so before anything is decoded."""
+    monkeypatch.setattr(get_settings(), "max_photo_decoded_bytes", 300_000)
+    pid = _report(client, admin, where)
+    deep = _png_blank(200, 200, 16)  # 40 000 pixels (far under the pixel limit), 320 000 bytes decoded
+    assert len(deep) < 1000
+    r = _attach(client, pid, deep, admin, "x.png", "image/png")
+    assert r.status_code == 422 and r.json()["field"] == "file", r.text
+    assert "320000 bytes once decoded" in r.json()["detail"] and "CCGRID_MAX_PHOTO_DECODED_BYTES" in r.json()["detail"]
+    r = _attach(client, pid, _png_blank(200, 200, 8), admin, "x.png", "image/png")  # 160 000 bytes: kept
+    assert r.status_code == 201, r.text
+
+
+def test_photo_decodes_beyond_the_concurrency_limit_get_429(client, admin, where, monkeypatch):
+    """Item 5: only CCGRID_PHOTO_DECODE_CONCURRENCY decodes at once per process; the next upload is told to retry."""
+    from layers.ledger import photos
+
+    monkeypatch.setattr(get_settings(), "photo_decode_concurrency", 1)
+    pid = _report(client, admin, where)
+    with photos._decode_slot():  # another upload is being decoded in this process
+        r = _attach(client, pid, photo(next(SEEDS)), admin)
+        assert r.status_code == 429 and r.headers["Retry-After"].isdigit(), r.text
+        assert "already being decoded" in r.json()["detail"]
+    assert scalar("SELECT count(*) FROM problem_photos WHERE problem_id = :p", p=pid) == 0
+    assert _attach(client, pid, photo(next(SEEDS)), admin).status_code == 201  # the slot is free again
 
 
 def test_uploads_are_rate_limited_per_token(client, admin, token_for, where, monkeypatch):
