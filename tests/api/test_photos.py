@@ -6,13 +6,13 @@ import zlib
 from datetime import datetime
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import text
 
 from gis.db import transaction
 from gis.settings import get_settings
 from tests.conftest import scalar
-from tests.images import encode, photo, picture
+from tests.images import encode, photo, picture, street
 
 SEEDS = iter(range(1000, 100_000))  # every test photo a different picture unless a test means otherwise
 
@@ -238,6 +238,31 @@ def test_the_reinspection_photo_must_be_a_new_photo_by_the_verifier(client, admi
     r = verify_with(photo(next(SEEDS)))
     assert r.status_code == 200, r.text
     assert _act(client, pid, admin, "销号").status_code == 200
+
+
+def test_a_mirrored_rotated_or_cropped_rectification_photo_is_refused(client, admin, token_for, where):
+    """Item 4: the rectification photo mirrored, turned a quarter or cropped 15 % passed 核查通过 (its one stored
+    hash was far from the original's); another photo of the same street still passes."""
+    worker, inspector = token_for("grid_worker", "411421002"), token_for("inspector")
+    pid = _report(client, admin, where)
+    for action in ("立案", "派遣", "签收整改"):
+        assert _act(client, pid, admin, action).status_code == 200
+    scene = street(7, litter=70)
+    fix_id = _attach(client, pid, encode(scene), worker).json()["id"]
+    assert _act(client, pid, worker, "整改完成", photo_id=fix_id).status_code == 200
+
+    def verify_with(img):
+        fid = _attach(client, pid, encode(img, quality=80), inspector).json()["id"]
+        return _act(client, pid, inspector, "核查通过", photo_id=fid)
+
+    w, h = scene.size
+    for recycled in (ImageOps.mirror(scene), scene.transpose(Image.Transpose.ROTATE_90),
+                     scene.crop((round(w * 0.075), round(h * 0.075), round(w * 0.925), round(h * 0.925)))):
+        r = verify_with(recycled)
+        assert r.status_code == 422 and "near-duplicate" in r.json()["detail"], r.text
+        assert "mirrored, rotated or cropped" in r.json()["detail"]  # the refused copies are earlier photos too
+    r = verify_with(street(7, litter=71, shift=(-15, 5)))  # the same street, tidied: a new photo
+    assert r.status_code == 200, r.text
 
 
 def test_a_photo_taken_before_the_rectification_is_not_a_reinspection_photo(client, admin, token_for, where):
