@@ -51,6 +51,12 @@ class PhotoLimits(_Env):
     # Photos are decoded to be checked: the header's width × height must stay under this (a 30000×30000 PNG of a
     # few kilobytes would otherwise unpack to gigabytes). 40 MP is above any phone camera.
     max_photo_pixels: int = Field(default=40_000_000, ge=1)
+    # ... and width × height × bytes per pixel (from the header's mode and bit depth; at least Pillow's 4 bytes for
+    # colour) under this: a 280 KB 16-bit RGBA PNG of 36 MP is under the pixel limit but unpacks to 600 MB. A 40 MP
+    # 8-bit colour photo fits.
+    max_photo_decoded_bytes: int = Field(default=160 * 1024 * 1024, ge=1)
+    # Photos decoded at once in one process (each may take a few hundred MB and seconds of CPU); more get 429.
+    photo_decode_concurrency: int = Field(default=2, ge=1)
     # Uploads per token in the last minute / hour (counted in the database, so every worker sees the same count).
     photo_uploads_per_minute: int = Field(default=10, ge=1)
     photo_uploads_per_hour: int = Field(default=100, ge=1)

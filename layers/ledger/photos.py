@@ -1,21 +1,27 @@
 """Problem photos: who may attach what, how fast, and what is kept; and the rule for re-inspection photos.
 
-Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit read from the header before any pixel is
-unpacked) and stored re-encoded as a JPEG: whatever rode along in the file (an HTML or PHP payload behind the image
-data, metadata with the phone's position) is gone, and what is served back is an image we wrote. The EXIF capture
-time is kept in a column. Each photo records its uploader's token and the lifecycle step it was taken in.
+Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit and a decoded-bytes limit read from the
+header before any pixel is unpacked, a few decodes at a time per process) and stored re-encoded as a JPEG: whatever
+rode along in the file (an HTML or PHP payload behind the image data, metadata with the phone's position) is gone,
+and what is served back is an image we wrote. The EXIF capture time is kept in a column. Each photo records its
+uploader's token and the lifecycle step it was taken in.
 
 A re-inspection photo (核查通过, 销号) must be new: uploaded by the verifying user during that step, and neither the
 same file (sha256) nor a near-duplicate (perceptual hash within `photo_duplicate_distance` bits) of any earlier
-photo of the problem — re-sending the rectification photo is the 虚假整改 the campaign punishes.
+photo of the problem, as is or mirrored, rotated or cropped — re-sending the rectification photo is the 虚假整改 the
+campaign punishes. The database keeps one hash per photo; the flips, rotations and crops are hashed from the stored
+files when a re-inspection photo is checked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import math
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
@@ -64,17 +70,19 @@ def decode(data: bytes) -> Decoded:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=FORMATS) as img:
                 _check_pixels(img.size, settings.max_photo_pixels)
-                img.load()  # a truncated or corrupt file fails here, not later
-                taken_at = _taken_at(img)
-                upright = ImageOps.exif_transpose(img)
-                rgb = _rgb(upright)
+                _check_decoded_bytes(img, settings.max_photo_decoded_bytes)
+                with _decode_slot():
+                    img.load()  # a truncated or corrupt file fails here, not later
+                    taken_at = _taken_at(img)
+                    upright = ImageOps.exif_transpose(img)
+                    rgb = _rgb(upright)
+                    out = io.BytesIO()
+                    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+                    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"image has more than {settings.max_photo_pixels} pixels", field="file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         raise InvalidInput("not a readable JPEG or PNG image", field="file") from None
-    out = io.BytesIO()
-    rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
 
 
 def _check_pixels(size: tuple[int, int], limit: int) -> None:
@@ -83,6 +91,51 @@ def _check_pixels(size: tuple[int, int], limit: int) -> None:
         raise InvalidInput("image has no pixels", field="file")
     if width * height > limit:
         raise InvalidInput(f"image is {width}×{height} pixels; at most {limit} pixels", field="file")
+
+
+def _bytes_per_pixel(img: Image.Image) -> int:
+    """What one pixel takes once decoded: the file's samples (a 16-bit RGBA PNG: 8 bytes), and at least what Pillow
+    keeps in memory (colour modes take 4 bytes a pixel, 16-bit grey 2, 8-bit grey and palettes 1)."""
+    bands = len(img.getbands())
+    rawmode = next((t.args for t in getattr(img, "tile", []) if isinstance(t.args, str)), "")
+    file_bytes = bands * (2 if "16" in rawmode else 1)
+    if img.mode in ("1", "L", "P"):
+        held = 1
+    elif img.mode.startswith("I;16"):
+        held = 2
+    else:
+        held = 4
+    return max(file_bytes, held)
+
+
+def _check_decoded_bytes(img: Image.Image, limit: int) -> None:
+    """Bound what decoding will unpack, from the header alone: pixels × bytes per pixel (the pixel limit alone lets
+    a small 16-bit RGBA PNG unpack to hundreds of megabytes, several times over while it is converted)."""
+    need = img.width * img.height * _bytes_per_pixel(img)
+    if need > limit:
+        raise InvalidInput(f"image is {img.width}×{img.height} {img.mode} pixels, {need} bytes once decoded; at most "
+                           f"{limit} bytes (CCGRID_MAX_PHOTO_DECODED_BYTES)", field="file")
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+DECODE_RETRY_AFTER_S = 5
+
+
+@contextlib.contextmanager
+def _decode_slot() -> Iterator[None]:
+    """Hold one of CCGRID_PHOTO_DECODE_CONCURRENCY decoding slots of this process, or refuse at once with 429: each
+    decode may take a few hundred MB and seconds of CPU, and waiting uploads would hold worker threads."""
+    size = max(get_settings().photo_decode_concurrency, 1)
+    with _slots_lock:  # one semaphore per configured size (tests change the setting)
+        slots = _slots.setdefault(size, threading.BoundedSemaphore(size))
+    if not slots.acquire(blocking=False):
+        raise TooManyRequests(f"{size} photos are already being decoded; try again in {DECODE_RETRY_AFTER_S} s",
+                              retry_after=DECODE_RETRY_AFTER_S, field="file")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def _rgb(img: Image.Image) -> Image.Image:
@@ -125,15 +178,69 @@ def _dct_matrix(n: int) -> np.ndarray:
     return 2 * np.cos(np.pi * k * (2 * np.arange(n)[None, :] + 1) / (2 * n))
 
 
+def _low_frequencies(img: Image.Image) -> np.ndarray:
+    grey = np.asarray(img.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
+    c = _dct_matrix(32)
+    return (c @ grey @ c.T)[:8, :8]
+
+
+def _bits(low: np.ndarray) -> int:
+    return int.from_bytes(np.packbits((low > np.median(low)).flatten()).tobytes(), "big")
+
+
 def phash(img: Image.Image) -> int:
     """64-bit perceptual hash, imagehash.phash's algorithm (32×32 grey, 2-D DCT-II, the 8×8 lowest frequencies
     against their median) in numpy, without imagehash's scipy and PyWavelets. Signed, to fit a bigint."""
-    grey = np.asarray(img.convert("L").resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64)
-    c = _dct_matrix(32)
-    low = (c @ grey @ c.T)[:8, :8]
-    bits = (low > np.median(low)).flatten()
-    value = int("".join("1" if b else "0" for b in bits), 2)
+    value = _bits(_low_frequencies(img))
     return value - (1 << 64) if value >= 1 << 63 else value
+
+
+# Mirroring an image negates its DCT coefficients of odd horizontal frequency, flipping it those of odd vertical
+# frequency, and a quarter turn is a transpose and a flip: the hashes of all 8 flips and rotations come from one DCT.
+_ODD = (-1.0) ** np.arange(8)
+# Crops compared: the share of each side kept, from the centre (and, for 0.85, from each corner too).
+CROP_WINDOWS = ((0.9, False), (0.85, True), (0.8, False))
+COMPARED_PHOTOS = 50  # earlier photos of a problem compared with a re-inspection photo (newest first)
+
+
+def turned_hashes(img: Image.Image) -> list[int]:
+    """Unsigned hashes of the image as is, mirrored, flipped, rotated 180° and the four transposed variants."""
+    low = _low_frequencies(img)
+    return [_bits(t * (_ODD[None, :] if h else 1.0) * (_ODD[:, None] if v else 1.0))
+            for t in (low, low.T) for h in (False, True) for v in (False, True)]
+
+
+def cropped_hashes(img: Image.Image) -> list[int]:
+    """Unsigned hashes of the image and of its crops by CROP_WINDOWS."""
+    w, h = img.size
+    boxes = [(0.0, 0.0, 1.0)]
+    for keep, corners in CROP_WINDOWS:
+        m = 1 - keep
+        boxes += [(m / 2, m / 2, keep)] + ([(0, 0, keep), (m, 0, keep), (0, m, keep), (m, m, keep)] if corners else [])
+    return [_bits(_low_frequencies(img.crop((round(x * w), round(y * h), round((x + k) * w), round((y + k) * h)))))
+            for x, y, k in boxes]
+
+
+def transformed_distance(earlier: Image.Image, new: Image.Image) -> int:
+    """Least Hamming distance between one photo and the other turned or mirrored, either of them cropped: small when
+    one is the other mirrored, rotated, cropped by up to ~20 % (or several of these), as well as re-compressed."""
+    return min(hamming(a, b) for crops, turns in ((cropped_hashes(earlier), turned_hashes(new)),
+                                                   (cropped_hashes(new), turned_hashes(earlier)))
+               for a in crops for b in turns)
+
+
+def _stored_grey(path: str) -> Image.Image | None:
+    """A stored photo, small and grey for hashing (our JPEGs decode at 1/2–1/8 scale), or None if it is gone."""
+    try:
+        with Image.open(path, formats=FORMATS) as img:
+            _check_pixels(img.size, get_settings().max_photo_pixels)
+            _check_decoded_bytes(img, get_settings().max_photo_decoded_bytes)
+            img.draft("L", (256, 256))
+            grey = img.convert("L")
+    except (OSError, SyntaxError, ValueError, InvalidInput, Image.DecompressionBombError):
+        return None
+    grey.thumbnail((512, 512))
+    return grey
 
 
 def hamming(a: int, b: int) -> int:
@@ -246,12 +353,46 @@ def require_unlike_earlier(session: Session, pid: int, photo_id: int, *, action:
           AND (e.problem_id = :p OR e.problem_id IN (SELECT d.id FROM problems d WHERE d.duplicate_of = :p))
           AND (e.sha256 = n.sha256 OR bit_count(CAST(e.phash # n.phash AS bit(64))) <= :d)
         ORDER BY same_file DESC, distance LIMIT 1"""), {"f": photo_id, "p": pid, "d": limit}).one_or_none()
-    if twin is None:
-        return
-    how = ("is the same file as" if twin.same_file else
-           f"is a near-duplicate (distance {twin.distance} of at most {limit}) of")
+    if twin is not None:
+        how = ("is the same file as" if twin.same_file else
+               f"is a near-duplicate (distance {twin.distance} of at most {limit}) of")
+    else:
+        twin = _transformed_twin(session, pid, photo_id, limit)
+        if twin is None:
+            return
+        how = f"is a near-duplicate (mirrored, rotated or cropped: distance {twin.distance} of at most {limit}) of"
     raise InvalidInput(f"{action}: photo {photo_id} {how} photo {twin.id} of this problem; the re-inspection "
                        "photo must be a new photo of the rectified spot (虚假整改 is not accepted)", field="photo_id")
+
+
+@dataclass(frozen=True)
+class _Twin:
+    id: int
+    distance: int
+
+
+def _transformed_twin(session: Session, pid: int, photo_id: int, limit: int) -> _Twin | None:
+    """The earlier photo (as require_unlike_earlier finds them) that the new one is, mirrored, rotated or cropped:
+    the hashes are computed from the stored files, since the database keeps one hash per photo."""
+    rows = session.execute(text("""
+        SELECT e.id, e.path, n.path AS new_path
+        FROM problem_photos n
+        JOIN problem_photos e ON e.id < n.id
+        WHERE n.id = :f
+          AND (e.problem_id = :p OR e.problem_id IN (SELECT d.id FROM problems d WHERE d.duplicate_of = :p))
+        ORDER BY e.id DESC LIMIT :n"""), {"f": photo_id, "p": pid, "n": COMPARED_PHOTOS}).all()
+    new = _stored_grey(rows[0].new_path) if rows else None
+    if new is None:
+        return None
+    best: _Twin | None = None
+    for row in rows:
+        earlier = _stored_grey(row.path)
+        if earlier is None:
+            continue
+        distance = transformed_distance(earlier, new)
+        if distance <= limit and (best is None or distance < best.distance):
+            best = _Twin(row.id, distance)
+    return best
 
 
 # --- reading --------------------------------------------------------------------------------------------------
@@ -272,6 +413,7 @@ def read(session: Session, pid: int, photo_id: int, *, caller: Caller, thumb: bo
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as img:
             _check_pixels(img.size, get_settings().max_photo_pixels)  # files stored before decoding was checked
+            img.draft("RGB", (THUMB_PX, THUMB_PX))  # a JPEG is decoded at 1/2–1/8 scale, never more than needed
             small = _rgb(ImageOps.exif_transpose(img))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise NotFound(f"photo {photo_id} has no viewable image", field="photo_id") from None

@@ -6,13 +6,13 @@ import zlib
 from datetime import datetime
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 from sqlalchemy import text
 
 from gis.db import transaction
 from gis.settings import get_settings
 from tests.conftest import scalar
-from tests.images import encode, photo, picture
+from tests.images import encode, photo, picture, street
 
 SEEDS = iter(range(1000, 100_000))  # every test photo a different picture unless a test means otherwise
 
@@ -55,6 +55,17 @@ def _png_header_only(width: int, height: int) -> bytes:
 
     rows = zlib.compress(b"\x00" * (width + 1) * 4)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
+
+
+def _png_blank(width: int, height: int, depth: int) -> bytes:
+    """A complete RGBA PNG of `depth` bits per sample, all zero: a few hundred bytes that unpack to
+    width × height × 4 × depth/8 bytes (the 280 KB 6000×6000 16-bit PNG of issue #15, made small)."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    rows = zlib.compress((b"\x00" * (1 + width * 4 * depth // 8)) * height, 9)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, 6, 0, 0, 0))
             + chunk(b"IDAT", rows) + chunk(b"IEND", b""))
 
 
@@ -118,6 +129,33 @@ def test_only_real_images_are_kept_and_they_are_re_encoded(client, admin, where)
     assert r.status_code == 201 and r.json()["mime"] == "image/jpeg" and r.json()["width"] == 320
     r = _attach(client, pid, photo(next(SEEDS), taken=datetime(2026, 5, 1, 8, 0)), admin)
     assert r.json()["taken_at"] == "2026-05-01T08:00:00+08:00"
+
+
+def test_decoded_size_is_bounded_by_bit_depth_not_only_pixels(client, admin, where, monkeypatch):
+    """Item 5: the same pixels at 16 bits unpack to twice the bytes; the header says so before anything is decoded."""
+    monkeypatch.setattr(get_settings(), "max_photo_decoded_bytes", 300_000)
+    pid = _report(client, admin, where)
+    deep = _png_blank(200, 200, 16)  # 40 000 pixels (far under the pixel limit), 320 000 bytes decoded
+    assert len(deep) < 1000
+    r = _attach(client, pid, deep, admin, "x.png", "image/png")
+    assert r.status_code == 422 and r.json()["field"] == "file", r.text
+    assert "320000 bytes once decoded" in r.json()["detail"] and "CCGRID_MAX_PHOTO_DECODED_BYTES" in r.json()["detail"]
+    r = _attach(client, pid, _png_blank(200, 200, 8), admin, "x.png", "image/png")  # 160 000 bytes: kept
+    assert r.status_code == 201, r.text
+
+
+def test_photo_decodes_beyond_the_concurrency_limit_get_429(client, admin, where, monkeypatch):
+    """Item 5: only CCGRID_PHOTO_DECODE_CONCURRENCY decodes at once per process; the next upload is told to retry."""
+    from layers.ledger import photos
+
+    monkeypatch.setattr(get_settings(), "photo_decode_concurrency", 1)
+    pid = _report(client, admin, where)
+    with photos._decode_slot():  # another upload is being decoded in this process
+        r = _attach(client, pid, photo(next(SEEDS)), admin)
+        assert r.status_code == 429 and r.headers["Retry-After"].isdigit(), r.text
+        assert "already being decoded" in r.json()["detail"]
+    assert scalar("SELECT count(*) FROM problem_photos WHERE problem_id = :p", p=pid) == 0
+    assert _attach(client, pid, photo(next(SEEDS)), admin).status_code == 201  # the slot is free again
 
 
 def test_uploads_are_rate_limited_per_token(client, admin, token_for, where, monkeypatch):
@@ -200,6 +238,31 @@ def test_the_reinspection_photo_must_be_a_new_photo_by_the_verifier(client, admi
     r = verify_with(photo(next(SEEDS)))
     assert r.status_code == 200, r.text
     assert _act(client, pid, admin, "销号").status_code == 200
+
+
+def test_a_mirrored_rotated_or_cropped_rectification_photo_is_refused(client, admin, token_for, where):
+    """Item 4: the rectification photo mirrored, turned a quarter or cropped 15 % passed 核查通过 (its one stored
+    hash was far from the original's); another photo of the same street still passes."""
+    worker, inspector = token_for("grid_worker", "411421002"), token_for("inspector")
+    pid = _report(client, admin, where)
+    for action in ("立案", "派遣", "签收整改"):
+        assert _act(client, pid, admin, action).status_code == 200
+    scene = street(7, litter=70)
+    fix_id = _attach(client, pid, encode(scene), worker).json()["id"]
+    assert _act(client, pid, worker, "整改完成", photo_id=fix_id).status_code == 200
+
+    def verify_with(img):
+        fid = _attach(client, pid, encode(img, quality=80), inspector).json()["id"]
+        return _act(client, pid, inspector, "核查通过", photo_id=fid)
+
+    w, h = scene.size
+    for recycled in (ImageOps.mirror(scene), scene.transpose(Image.Transpose.ROTATE_90),
+                     scene.crop((round(w * 0.075), round(h * 0.075), round(w * 0.925), round(h * 0.925)))):
+        r = verify_with(recycled)
+        assert r.status_code == 422 and "near-duplicate" in r.json()["detail"], r.text
+        assert "mirrored, rotated or cropped" in r.json()["detail"]  # the refused copies are earlier photos too
+    r = verify_with(street(7, litter=71, shift=(-15, 5)))  # the same street, tidied: a new photo
+    assert r.status_code == 200, r.text
 
 
 def test_a_photo_taken_before_the_rectification_is_not_a_reinspection_photo(client, admin, token_for, where):
