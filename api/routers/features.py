@@ -13,10 +13,10 @@ from api.responses import GeoJSONResponse
 from gis.crs import WGS84, CoordSys, point_to_standard
 from gis.errors import InvalidInput
 from gis.settings import get_settings
+from layers.registry.locate import locate as locate_at
 from layers.registry.schemas import OwnedLocation
 from layers.spatial import features
 from layers.spatial.catalog import layer as get_layer
-from layers.spatial.locate import locate as locate_at
 from layers.spatial.point_types import listing as point_types_listing
 from layers.spatial.schemas import FeaturePage, LayerFeature, LayerSummary, PointType
 
