@@ -17,6 +17,7 @@ from api.observe import ERRORS as ERROR_LOG
 from api.observe import RequestLog, configure_logging
 from api.responses import ERRORS
 from api.routers import (
+    accounts,
     analytics,
     features,
     health,
@@ -124,7 +125,7 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(409, f"the change conflicts with existing data: {first}")
 
 
-ROUTERS = (health, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311, pages)
+ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

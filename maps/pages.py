@@ -37,7 +37,8 @@ def _bar(active: str, who: str) -> str:
     links = "".join(f'<a href="/maps/{p}" class="{"active" if p == active else ""}">{t}</a>' for p, t in PAGES.items())
     return (f'<div class="ccg-bar"><span class="ccg-title">创城网格</span><a href="/maps/" '
             f'class="{"active" if active == "home" else ""}">首页</a>{links}'
-            f'<span class="ccg-user">{escape(who)} · <a href="/logout">退出</a></span></div>')
+            f'<span class="ccg-user">{escape(who)} · <form class="ccg-logout" method="post" action="/logout">'
+            f'<button type="submit">退出</button></form></span></div>')
 
 
 def _options(values: list[tuple[str, str]], selected: str | None = None) -> str:
@@ -136,12 +137,36 @@ def home_page(*, who: str, numbers: list[tuple[str, str, str]]) -> str:
 <div class="ccg-links">{links}</div></div></body></html>"""
 
 
-def login_page(*, next_url: str, error: str | None = None) -> str:
-    err = f'<p class="ccg-error">{escape(error)}</p>' if error else ""
-    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 创城网格</title>
+def _page(title: str, body: str) -> str:
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title} · 创城网格</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="{STATIC}/ccgrid/maps.css"></head>
-<body><form class="ccg-login" method="post" action="/login"><h2>创城网格 · 登录</h2>{err}
-<p>请输入创城办发放的访问令牌（ccg_ 开头）。</p>
-<input type="password" name="token" autocomplete="current-password" placeholder="ccg_…" required>
-<input type="hidden" name="next" value="{escape(next_url)}"><button type="submit">登录</button></form></body></html>"""
+<link rel="stylesheet" href="{STATIC}/ccgrid/maps.css"></head><body>{body}</body></html>"""
+
+
+def login_page(*, next_url: str, error: str | None = None, login: str = "") -> str:
+    """The login form: account and password; the access token (ccg_…) as a second way, folded away."""
+    err = f'<p class="ccg-error">{escape(error)}</p>' if error else ""
+    nxt = f'<input type="hidden" name="next" value="{escape(next_url)}">'
+    return _page("登录", f"""<div class="ccg-login"><h2>创城网格 · 登录</h2>{err}
+<form method="post" action="/login">
+<label>账号<input type="text" name="login" value="{escape(login)}" autocomplete="username" required
+ placeholder="手机号或登录名" autofocus></label>
+<label>密码<input type="password" name="password" autocomplete="current-password" required></label>
+{nxt}<button type="submit">登录</button></form>
+<details class="ccg-token-login"><summary>使用访问令牌登录（只读）</summary>
+<form method="post" action="/login"><p>请输入创城办发放的访问令牌（ccg_ 开头）。</p>
+<input type="password" name="token" autocomplete="off" placeholder="ccg_…" required>
+{nxt}<button type="submit">令牌登录</button></form></details></div>""")
+
+
+def password_page(*, next_url: str, csrf_token: str, error: str | None = None, forced: bool = False) -> str:
+    """Change one's own password (required after a reset, before anything else)."""
+    err = f'<p class="ccg-error">{escape(error)}</p>' if error else ""
+    why = "<p>密码已被重置，请先设置新密码。</p>" if forced else ""
+    return _page("修改密码", f"""<div class="ccg-login"><h2>修改密码</h2>{err}{why}
+<form method="post" action="/password">
+<label>当前密码<input type="password" name="old_password" autocomplete="current-password" required></label>
+<label>新密码<input type="password" name="new_password" autocomplete="new-password" required></label>
+<input type="hidden" name="csrf_token" value="{escape(csrf_token)}">
+<input type="hidden" name="next" value="{escape(next_url)}"><button type="submit">保存</button></form>
+<p class="ccg-note">修改后，其他设备上的登录将全部退出。</p></div>""")

@@ -13,6 +13,7 @@ from api.cli.ledger import ledger_app
 from api.cli.owners import coverage_app, owners_app
 from api.cli.serve import serve
 from api.cli.tokens import token_app
+from api.cli.users import user_app
 
 app = typer.Typer(
     help="创城网格 ccgrid — grids, street chiefs, problems and maps for the civilized-city campaign.",
@@ -21,6 +22,7 @@ app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
+app.add_typer(user_app, name="user")
 app.add_typer(grid_app, name="grid")
 app.add_typer(demo_app, name="demo")
 app.add_typer(coverage_app, name="coverage")

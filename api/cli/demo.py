@@ -56,3 +56,11 @@ def demo_token() -> None:
         highlight=False,
         soft_wrap=True,
     )
+    console.print(
+        "first admin account for the pages (choose your own password; it is read from stdin, never an argument):\n"
+        "  printf '%s\\n' 'a-long-passphrase' | ccgrid user create --login admin --name 管理员 --role admin "
+        "--password-stdin\n"
+        f"then log in at http://{get_settings().host}:{get_settings().port}/login",
+        highlight=False,
+        soft_wrap=True,
+    )

@@ -5,14 +5,27 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auth import ANONYMOUS, SESSION_COOKIE, Principal, check_not_throttled, principal_for, principal_of, session_of
+from api.auth import (
+    ANONYMOUS,
+    Principal,
+    account_holder,
+    check_not_throttled,
+    clear_session_cookies,
+    client_address,
+    principal_for,
+    principal_of,
+    refresh_csrf_cookie,
+    session_of,
+    set_session_cookies,
+)
 from api.deps import DbSession
 from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
 from layers.access import sessions as web_sessions
+from layers.access import users
 from layers.analytics import headline, page_data
 from maps import pages
 from maps.settings import get_map_settings
@@ -28,26 +41,44 @@ def _page_principal(request: Request) -> Principal | None:
         principal = principal_of(request)
     except CcgridError:
         return None  # an expired or revoked session: log in again
+    if principal.must_change_password:
+        return principal  # the page sends it to /password first
     return None if principal is ANONYMOUS or not principal.can("read") else principal
 
 
 def _to_login(request: Request) -> RedirectResponse:
     response = RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
     if session_of(request):  # a dead session: stop the browser sending it (each one counts as a failed credential)
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        clear_session_cookies(response)
     return response
+
+
+def _gate(request: Request) -> tuple[Principal | None, Response | None]:
+    """The page's principal, or the answer instead of the page: to the login form, or to /password first."""
+    p = _page_principal(request)
+    if p is None:
+        return None, _to_login(request)
+    if p.must_change_password:
+        return None, RedirectResponse(f"/password?next={quote(request.url.path)}", status_code=303)
+    return p, None
 
 
 def _who(p: Principal) -> str:
     return f"{p.label or p.role}（{p.region_code or '全市'}）"
 
 
+def _html(html: str, request: Request, p: Principal, status: int = 200) -> HTMLResponse:
+    response = HTMLResponse(html, status_code=status, headers=NO_STORE)
+    refresh_csrf_cookie(response, request, p)
+    return response
+
+
 @router.get("/maps", response_class=HTMLResponse)
 @router.get("/maps/", response_class=HTMLResponse)
 def home(s: DbSession, request: Request) -> Response:
-    p = _page_principal(request)
+    p, instead = _gate(request)
     if p is None:
-        return _to_login(request)
+        return instead
     n = headline.numbers(s, p.region_code)
     cards = [
         (f"{n['today']}", "今日新增问题", "件"),
@@ -58,19 +89,19 @@ def home(s: DbSession, request: Request) -> Response:
          f"缺责任人 {n['missing_owners']} 处，无人负责道路 {n['unowned_street_km']} km"),
         (f"{n['notices_7d']} / {n['talks_7d']} / {n['accountability_7d']}", "近7天 通报 / 约谈 / 问责", "次"),
     ]
-    return HTMLResponse(pages.home_page(who=_who(p), numbers=cards), headers=NO_STORE)
+    return _html(pages.home_page(who=_who(p), numbers=cards), request, p)
 
 
 @router.get("/maps/{page}", response_class=HTMLResponse)
 def map_page(s: DbSession, page: str, request: Request) -> Response:
     if page not in pages.PAGES:
         return HTMLResponse("<h1>404</h1>", status_code=404)
-    p = _page_principal(request)
+    p, instead = _gate(request)
     if p is None:
-        return _to_login(request)
+        return instead
     html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), who=_who(p),
                           lookups=page_data.lookups(s, p.region_code), settings=get_map_settings())
-    return HTMLResponse(html, headers=NO_STORE)
+    return _html(html, request, p)
 
 
 def _safe_next(url: str | None) -> str:
@@ -83,38 +114,101 @@ def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - the que
     return HTMLResponse(pages.login_page(next_url=_safe_next(next)), headers=NO_STORE)
 
 
-@router.post("/login")
-def login(s: DbSession,
-          request: Request, token: str = Form(..., max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
-    def form(error: str, status: int, headers: dict[str, str] | None = None) -> HTMLResponse:
-        return HTMLResponse(pages.login_page(next_url=_safe_next(next), error=error), status_code=status,
-                            headers={**NO_STORE, **(headers or {})})
+def _form_answer(next_url: str | None, error: str, status: int, *, login: str = "",
+                 headers: dict[str, str] | None = None) -> HTMLResponse:
+    return HTMLResponse(pages.login_page(next_url=_safe_next(next_url), error=error, login=login),
+                        status_code=status, headers={**NO_STORE, **(headers or {})})
 
-    settings = get_map_settings()
+
+def _token_session(s: DbSession, token: str) -> str:
+    """The old token login: a read-only session for a token that may read."""
+    check_not_throttled()
+    principal = principal_for(s, token.strip())
+    if not principal.can("read"):
+        raise PermissionError("该令牌无权查看地图")
+    # The cookie carries a random session id, never the token: logout revokes it here, on the server.
+    return web_sessions.open_session(s, token_id=principal.token_id, hours=get_settings().session_hours)
+
+
+@router.post("/login")
+def login(s: DbSession, request: Request,
+          login: str | None = Form(None, max_length=200), password: str | None = Form(None, max_length=1000),
+          token: str | None = Form(None, max_length=200), next: str | None = Form(None)) -> Response:  # noqa: A002
+    """An account's login and password (a session that may write, with the CSRF token), or a token (read-only)."""
+    by_account = bool(login or password)
+    if not by_account and not token:
+        return _form_answer(next, "请输入账号和密码", 422)
+    forced = False
     try:
-        check_not_throttled()
-        principal = principal_for(s, token.strip())
-        if not principal.can("read"):
-            return form("该令牌无权查看地图", 403)
-        # The cookie carries a random session id, never the token: logout revokes it here, on the server.
-        session_id = web_sessions.open_session(s, token_id=principal.token_id, hours=get_settings().session_hours)
+        if by_account:
+            done = users.authenticate(s, login or "", password or "", client_address())
+            session_id, forced = done.session_id, done.must_change_password
+        else:
+            session_id = _token_session(s, token or "")
+    except PermissionError as exc:
+        s.rollback()
+        return _form_answer(next, str(exc), 403)
     except TooManyRequests as exc:
         s.rollback()  # answered, not raised: the request's transaction would commit what was done so far
-        return form(f"失败次数过多，请 {exc.retry_after} 秒后再试", 429, {"Retry-After": str(exc.retry_after)})
+        return _form_answer(next, f"失败次数过多，请 {exc.retry_after} 秒后再试", 429, login=login or "",
+                            headers={"Retry-After": str(exc.retry_after)})
     except CcgridError:
         s.rollback()
-        return form("令牌无效、已过期或已吊销", 401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(SESSION_COOKIE, session_id, max_age=get_settings().session_hours * 3600, httponly=True,
-                        samesite="strict", secure=settings.cookie_secure or request.url.scheme == "https", path="/")
+        # One answer for an unknown login, a wrong password and a disabled account.
+        return _form_answer(next, "账号或密码错误" if by_account else "令牌无效、已过期或已吊销", 401,
+                            login=login or "")
+    target = f"/password?next={quote(_safe_next(next))}" if forced else _safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookies(response, request, session_id, account=by_account)
     return response
 
 
-@router.get("/logout")
-def logout(s: DbSession, request: Request) -> Response:
+def _logout(s: DbSession, request: Request) -> Response:
     session_id = session_of(request)
     if session_id:
-        web_sessions.revoke(s, session_id)
+        users.logout(s, session_id)
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    clear_session_cookies(response)
+    return response
+
+
+@router.post("/logout")
+def logout(s: DbSession, request: Request) -> Response:
+    """Log out: an account's every session ends (other browsers and devices too), a token's session alone."""
+    return _logout(s, request)
+
+
+@router.get("/logout")
+def logout_link(s: DbSession, request: Request) -> Response:
+    """Kept for old links and bookmarks: the same as POST /logout."""
+    return _logout(s, request)
+
+
+@router.get("/password", response_class=HTMLResponse)
+def password_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
+    p = _page_principal(request)
+    session_id = session_of(request)
+    if p is None or p.account is None or session_id is None:
+        return _to_login(request)
+    html = pages.password_page(next_url=_safe_next(next), csrf_token=web_sessions.csrf_token(session_id),
+                               forced=p.must_change_password)
+    return _html(html, request, p)
+
+
+@router.post("/password")
+def change_password(s: DbSession, request: Request, p: Principal = Depends(account_holder),
+                    old_password: str = Form(..., max_length=1000), new_password: str = Form(..., max_length=1000),
+                    next: str | None = Form(None)) -> Response:  # noqa: A002
+    """The password form (the CSRF field checked with the session, as for every cookie write)."""
+    try:
+        session_id = users.change_password(s, p.caller, old_password=old_password, new_password=new_password,
+                                           address=client_address())
+    except CcgridError as exc:
+        s.rollback()
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+        html = pages.password_page(next_url=_safe_next(next), csrf_token=web_sessions.csrf_token(session_of(request)
+                                   or ""), error=str(exc), forced=p.must_change_password)
+        return HTMLResponse(html, status_code=exc.status, headers={**NO_STORE, **(headers or {})})
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    set_session_cookies(response, request, session_id, account=True)
     return response

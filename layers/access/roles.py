@@ -1,8 +1,7 @@
 """The access roles: what each may do, which need a region, and which may create which accounts.
 
-`api/auth.py` keeps its own copy of PERMISSIONS and SCOPED_ROLES until the restructure of `api/` (#16) lands; it
-should then import them from here (tests/layers/test_accounts.py checks the two agree meanwhile). Owner roles of the
-street-chief system (路长, 网格员 …) are data, not these.
+`api/auth.py` imports PERMISSIONS and SCOPED_ROLES from here (one copy). Owner roles of the street-chief system
+(路长, 网格员 …) are data, not these.
 """
 
 from __future__ import annotations

@@ -327,14 +327,38 @@ class AccountSession:
     caller: Caller
 
 
+def account_session(row: dict[str, Any]) -> AccountSession:
+    """An account's live session from a row of `sessions.resolve` whose user_id is set."""
+    user = {"id": row["user_id"], "display_name": row["display_name"], "role": row["role"],
+            "region_code": row["region_code"], "must_change_password": row["must_change_password"]}
+    return AccountSession(user_id=row["user_id"], login=row["login"], display_name=row["display_name"],
+                          role=row["role"], region_code=row["region_code"], person_id=row["person_id"],
+                          must_change_password=row["must_change_password"], caller=caller_for(user))
+
+
 def resolve_session(s: Session | Connection, session_id: str) -> AccountSession | None:
     """The account behind a live session cookie, or None (unknown, ended, idle, expired, disabled account, or a
     session opened with a token, which the API resolves as before)."""
     row = sessions.resolve(s, session_id, idle_s=get_settings().session_idle_minutes * 60)
     if row is None or row["user_id"] is None:
         return None
-    user = {"id": row["user_id"], "display_name": row["display_name"], "role": row["role"],
-            "region_code": row["region_code"], "must_change_password": row["must_change_password"]}
-    return AccountSession(user_id=row["user_id"], login=row["login"], display_name=row["display_name"],
-                          role=row["role"], region_code=row["region_code"], person_id=row["person_id"],
-                          must_change_password=row["must_change_password"], caller=caller_for(user))
+    return account_session(row)
+
+
+def profile(s: Session | Connection, caller: Caller) -> dict[str, Any]:
+    """The logged-in account with its person (id and name, or None), for GET /api/v1/me."""
+    row = me(s, caller)
+    person = None
+    if row["person_id"] is not None:
+        found = s.execute(text("SELECT id, name FROM people WHERE id = :i"), {"i": row["person_id"]}).one_or_none()
+        person = {"id": found.id, "name": found.name} if found else None
+    return {**row, "person": person}
+
+
+def logout(s: Session | Connection, session_id: str) -> int:
+    """Log out: an account's session ends every session of the account (other browsers and devices too), a token's
+    session ends alone. How many sessions ended (0 for an unknown or already ended one)."""
+    row = sessions.resolve(s, session_id, idle_s=get_settings().session_idle_minutes * 60)
+    if row is not None and row["user_id"] is not None:
+        return sessions.revoke_user(s, row["user_id"])
+    return int(sessions.revoke(s, session_id))

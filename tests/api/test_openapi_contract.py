@@ -103,6 +103,19 @@ def test_registry_answers_match_their_models(client, admin, viewer, spot):
     assert check(PersonDetail, client.get(f"/api/v1/people/{busy}", headers=viewer))["assignments"]
 
 
+def test_account_answers_match_their_models(client, admin, viewer):
+    from layers.access.schemas import Account, Me
+
+    body = {"login": "contract-viewer", "display_name": "契约测试", "role": "viewer",
+            "password": "Lanterns-over-the-Huai"}
+    created = check(Account, client.post("/api/v1/users", json=body, headers=admin))
+    assert created["must_change_password"] is True
+    check(list[Account], client.get("/api/v1/users", headers=admin))
+    check(Account, client.post("/api/v1/users/contract-viewer/disable", headers=admin))
+    for headers in (admin, viewer):
+        assert check(Me, client.get("/api/v1/me", headers=headers))["kind"] == "token"
+
+
 def test_ledger_answers_match_their_models(client, admin, viewer, spot):
     r = client.post("/api/v1/problems", json={"category": "0401", "lon": spot[0], "lat": spot[1]}, headers=admin)
     assert r.status_code == 201

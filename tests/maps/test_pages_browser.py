@@ -7,11 +7,14 @@ from urllib.parse import urlsplit
 import pytest
 from shapely.geometry import box
 
-from tests.conftest import _token
+from gis.db import transaction
+from layers.access import users
+from layers.access.caller import SYSTEM
 from tests.crafted import put
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+PASSWORD = "Lanterns-over-the-Huai"
 EVIL = '<img src=x onerror="window.__xss=1">恶意社区'
 
 
@@ -22,7 +25,7 @@ def browser_page(server):
     # A region whose name is markup: it must show as text on every map.
     put("regions", [({"code": "419951", "name": "转义测试区"}, box(115.9, 35.9, 115.92, 35.92)),
                     ({"code": "419951001", "name": EVIL}, box(115.9, 35.9, 115.92, 35.92))])
-    token = _token("city_office")
+    login = _account("city_office")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -30,11 +33,18 @@ def browser_page(server):
         page.on("request", lambda r: requests.append(r.url))
         page.goto(f"{server}/maps/heatmap")
         assert "/login" in page.url  # no session yet
-        page.fill("input[name=token]", token)
-        page.click("button[type=submit]")
+        page.fill("input[name=login]", login)  # an account's password login (the token form is folded away)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form[action='/login'] button[type=submit] >> nth=0")
         page.wait_for_url(f"{server}/maps/heatmap")
         yield page, requests
         browser.close()
+
+
+def _account(role):
+    with transaction() as s:
+        return users.create(s, SYSTEM, login=f"browser-{role}", display_name="浏览器测试", role=role,
+                            password=PASSWORD, must_change_password=False)["login"]
 
 
 def _open(page, server, path):
