@@ -40,7 +40,7 @@ vendor:
 	  favicon-32x32.png LICENSE NOTICE $(CURDIR)/maps/static/vendor/swagger-ui/
 	cd $(VENDOR_TMP)/redoc/package && cp bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE \
 	  $(CURDIR)/maps/static/vendor/redoc/
-	# ReDoc's "by Redocly" badge loads its logo from cdn.redoc.ly: an empty image instead (the badge hides itself).
+	# ReDoc's "by Redocly" badge loads its logo from Redocly's host at run time: an empty image instead (the badge hides itself).
 	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
 	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js
 
