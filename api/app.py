@@ -125,7 +125,9 @@ def _add_error_handlers(app: FastAPI) -> None:
         return _error(409, f"the change conflicts with existing data: {first}")
 
 
-ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311, pages)
+# `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
+ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311,
+           pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -13,6 +13,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from maps.settings import MapSettings
+from maps.templating import PageUser, top_bar
 
 STATIC = "/maps/static"
 LEAFLET_VERSION = "1.9.4"
@@ -31,14 +32,6 @@ def _basemaps(settings: MapSettings) -> list[tuple[str, str, dict[str, Any]]]:
     if settings.basemap.startswith(("http://", "https://", "/")):
         return [(settings.basemap, settings.basemap_attribution or "底图", {})]
     return []
-
-
-def _bar(active: str, who: str) -> str:
-    links = "".join(f'<a href="/maps/{p}" class="{"active" if p == active else ""}">{t}</a>' for p, t in PAGES.items())
-    return (f'<div class="ccg-bar"><span class="ccg-title">创城网格</span><a href="/maps/" '
-            f'class="{"active" if active == "home" else ""}">首页</a>{links}'
-            f'<span class="ccg-user">{escape(who)} · <form class="ccg-logout" method="post" action="/logout">'
-            f'<button type="submit">退出</button></form></span></div>')
 
 
 def _options(values: list[tuple[str, str]], selected: str | None = None) -> str:
@@ -98,7 +91,7 @@ class _Init(MacroElement):
         self.payload = payload
 
 
-def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[str, list[tuple[str, str]]],
+def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: dict[str, list[tuple[str, str]]],
              settings: MapSettings) -> str:
     if page not in PAGES:
         raise KeyError(page)
@@ -115,7 +108,7 @@ def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[st
     root.header.add_child(Element('<meta charset="utf-8"><title>' + escape(PAGES[page]) + ' · 创城网格</title>'))
     side = RANKING_TABLE if page == "ranking" else ""
     root.html.add_child(Element(
-        _bar(page, who)
+        top_bar(user, f"/maps/{page}")
         + f'<form id="ccg-filters" class="ccg-panel"><b>{escape(PAGES[page])}</b>{_filters(page, lookups)}'
         + '<div><button type="submit">刷新</button></div><div id="ccg-status" class="ccg-status"></div></form>'
         + side))
@@ -126,14 +119,14 @@ def map_page(page: str, *, bounds: list[list[float]], who: str, lookups: dict[st
     return root.render()
 
 
-def home_page(*, who: str, numbers: list[tuple[str, str, str]]) -> str:
+def home_page(*, user: PageUser, numbers: list[tuple[str, str, str]]) -> str:
     cards = "".join(f'<div class="ccg-card"><div class="n">{escape(n)}</div><div class="t">{escape(t)}</div>'
                     f'<div class="ccg-note">{escape(note)}</div></div>' for n, t, note in numbers)
     links = "".join(f'<a href="/maps/{p}">{t}</a>' for p, t in PAGES.items())
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>创城网格 · 今日概况</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="{STATIC}/ccgrid/maps.css"></head>
-<body>{_bar("home", who)}<div class="ccg-home"><h2>今日概况</h2><div class="ccg-cards">{cards}</div>
+<body>{top_bar(user, "/maps/")}<div class="ccg-home"><h2>今日概况</h2><div class="ccg-cards">{cards}</div>
 <div class="ccg-links">{links}</div></div></body></html>"""
 
 

@@ -9,19 +9,18 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import (
-    ANONYMOUS,
     Principal,
     account_holder,
     check_not_throttled,
     clear_session_cookies,
     client_address,
     principal_for,
-    principal_of,
-    refresh_csrf_cookie,
     session_of,
     set_session_cookies,
 )
 from api.deps import DbSession
+from api.page_kit import NO_STORE, gate, page_principal, page_user, to_login
+from api.page_kit import html as _html
 from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
 from layers.access import sessions as web_sessions
@@ -32,51 +31,12 @@ from maps.settings import get_map_settings
 
 router = APIRouter(include_in_schema=False)
 STATIC_DIR = Path(pages.__file__).parent / "static"
-# Pages are built per request and hold no data (maps.js fetches it), but they name the user: never cache them.
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-def _page_principal(request: Request) -> Principal | None:
-    try:
-        principal = principal_of(request)
-    except CcgridError:
-        return None  # an expired or revoked session: log in again
-    if principal.must_change_password:
-        return principal  # the page sends it to /password first
-    return None if principal is ANONYMOUS or not principal.can("read") else principal
-
-
-def _to_login(request: Request) -> RedirectResponse:
-    response = RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
-    if session_of(request):  # a dead session: stop the browser sending it (each one counts as a failed credential)
-        clear_session_cookies(response)
-    return response
-
-
-def _gate(request: Request) -> tuple[Principal | None, Response | None]:
-    """The page's principal, or the answer instead of the page: to the login form, or to /password first."""
-    p = _page_principal(request)
-    if p is None:
-        return None, _to_login(request)
-    if p.must_change_password:
-        return None, RedirectResponse(f"/password?next={quote(request.url.path)}", status_code=303)
-    return p, None
-
-
-def _who(p: Principal) -> str:
-    return f"{p.label or p.role}（{p.region_code or '全市'}）"
-
-
-def _html(html: str, request: Request, p: Principal, status: int = 200) -> HTMLResponse:
-    response = HTMLResponse(html, status_code=status, headers=NO_STORE)
-    refresh_csrf_cookie(response, request, p)
-    return response
 
 
 @router.get("/maps", response_class=HTMLResponse)
 @router.get("/maps/", response_class=HTMLResponse)
 def home(s: DbSession, request: Request) -> Response:
-    p, instead = _gate(request)
+    p, instead = gate(request)
     if p is None:
         return instead
     n = headline.numbers(s, p.region_code)
@@ -89,17 +49,17 @@ def home(s: DbSession, request: Request) -> Response:
          f"缺责任人 {n['missing_owners']} 处，无人负责道路 {n['unowned_street_km']} km"),
         (f"{n['notices_7d']} / {n['talks_7d']} / {n['accountability_7d']}", "近7天 通报 / 约谈 / 问责", "次"),
     ]
-    return _html(pages.home_page(who=_who(p), numbers=cards), request, p)
+    return _html(pages.home_page(user=page_user(request, p), numbers=cards), request, p)
 
 
 @router.get("/maps/{page}", response_class=HTMLResponse)
 def map_page(s: DbSession, page: str, request: Request) -> Response:
     if page not in pages.PAGES:
         return HTMLResponse("<h1>404</h1>", status_code=404)
-    p, instead = _gate(request)
+    p, instead = gate(request)
     if p is None:
         return instead
-    html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), who=_who(p),
+    html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), user=page_user(request, p),
                           lookups=page_data.lookups(s, p.region_code), settings=get_map_settings())
     return _html(html, request, p)
 
@@ -186,10 +146,10 @@ def logout_link(s: DbSession, request: Request) -> Response:
 
 @router.get("/password", response_class=HTMLResponse)
 def password_form(request: Request, next: str | None = None) -> Response:  # noqa: A002
-    p = _page_principal(request)
+    p = page_principal(request)
     session_id = session_of(request)
     if p is None or p.account is None or session_id is None:
-        return _to_login(request)
+        return to_login(request)
     html = pages.password_page(next_url=_safe_next(next), csrf_token=web_sessions.csrf_token(session_id),
                                forced=p.must_change_password)
     return _html(html, request, p)

@@ -1,0 +1,91 @@
+/* The workbench's one way to change anything: the JSON API, same origin, with the session's CSRF token (cookie
+   ccgrid_csrf, sent back as X-CSRF-Token). So a page obeys exactly the API's roles and region scope.
+
+   CCG.api(method, url, body)  -> the JSON answer; throws an Error whose .field names the refused field
+   <form data-api="/api/v1/..." data-method="POST" data-then="reload|/path|event">  -> fields sent as JSON
+     (empty fields left out; data-json="a,b" fields parsed as JSON; number inputs as numbers), the API's message
+     shown in the form's .ccg-form-error; data-then="event" dispatches "ccg:done" with the answer instead. */
+(function () {
+  "use strict";
+
+  function csrf() {
+    const m = document.cookie.match(/(?:^|;\s*)ccgrid_csrf=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  async function api(method, url, body) {
+    const headers = { "X-CSRF-Token": csrf(), "Accept": "application/json" };
+    let payload = body;
+    if (body !== undefined && !(body instanceof FormData)) {
+      headers["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+    const r = await fetch(url, { method, headers, body: payload, credentials: "same-origin" });
+    const text = await r.text();
+    let data = null;
+    try { data = text ? JSON.parse(text) : null; } catch (e) { data = text; }
+    if (!r.ok) {
+      const detail = (data && data.detail) || (r.status + " " + r.statusText);
+      const err = new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+      err.status = r.status;
+      err.field = data && data.field;
+      err.body = data;
+      throw err;
+    }
+    return data;
+  }
+
+  function values(form) {
+    const json = (form.dataset.json || "").split(",").filter(Boolean);
+    const out = {};
+    for (const el of form.elements) {
+      if (!el.name || el.disabled || el.type === "submit" || el.type === "button" || el.type === "file") continue;
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
+      let v = el.type === "checkbox" && el.value === "on" ? true : el.value;
+      if (v === "") continue;
+      if (el.type === "number") v = Number(v);
+      if (json.includes(el.name)) v = JSON.parse(v);
+      out[el.name] = v;
+    }
+    return out;
+  }
+
+  function showError(form, err) {
+    let box = form.querySelector(".ccg-form-error");
+    if (!box) { box = document.createElement("div"); box.className = "ccg-form-error"; form.appendChild(box); }
+    box.textContent = err ? err.message : "";
+    form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
+    if (err && err.field && form.elements[err.field]) form.elements[err.field].setAttribute("aria-invalid", "true");
+  }
+
+  async function submit(form) {
+    const button = form.querySelector("[type=submit]");
+    if (button) button.disabled = true;
+    showError(form, null);
+    try {
+      const hasFile = [...form.elements].some((el) => el.type === "file" && el.files && el.files.length);
+      let body = values(form);
+      if (hasFile) { body = new FormData(form); }
+      const answer = await api(form.dataset.method || "POST", form.dataset.api, body);
+      const then = form.dataset.then || "reload";
+      if (then === "event") form.dispatchEvent(new CustomEvent("ccg:done", { detail: answer, bubbles: true }));
+      else if (then === "reload") window.location.reload();
+      else window.location.assign(then.replace("{id}", answer && answer.id !== undefined ? answer.id : ""));
+      return answer;
+    } catch (err) {
+      showError(form, err);
+      return null;
+    } finally {
+      if (button) button.disabled = false;
+    }
+  }
+
+  document.addEventListener("submit", (ev) => {
+    const form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
+    ev.preventDefault();
+    submit(form);
+  });
+
+  window.CCG = { api, csrf, values, submit, showError };
+})();
