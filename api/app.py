@@ -17,6 +17,7 @@ from api.observe import ERRORS as ERROR_LOG
 from api.observe import RequestLog, configure_logging
 from api.responses import ERRORS
 from api.routers import (
+    account_pages,
     accounts,
     analytics,
     features,
@@ -29,6 +30,7 @@ from api.routers import (
     pages,
     problems,
     tiles,
+    tokens,
 )
 from gis.db import database_error, get_engine
 from gis.errors import CcgridError
@@ -126,8 +128,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
-ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311,
-           pages)
+ROUTERS = (health, accounts, tokens, features, owners, problems, ledgers, inspections, analytics, tiles, ogc,
+           open311, account_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -10,7 +10,6 @@ session's CSRF token in the header X-CSRF-Token (or the form field csrf_token), 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,11 +23,11 @@ from sqlalchemy.orm import Session
 from api import observe
 from api.deps import engine_of
 from gis.db import autocommit
-from gis.errors import Forbidden, InvalidInput, NotFound, TooManyRequests, Unauthorized
+from gis.errors import Forbidden, TooManyRequests, Unauthorized
 from gis.settings import get_settings
 from layers.access import roles, throttle, tokens, users
 from layers.access import sessions as web_sessions
-from layers.access.caller import Caller
+from layers.access.caller import SYSTEM, Caller
 from maps.settings import get_map_settings
 
 # What each role may do, and which roles need a region: one copy, in layers/access/roles.py. Owner roles of the
@@ -89,16 +88,8 @@ ANONYMOUS = Principal(role="anonymous", region_code=None, token_id=None, label="
 def create_token(
     session: Session, *, role: str, region_code: str | None = None, label: str = "", days: int | None = None
 ) -> str:
-    if role not in PERMISSIONS:
-        raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(PERMISSIONS)}", field="role")
-    if role in SCOPED_ROLES and not region_code:
-        raise InvalidInput(f"role {role} needs a region (--region CODE)", field="region")
-    if region_code and not tokens.region_exists(session, region_code):
-        raise InvalidInput(f"region {region_code} not found", field="region")
-    token = "ccg_" + secrets.token_urlsafe(32)
-    ttl = days if days is not None else get_settings().token_ttl_days
-    tokens.insert(session, token=token, role=role, region_code=region_code, label=label, days=ttl)
-    return token
+    """A token issued by the operator (the CLI, the demo, tests): the same checks and audit row as the API's."""
+    return tokens.issue(session, SYSTEM, role=role, region_code=region_code, label=label, days=days)[1]
 
 
 def list_tokens(session: Session) -> list[dict[str, Any]]:
@@ -106,8 +97,7 @@ def list_tokens(session: Session) -> list[dict[str, Any]]:
 
 
 def revoke_token(session: Session, token_id: int) -> None:
-    if not tokens.revoke(session, token_id):
-        raise NotFound(f"no active token with id {token_id}", field="token_id")
+    tokens.revoke_for(session, SYSTEM, token_id)
 
 
 def client_address() -> str | None:

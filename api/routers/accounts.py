@@ -3,7 +3,7 @@ service decides who may manage which account: admins every one, staff those of a
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import (
@@ -16,8 +16,9 @@ from api.auth import (
     signed_in,
 )
 from api.deps import DbSession
-from layers.access import roles, users
-from layers.access.schemas import Account, Me
+from gis.errors import InvalidInput
+from layers.access import choices, roles, users
+from layers.access.schemas import Account, LinkCandidate, Me
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 MANAGE = "manage_people"  # admins and staff; the service narrows it down per account
@@ -41,6 +42,15 @@ class AccountIn(_Strict):
     region_code: str | None = None
     person_id: int | None = None
     must_change_password: bool = True
+
+
+class AccountChange(_Strict):
+    """Only the fields sent change; region_code and person_id may be null (no region, no linked person)."""
+
+    display_name: str | None = Field(None, max_length=200)
+    role: str | None = None
+    region_code: str | None = None
+    person_id: int | None = None
 
 
 class PasswordReset(_Strict):
@@ -77,9 +87,15 @@ def change_password(s: DbSession, body: PasswordChange, request: Request, respon
 
 
 @router.get("/users", summary="Accounts of the caller's region (admins: all)", response_model=list[Account])
-def list_accounts(s: DbSession, active: bool | None = None, principal: Principal = Depends(require(MANAGE))
-                  ) -> list[dict]:
-    return users.list_users(s, principal.caller, active=active)
+def list_accounts(
+    s: DbSession,
+    active: bool | None = None,
+    q: str | None = Query(None, max_length=100, description="part of the login, display name or person's name"),
+    role: str | None = Query(None, description="one access role"),
+    region: str | None = Query(None, max_length=12, description="accounts inside this region (a code prefix)"),
+    principal: Principal = Depends(require(MANAGE)),
+) -> list[dict]:
+    return users.list_users(s, principal.caller, active=active, q=q, role=role, region=region)
 
 
 @router.post("/users", status_code=201, summary="Create an account (staff: a lower role, in their region)",
@@ -88,9 +104,32 @@ def create_account(s: DbSession, body: AccountIn, principal: Principal = Depends
     return users.create(s, principal.caller, **body.model_dump())
 
 
+@router.get("/account-candidates", summary="People who may be linked to an account: active, in the region, "
+            "without an account yet", response_model=list[LinkCandidate])
+def account_candidates(
+    s: DbSession,
+    region: str | None = Query(None, max_length=12, description="inside this region (a code prefix)"),
+    q: str | None = Query(None, max_length=100, description="part of a name"),
+    limit: int = Query(50, ge=1, le=500),
+    principal: Principal = Depends(require(MANAGE)),
+) -> list[dict]:
+    return choices.link_candidates(s, principal.caller, region=region, q=q, limit=limit)
+
+
 @router.get("/users/{login}", summary="One account", response_model=Account)
 def get_account(s: DbSession, login: str, principal: Principal = Depends(require(MANAGE))) -> dict:
     return users.get(s, principal.caller, login)
+
+
+@router.patch("/users/{login}", summary="Change an account's display name, role, region or linked person "
+              "(staff: to a lower role, in their region)", response_model=Account)
+def update_account(s: DbSession, login: str, body: AccountChange,
+                   principal: Principal = Depends(require(MANAGE))) -> dict:
+    changes = body.model_dump(exclude_unset=True)
+    for key in ("display_name", "role"):
+        if key in changes and changes[key] is None:
+            raise InvalidInput("may not be null", field=key)
+    return users.update(s, principal.caller, login, changes)
 
 
 @router.post("/users/{login}/password", summary="Reset an account's password (changed at next login; its "

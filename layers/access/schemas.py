@@ -22,6 +22,7 @@ class Account(_Out):
     role: str
     region_code: str | None = None
     person_id: int | None = None
+    person_name: str | None = Field(None, description="the linked person's name")
     active: bool
     must_change_password: bool = Field(description="set by a reset: the holder may do nothing else until changed")
     created_at: datetime
@@ -48,3 +49,33 @@ class Me(_Out):
     person: PersonRef | None = None
     must_change_password: bool = False
     permissions: list[str] = Field(description="what the caller may do now (none until a reset password is changed)")
+
+
+class LinkCandidate(_Out):
+    """A person who may be linked to an account: active, inside the region asked for, without an account."""
+
+    id: int
+    name: str
+    title: str | None = None
+    region_code: str | None = None
+    unit_name: str | None = None
+
+
+class ApiToken(_Out):
+    """A machine token as listed: never its secret (only its hash is stored)."""
+
+    id: int
+    role: str
+    region_code: str | None = None
+    label: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+    status: Literal["active", "expired", "revoked"]
+    issued_by: str | None = Field(None, description="who issued it, from the audit log (None for old tokens)")
+
+
+class IssuedToken(ApiToken):
+    """A token just issued: the only answer that carries its secret."""
+
+    token: str = Field(description="the bearer secret (ccg_…): shown this once, never again")

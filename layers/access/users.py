@@ -32,6 +32,9 @@ LOGIN = re.compile(r"^[\w.@+-]{2,64}$")
 WRONG = "wrong login or password"
 _COLUMNS = ("id, login, display_name, role, region_code, person_id, active, must_change_password, created_at, "
             "created_by, last_login_at, password_changed_at, disabled_at")
+# An account as the API shows it: its columns and the name of its linked person.
+_SELECT = ("SELECT " + ", ".join(f"u.{c.strip()}" for c in _COLUMNS.split(",")) + ", p.name AS person_name "
+           "FROM users u LEFT JOIN people p ON p.id = u.person_id")
 
 
 def normalise_login(login: str) -> str:
@@ -89,11 +92,31 @@ def _may_assign(caller: Caller, role: str, region_code: str | None) -> None:
         caller.require_covers(region_code, what=f"region {region_code}", field="region_code")
 
 
+def assignable_roles(caller: Caller) -> list[str]:
+    """The roles the caller may give an account (the order of roles.PERMISSIONS): all for an admin, those below
+    their own for staff, none for others."""
+    if not _manager(caller):
+        return []
+    if _is_admin(caller):
+        return list(roles.PERMISSIONS)
+    own = roles.RANK.get(caller.role, 0)
+    return [r for r in roles.PERMISSIONS if roles.RANK[r] < own]
+
+
+def may_manage(caller: Caller, account: dict[str, Any]) -> bool:
+    """May the caller reset, disable, enable or change this account (one it can see)?"""
+    try:
+        _may_assign(caller, account["role"], account["region_code"])
+    except (Forbidden, InvalidInput):
+        return False
+    return caller.covers(account["region_code"])
+
+
 def _row(s: Session | Connection, login_or_id: str | int) -> dict[str, Any] | None:
     if isinstance(login_or_id, int):
-        sql, key = f"SELECT {_COLUMNS} FROM users WHERE id = :k", login_or_id
+        sql, key = f"{_SELECT} WHERE u.id = :k", login_or_id
     else:
-        sql, key = f"SELECT {_COLUMNS} FROM users WHERE login = :k", normalise_login(login_or_id)
+        sql, key = f"{_SELECT} WHERE u.login = :k", normalise_login(login_or_id)
     row = s.execute(text(sql), {"k": key}).mappings().one_or_none()
     return dict(row) if row else None
 
@@ -115,6 +138,26 @@ def _managed(s: Session | Connection, caller: Caller, login_or_id: str | int) ->
     return row
 
 
+def _check_person(s: Session, caller: Caller, person_id: int, region_code: str | None,
+                  except_user: int | None = None) -> None:
+    """A person an account may be linked to: one the caller sees, inside the account's region (a 街道's account
+    is someone of that 街道), and not yet linked to another account."""
+    person = s.execute(text("SELECT region_code FROM people WHERE id = :i"), {"i": person_id}).one_or_none()
+    if person is None or not caller.covers(person.region_code):
+        raise InvalidInput(f"person {person_id} not found", field="person_id")
+    if region_code and not (person.region_code or "").startswith(region_code):
+        raise InvalidInput(f"person {person_id} lies outside the account's region {region_code}", field="person_id")
+    if s.execute(text("SELECT 1 FROM users WHERE person_id = :i AND id IS DISTINCT FROM :u"),
+                 {"i": person_id, "u": except_user}).scalar():
+        raise Conflict(f"person {person_id} already has an account", field="person_id")
+
+
+def _role(role: str) -> str:
+    if role not in roles.PERMISSIONS:
+        raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(roles.PERMISSIONS)}", field="role")
+    return role
+
+
 # --- accounts ------------------------------------------------------------------------------------------------
 def create(
     s: Session,
@@ -132,8 +175,7 @@ def create(
     login (pass False when people set their own, e.g. the CLI creating the first admin)."""
     name = _valid_login(login)
     display = _display_name(display_name)
-    if role not in roles.PERMISSIONS:
-        raise InvalidInput(f"unknown role {role!r}; roles are {', '.join(roles.PERMISSIONS)}", field="role")
+    _role(role)
     region_code = (region_code or "").strip() or None
     if role in roles.SCOPED_ROLES and not region_code:
         raise InvalidInput(f"role {role} needs a region", field="region_code")
@@ -141,11 +183,7 @@ def create(
     if region_code and not tokens.region_exists(s, region_code):
         raise InvalidInput(f"region {region_code} not found", field="region_code")
     if person_id is not None:
-        person = s.execute(text("SELECT region_code FROM people WHERE id = :i"), {"i": person_id}).one_or_none()
-        if person is None or not caller.covers(person.region_code):
-            raise InvalidInput(f"person {person_id} not found", field="person_id")
-        if s.execute(text("SELECT 1 FROM users WHERE person_id = :i"), {"i": person_id}).scalar():
-            raise Conflict(f"person {person_id} already has an account", field="person_id")
+        _check_person(s, caller, person_id, region_code)
     passwords.check_policy(password, login=name)
     uid = s.execute(text("""
         INSERT INTO users (login, display_name, password_hash, role, region_code, person_id, must_change_password,
@@ -178,16 +216,64 @@ def me(s: Session | Connection, caller: Caller) -> dict[str, Any]:
     return _visible(s, caller, caller.user_id)
 
 
-def list_users(s: Session | Connection, caller: Caller, *, active: bool | None = None) -> list[dict[str, Any]]:
-    """Accounts of the caller's region (all of them for an admin or a city-wide caller), by login."""
+def list_users(s: Session | Connection, caller: Caller, *, active: bool | None = None, q: str | None = None,
+               role: str | None = None, region: str | None = None) -> list[dict[str, Any]]:
+    """Accounts of the caller's region (all of them for an admin or a city-wide caller), by login; narrowed to
+    those active (or not), of one role, inside a region, or whose login, display name or person contains q."""
     if not _manager(caller):
         raise Forbidden(f"role {caller.role or 'anonymous'} may not manage accounts")
+    if region:
+        caller.require_covers(region, what=f"region {region}", field="region")
+    pattern = None
+    if q and q.strip():
+        pattern = "%" + q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     rows = s.execute(text(f"""
-        SELECT {_COLUMNS} FROM users
-        WHERE (CAST(:scope AS text) IS NULL OR region_code LIKE :scope || '%')
-          AND (CAST(:active AS boolean) IS NULL OR active = :active)
-        ORDER BY login"""), {"scope": caller.scope, "active": active}).mappings()
+        {_SELECT}
+        WHERE (CAST(:scope AS text) IS NULL OR u.region_code LIKE :scope || '%')
+          AND (CAST(:region AS text) IS NULL OR u.region_code LIKE :region || '%')
+          AND (CAST(:active AS boolean) IS NULL OR u.active = :active)
+          AND (CAST(:role AS text) IS NULL OR u.role = :role)
+          AND (CAST(:q AS text) IS NULL OR u.login ILIKE :q OR u.display_name ILIKE :q OR p.name ILIKE :q)
+        ORDER BY u.login"""), {"scope": caller.scope, "region": region or None, "active": active, "role": role,
+                               "q": pattern}).mappings()
     return [dict(r) for r in rows]
+
+
+CHANGEABLE = ("display_name", "role", "region_code", "person_id")
+
+
+def update(s: Session, caller: Caller, login: str | int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change an account's display name, role, region or linked person (None unlinks), by the rules of creating
+    one: the caller must manage the account as it is and may give it only a role and region they could create it
+    with. Nobody changes their own role or region (an admin could lock the city out). Its sessions stay open and
+    act with the new role and region from their next request."""
+    row = _managed(s, caller, login)
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise InvalidInput(f"cannot be changed; changeable: {', '.join(CHANGEABLE)}", field=unknown[0])
+    if not changes:
+        raise InvalidInput(f"nothing to change; changeable: {', '.join(CHANGEABLE)}")
+    new = {k: changes.get(k, row[k]) for k in CHANGEABLE}
+    new["display_name"] = _display_name(new["display_name"])
+    new["region_code"] = (new["region_code"] or "").strip() or None
+    _role(new["role"])
+    moved = new["role"] != row["role"] or new["region_code"] != row["region_code"]
+    if moved and row["id"] == caller.user_id:
+        raise InvalidInput("you cannot change your own role or region", field="role")
+    if new["role"] in roles.SCOPED_ROLES and not new["region_code"]:
+        raise InvalidInput(f"role {new['role']} needs a region", field="region_code")
+    if moved:
+        _may_assign(caller, new["role"], new["region_code"])
+        if new["region_code"] and not tokens.region_exists(s, new["region_code"]):
+            raise InvalidInput(f"region {new['region_code']} not found", field="region_code")
+    if new["person_id"] is not None and (moved or "person_id" in changes):
+        _check_person(s, caller, new["person_id"], new["region_code"], except_user=row["id"])
+    s.execute(text("UPDATE users SET display_name = :display_name, role = :role, region_code = :region_code, "
+                   "person_id = :person_id WHERE id = :id"), {**new, "id": row["id"]})
+    before = {k: row[k] for k in CHANGEABLE if row[k] != new[k]}
+    record(s, caller.actor, "update", "users", row["id"],
+           {"login": row["login"], "before": before, "after": {k: new[k] for k in before}})
+    return _row(s, row["id"])
 
 
 def _set_password(s: Session, user_id: int, password: str, *, must_change: bool) -> None:
