@@ -18,7 +18,8 @@ OWN_AUTH = "/open311/"
 # Served to anyone: the API's description and its two viewers (their assets are in the static mount).
 DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 # The map pages: without a session they send the browser to the login form; the form and logout need none.
-PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}")}
+PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
+         ("get", "/maps/accounts/{login}")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
          ("get", "/password"): 303, ("post", "/password"): 401}
 STATIC_MOUNTS = {"/maps/static"}
@@ -32,7 +33,8 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/problem-categories", "/api/v1/problem-sources", "/api/v1/ledgers/{kind}",
             "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
-            "/api/v1/analytics/owners", "/api/v1/patrols", "/api/v1/me", "/api/v1/users",
+            "/api/v1/analytics/owners", "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
+            "/api/v1/account-candidates",
             "/tiles/{layer}/{z}/{x}/{y}.mvt", "/tiles/{layer}.json", "/ogc", "/ogc/", "/ogc/conformance",
             "/ogc/collections", "/ogc/collections/{collectionId}", "/ogc/collections/{collectionId}/items"}
 # Any caller with credentials may ask who it is (a `public` token too).
@@ -94,7 +96,16 @@ def targets(demo):
         "point_type": "农贸市场",
         "point_id": scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421001%'"),
         "login": _account_in_411421001(),
+        "token_id": _token_in_411421001(),
     }
+
+
+def _token_in_411421001():
+    from gis.db import transaction
+    from layers.access import tokens
+
+    with transaction() as s:
+        return tokens.issue(s, SYSTEM, role="grid_worker", region_code="411421001001", label="access test")[0]["id"]
 
 
 def _account_in_411421001():
