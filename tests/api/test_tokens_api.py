@@ -49,7 +49,8 @@ def test_an_admin_issues_a_token_that_works_until_revoked(client):
     assert issued["issued_by"] == f"user:{uid} (令牌管理员)"
     assert scalar("SELECT token_hash FROM api_tokens WHERE id = :i", i=tid) != secret  # only the hash is kept
     me = client.get("/api/v1/me", headers=_bearer(secret))
-    assert me.status_code == 200 and me.json()["role"] == "street_chief" and me.json()["display_name"] == "巡查 App 测试"
+    assert me.status_code == 200 and me.json()["role"] == "street_chief"
+    assert me.json()["display_name"] == "巡查 App 测试"
     # Listed without its secret, ever.
     listed = browser.get("/api/v1/tokens")
     rows = check(list[ApiToken], listed)
