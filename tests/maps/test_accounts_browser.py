@@ -110,6 +110,12 @@ def test_an_admin_manages_an_account_and_a_token_in_the_browser(browser, server,
                    "display_name": "李街道", "active": True, "must_change_password": True}
     assert admin.locator("#ccg-flash").is_visible()
     _shots(admin, "detail")
+    # Renamed and unlinked through the edit form (a PATCH): the empty person goes as null.
+    admin.fill("#edit-account input[name=display_name]", "李街道（城关）")
+    admin.select_option("#edit-account .ccg-person-select", "")
+    admin.click("#edit-account button[type=submit]")
+    admin.wait_for_function("document.querySelector('h1').textContent.includes('李街道（城关）')")
+    assert _account(login)["display_name"] == "李街道（城关）" and _account(login)["person_id"] is None
 
     # Creating it again: the duplicate login is refused with the API's message.
     admin.goto(f"{server}/maps/accounts")
@@ -130,7 +136,7 @@ def test_an_admin_manages_an_account_and_a_token_in_the_browser(browser, server,
     staff.fill("input[name=new_password]", "Willows-by-the-Yellow-River")
     staff.click("button[type=submit]")
     staff.wait_for_url(f"{server}/maps/")
-    assert "李街道" in staff.locator(".ccg-user-name").text_content()
+    assert "李街道（城关）" in staff.locator(".ccg-user-name").text_content()
     assert "街道工作人员" in staff.locator(".ccg-user-role").text_content()
     assert _account(login)["must_change_password"] is False
 
