@@ -49,8 +49,8 @@ class AccountChange(_Strict):
 
     display_name: str | None = Field(None, max_length=200)
     role: str | None = None
-    region_code: str | None = None
-    person_id: int | None = None
+    region_code: str | None = Field(None, max_length=12)
+    person_id: int | None = Field(None, ge=1, le=2**31 - 1)
 
 
 class PasswordReset(_Strict):

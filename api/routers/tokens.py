@@ -3,7 +3,7 @@ their own region when they have one. The secret is in the answer to the POST onl
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
@@ -13,6 +13,7 @@ from layers.access.schemas import ApiToken, IssuedToken
 
 router = APIRouter(prefix="/api/v1", tags=["tokens"])
 MANAGE = "manage_tokens"
+MAX_ID = 2**31 - 1  # the id column is 32-bit
 
 
 class TokenIn(BaseModel):
@@ -39,5 +40,6 @@ def issue_token(s: DbSession, body: TokenIn, principal: Principal = Depends(requ
 
 @router.post("/tokens/{token_id}/revoke", summary="Revoke a token (it and the sessions opened with it stop "
              "working)", response_model=ApiToken)
-def revoke_token(s: DbSession, token_id: int, principal: Principal = Depends(require(MANAGE))) -> dict:
+def revoke_token(s: DbSession, token_id: int = Path(ge=1, le=MAX_ID),
+                 principal: Principal = Depends(require(MANAGE))) -> dict:
     return tokens.revoke_for(s, principal.caller, token_id)

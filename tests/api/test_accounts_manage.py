@@ -51,6 +51,7 @@ def test_staff_change_lower_accounts_of_their_region_by_the_creation_rules(clien
         ({"display_name": None}, 422, "display_name"),
         ({"display_name": ""}, 422, "display_name"),
         ({"password": "x"}, 422, "password"),
+        ({"person_id": 2**40}, 422, "person_id"),
         ({}, 422, None),
     ]:
         r = client.patch(url, json=body, headers=staff)

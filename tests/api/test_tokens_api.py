@@ -66,6 +66,8 @@ def test_an_admin_issues_a_token_that_works_until_revoked(client):
     assert client.get("/api/v1/me", headers=_bearer(secret)).status_code == 401
     assert page.get("/api/v1/me").status_code == 401
     assert browser.post(f"/api/v1/tokens/{tid}/revoke", headers=csrf).status_code == 409
+    assert browser.post(f"/api/v1/tokens/{2**40}/revoke", headers=csrf).status_code == 422  # past the id column
+    assert browser.post("/api/v1/tokens/999999/revoke", headers=csrf).status_code == 404
     assert tid not in {t["id"] for t in browser.get("/api/v1/tokens", params={"active": True}).json()}
     audit = scalar("SELECT string_agg(action || ' ' || actor, ', ' ORDER BY id) FROM audit_log "
                    "WHERE entity = 'api_tokens' AND entity_id = CAST(:i AS text)", i=str(tid))
