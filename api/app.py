@@ -27,6 +27,8 @@ from api.routers import (
     open311,
     owners,
     pages,
+    problem_exports,
+    problem_list_pages,
     problems,
     tiles,
 )
@@ -126,8 +128,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
-ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311,
-           pages)
+ROUTERS = (health, accounts, features, owners, problem_exports, problems, ledgers, inspections, analytics, tiles, ogc,
+           open311, problem_list_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
