@@ -49,7 +49,7 @@ def problem_query(
 
 @router.get("/problems/export", summary="The filtered problem list as Excel or CSV (every matching row, capped)",
             response_class=Response,
-            responses={200: {"content": {XLSX: {}, "text/csv": {}},
+            responses={200: {"content": {XLSX: {}, "text/csv": {"schema": {"type": "string"}}},
                              "description": "the workbook, or with format=csv UTF-8 CSV (with a BOM)"}})
 def export(
     s: DbSession,
