@@ -162,3 +162,24 @@ def test_filters_pages_and_export(browser, server):
     assert len(rows) - 1 == total and [r[0] for r in rows[1:21]] == first_page
     _shots(page, "open-list")
     assert _hosts(requests) == {urlsplit(server).netloc}
+
+
+def test_owner_is_picked_by_name(browser, server):
+    page, requests = browser
+    pid, name = scalar("""SELECT a.person_id || '|' || pp.name FROM problem_owners po
+        JOIN assignments a ON a.id = po.assignment_id JOIN people pp ON pp.id = a.person_id
+        GROUP BY a.person_id, pp.name ORDER BY count(*) DESC, a.person_id LIMIT 1""").split("|")
+    requests.clear()
+    page.goto(f"{server}/maps/problems")
+    page.fill("#ccg-owner-name", name)
+    option = page.locator(f"#ccg-owner-options option[value$='#{pid}']")
+    option.wait_for(state="attached", timeout=5_000)
+    page.fill("#ccg-owner-name", option.get_attribute("value"))  # as choosing it from the list does
+    page.click("#ccg-plist-form button[type=submit]")
+    page.wait_for_url(f"**owner_person_id={pid}**")
+    assert int(page.locator("#ccg-total").text_content()) == scalar(f"""SELECT count(DISTINCT p.id) FROM problems p
+        JOIN problem_owners po ON po.problem_id = p.id JOIN assignments a ON a.id = po.assignment_id
+        WHERE a.person_id = {pid} AND p.duplicate_of IS NULL""") > 0
+    assert page.locator(".ccg-chip", has_text=f"责任人：{name}").count() == 1
+    assert page.input_value("#ccg-owner-name") == name
+    assert _hosts(requests) == {urlsplit(server).netloc}
