@@ -28,6 +28,8 @@ from api.routers import (
     open311,
     owners,
     pages,
+    problem_exports,
+    problem_list_pages,
     problems,
     tiles,
     tokens,
@@ -128,8 +130,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
-ROUTERS = (health, accounts, tokens, features, owners, problems, ledgers, inspections, analytics, tiles, ogc,
-           open311, account_pages, pages)
+ROUTERS = (health, accounts, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
+           tiles, ogc, open311, account_pages, problem_list_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

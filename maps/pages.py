@@ -119,9 +119,16 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
     return root.render()
 
 
-def home_page(*, user: PageUser, numbers: list[tuple[str, str, str]]) -> str:
-    cards = "".join(f'<div class="ccg-card"><div class="n">{escape(n)}</div><div class="t">{escape(t)}</div>'
-                    f'<div class="ccg-note">{escape(note)}</div></div>' for n, t, note in numbers)
+def home_page(*, user: PageUser, numbers: list[tuple[str, str, str, str | None]]) -> str:
+    """The numbers of the day; each with a link opens the list (or map) of what it counts."""
+    def card(n: str, t: str, note: str, url: str | None) -> str:
+        inner = (f'<div class="n">{escape(n)}</div><div class="t">{escape(t)}</div>'
+                 f'<div class="ccg-note">{escape(note)}</div>')
+        if url:
+            return f'<a class="ccg-card ccg-card-link" href="{escape(url)}">{inner}</a>'
+        return f'<div class="ccg-card">{inner}</div>'
+
+    cards = "".join(card(*c) for c in numbers)
     links = "".join(f'<a href="/maps/{p}">{t}</a>' for p, t in PAGES.items())
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>创城网格 · 今日概况</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -23,6 +24,7 @@ from api.page_kit import NO_STORE, gate, page_principal, page_user, to_login
 from api.page_kit import html as _html
 from gis.errors import CcgridError, TooManyRequests
 from gis.settings import get_settings
+from gis.times import CITY_TZ
 from layers.access import sessions as web_sessions
 from layers.access import users
 from layers.analytics import headline, page_data
@@ -40,14 +42,16 @@ def home(s: DbSession, request: Request) -> Response:
     if p is None:
         return instead
     n = headline.numbers(s, p.region_code)
+    today = datetime.now(CITY_TZ).date().isoformat()
+    # Each number links to the problem list with the filter that counts it (first reports, the caller's region).
     cards = [
-        (f"{n['today']}", "今日新增问题", "件"),
-        (f"{n['open']}", "未办结问题", "件"),
-        (f"{n['overdue']}", "已超期", "件，需督办"),
-        (f"{n['closed_30d']}", "近30天销号", "件"),
+        (f"{n['today']}", "今日新增问题", "件", f"/maps/problems?since={today}"),
+        (f"{n['open']}", "未办结问题", "件", "/maps/problems?status=open&sort=due"),
+        (f"{n['overdue']}", "已超期", "件，需督办", "/maps/problems?overdue=true&sort=due"),
+        (f"{n['closed_30d']}", "近30天销号", "件", "/maps/problems?status=closed&closed_within_days=30"),
         (f"{n['coverage_pct']}%", "责任覆盖率",
-         f"缺责任人 {n['missing_owners']} 处，无人负责道路 {n['unowned_street_km']} km"),
-        (f"{n['notices_7d']} / {n['talks_7d']} / {n['accountability_7d']}", "近7天 通报 / 约谈 / 问责", "次"),
+         f"缺责任人 {n['missing_owners']} 处，无人负责道路 {n['unowned_street_km']} km", "/maps/coverage"),
+        (f"{n['notices_7d']} / {n['talks_7d']} / {n['accountability_7d']}", "近7天 通报 / 约谈 / 问责", "次", None),
     ]
     return _html(pages.home_page(user=page_user(request, p), numbers=cards), request, p)
 

@@ -9,12 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
+from api.routers.problem_exports import SORT, problem_query
 from gis.crs import CoordSys, point_to_standard
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from gis.times import CityDatetime
 from layers.ledger import intake as problems
-from layers.ledger import lifecycle, lookups, photos
+from layers.ledger import lifecycle, listing, lookups, photos
+from layers.ledger.listing import ProblemQuery
 from layers.ledger.schemas import (
     Photo,
     Problem,
@@ -24,7 +26,6 @@ from layers.ledger.schemas import (
     ProblemSource,
     Transition,
 )
-from layers.spatial.features import parse_bbox
 
 router = APIRouter(prefix="/api/v1", tags=["problems"])
 
@@ -88,23 +89,16 @@ def report(s: DbSession, body: ProblemIn, principal: Principal = Depends(require
             response_model_exclude_unset=True)
 def search(
     s: DbSession,
-    status: str | None = None,
-    category: str | None = Query(None, description="small or big class, code or name"),
-    source: str | None = None,
-    overdue: bool | None = None,
-    due_within_hours: int | None = Query(None, ge=1, le=24 * 60),
-    since: CityDatetime | None = None,
-    until: CityDatetime | None = None,
-    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
-    owner_person_id: int | None = None,
+    sort: str = Query("id_desc", pattern=SORT, description="id_desc (newest first), due / due_desc (deadline), "
+                                                          "reported / reported_desc"),
     limit: int = Query(100, ge=1, le=10_000),
     offset: int = Query(0, ge=0),
+    counts: bool = Query(False, description="also by_status: the matches per status, ignoring status"),
+    q: ProblemQuery = Depends(problem_query),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    return problems.search(s, scope=principal.region_code, status=status, category=category, source=source,
-                           overdue=overdue, due_within_hours=due_within_hours, since=since, until=until,
-                           bbox=parse_bbox(bbox), owner_person_id=owner_person_id, limit=limit,
-                           offset=offset, with_contact=principal.sees_contacts)
+    return listing.search(s, q, sort=sort, limit=limit, offset=offset, with_contact=principal.sees_contacts,
+                          counts=counts)
 
 
 @router.get("/problems/{problem_id}", summary="One problem with its routing, owners, history and duplicates",

@@ -61,9 +61,12 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
             params.update(pre[1])
         else:
             sql = _binned(cell, size_m, where)
+        # Bins count every cell touching the view whole; live binning counts only the reports inside the view.
+        params["clipped"] = pre is None and bool(filters.bbox)
         params.update({"size": size_m, "area_km2": cell_area_m2(cell, size_m) / 1e6})
     else:
         sql = _by_area(cell, where, filters)
+        params["clipped"] = bool(filters.bbox)
         params["size"] = None  # no cell size: the answer's size_m is null
     return session.execute(text(sql), params).scalar_one()
 

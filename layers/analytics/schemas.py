@@ -43,6 +43,8 @@ class Heatmap(FeatureCollection[HeatmapFeature]):
     size_m: Number | None = Field(None, description="hexagon edge or square side (hex/square)")
     total: int
     max: int
+    clipped: bool | None = Field(None, description="counts are of the reports inside bbox only (else each cell "
+                                                   "whole): the cell's problem list needs the bbox too")
 
 
 # --- coverage gaps ----------------------------------------------------------------------------------------------

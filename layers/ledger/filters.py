@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.aggregate import bin_columns, cell_geometry
 from gis.errors import InvalidInput
 from gis.sql import load
 
@@ -143,3 +144,40 @@ def status_condition(session: Session, status: str, alias: str = "p") -> tuple[s
         known = ", ".join(session.execute(text("SELECT code FROM problem_statuses ORDER BY sort")).scalars())
         raise InvalidInput(f"unknown status {status!r}; use open, overdue or one of {known}", field="status")
     return f"{alias}.status = :f_status", {"f_status": code}
+
+
+CELL_KINDS = ("hex", "square", "grid_cell", "community")
+CELL_SIZE_M = (25.0, 20_000.0)  # as the heatmap allows (layers/analytics/heatmap.py)
+
+
+def cell_condition(cell: str | None, key: str | None, size_m: float | None, alias: str = "p") -> Condition:
+    """The problems the heatmap counts in one of its cells, exactly: a hexagon or square by its column:row key
+    and size (the same arithmetic the heatmap bins with, on the same metric x/y; a bounding box of a hexagon
+    would take in parts of its six neighbours), a grid cell by id (`grid_cell_id`), a community by code (the
+    first 12 digits of the region code, as the heatmap groups them)."""
+    a = alias
+    if cell not in CELL_KINDS or not key:
+        raise InvalidInput(f"cell is one of {', '.join(CELL_KINDS)}, with cell_key", field="cell")
+    if cell == "grid_cell":
+        if not key.isdigit() or len(key) > 18:
+            raise InvalidInput("cell_key of a grid cell is its id", field="cell_key")
+        return f"{a}.grid_cell_id = :c_id", {"c_id": int(key)}
+    if cell == "community":
+        if not key.isdigit() or len(key) != 12:
+            raise InvalidInput("cell_key of a community is its 12-digit code", field="cell_key")
+        return f"left({a}.region_code, 12) = :c_code", {"c_code": key}
+    i, _, j = key.partition(":")
+    try:
+        ci, cj = int(i), int(j)
+    except ValueError:
+        raise InvalidInput("cell_key of a hexagon or square is column:row, e.g. 12:-3", field="cell_key") from None
+    if size_m is None or not CELL_SIZE_M[0] <= size_m <= CELL_SIZE_M[1]:
+        raise InvalidInput(f"size_m must be between {CELL_SIZE_M[0]:g} and {CELL_SIZE_M[1]:g} metres",
+                           field="size_m")
+    if abs(ci) > 2**31 - 1 or abs(cj) > 2**31 - 1:
+        raise InvalidInput("cell_key is out of range", field="cell_key")
+    bi, bj = bin_columns(cell, f"{a}.x_m", f"{a}.y_m", ":c_size")
+    # The cell's box (1 m wider, in the stored CRS) lets the spatial index find the candidates.
+    shape = cell_geometry(cell, ":c_size", ":c_i", ":c_j", "ccgrid_metric_srid()")
+    return (f"{a}.geom && ST_Transform(ST_Expand({shape}, 1), 4490) AND {bi} = :c_i AND {bj} = :c_j",
+            {"c_size": float(size_m), "c_i": ci, "c_j": cj})

@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
-from gis.sql import load
 from layers.access.caller import Caller
 from layers.ledger.calendar import TZ
-from layers.ledger.filters import ProblemFilter, check_source, overdue_condition, pending_condition
+from layers.ledger.filters import check_source
 
 MAX_DESCRIPTION = 2000
 
@@ -357,28 +356,10 @@ def search(
     offset: int = 0,
     with_contact: bool = False,
 ) -> dict[str, Any]:
-    base, params = ProblemFilter(scope=scope, category=category, status=status, source=source, since=since,
-                                 until=until, bbox=bbox, with_duplicates=True).sql(session)
-    where = [base]
-    # The listing's `overdue` column names `:pending` too.
-    pending, statuses = pending_condition(session, "p")
-    late, _ = overdue_condition(session, "p")
-    params.update({**statuses, "limit": limit, "offset": offset})
-    if overdue is not None:
-        where.append(late if overdue else f"NOT coalesce({late}, false)")
-    if due_within_hours is not None:
-        where.append(f"{pending} AND p.due_at >= now() AND p.due_at < now() + make_interval(hours => :dw)")
-        params["dw"] = due_within_hours
-    if owner_person_id is not None:
-        where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
-                     "WHERE po.problem_id = p.id AND a.person_id = :owner)")
-        params["owner"] = owner_person_id
-    cond = " AND ".join(where)
-    total = session.execute(text(
-        "SELECT count(*) FROM problems p JOIN problem_categories c ON c.code = p.category_code "
-        "LEFT JOIN problem_categories pc ON pc.code = c.parent_code "
-        f"JOIN problem_statuses st ON st.code = p.status WHERE {cond}"), params).scalar_one()
-    rows = session.execute(text(load(__file__, "problem_list")
-                                + f" WHERE {cond} ORDER BY p.id DESC LIMIT :limit OFFSET :offset"), params).mappings()
-    hidden = () if with_contact else PERSONAL_FIELDS
-    return {"total": total, "items": [{k: v for k, v in r.items() if k not in hidden} for r in rows]}
+    """The ledger filtered (duplicates listed too), newest first: layers/ledger/listing.py has every filter."""
+    from layers.ledger import listing  # it reads this module's PERSONAL_FIELDS
+
+    q = listing.ProblemQuery(scope=scope, status=status, category=category, source=source, overdue=overdue,
+                             due_within_hours=due_within_hours, since=since, until=until, bbox=bbox,
+                             owner_person_id=owner_person_id)
+    return listing.search(session, q, limit=limit, offset=offset, with_contact=with_contact)

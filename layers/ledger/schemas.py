@@ -110,6 +110,9 @@ class ProblemDetail(Problem):
 class ProblemPage(Out):
     items: list[ProblemSummary]
     total: int
+    by_status: dict[str, int] | None = Field(None, description="with counts=true: matching problems per status "
+                                                                "code, and open / overdue, as if no status were "
+                                                                "asked for")
 
 
 class Photo(Out):

@@ -19,7 +19,7 @@ OWN_AUTH = "/open311/"
 DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 # The map pages: without a session they send the browser to the login form; the form and logout need none.
 PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
-         ("get", "/maps/accounts/{login}")}
+         ("get", "/maps/accounts/{login}"), ("get", "/maps/problems")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
          ("get", "/password"): 303, ("post", "/password"): 401}
 STATIC_MOUNTS = {"/maps/static"}
@@ -30,6 +30,7 @@ REPORTING = {("post", "/api/v1/problems"), ("post", "/api/v1/problems/{problem_i
 FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/api/v1/coverage-rules",
             "/api/v1/people", "/api/v1/units", "/api/v1/assignments", "/api/v1/layers/{layer}/features",
             "/api/v1/coverage/ownership", "/api/v1/duty-list.xlsx", "/api/v1/locate", "/api/v1/problems",
+            "/api/v1/problems/export",
             "/api/v1/problem-categories", "/api/v1/problem-sources", "/api/v1/ledgers/{kind}",
             "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",

@@ -120,6 +120,18 @@
     return Array.from(new Set([v[0], ...q])).sort((a, b) => a - b);
   }
 
+  // The problem list of exactly one cell, under the heatmap's filters: the cell by its key (a hexagon's box would
+  // take in parts of its neighbours), and the view's bbox only when the counts were of the reports inside it.
+  function cellListURL(params, data, feature) {
+    const q = new URLSearchParams();
+    ["category", "status", "source", "since", "until", "region"].forEach((k) => { if (params[k]) q.set(k, params[k]); });
+    q.set("cell", data.cell);
+    q.set("cell_key", feature.id);
+    if (data.size_m) q.set("size_m", data.size_m);
+    if (data.clipped && params.bbox) q.set("bbox", params.bbox);
+    return "/maps/problems?" + q.toString();
+  }
+
   async function heatmap(map) {
     const f = formValues();
     const params = Object.assign({}, f);
@@ -147,7 +159,8 @@
         const p = x.properties;
         l.bindPopup(table([["名称", p.name || p.code || "网格单元"], ["问题数", fmt(p.count, 0) + " 件"], ["未办结", fmt(p.open, 0) + " 件"],
           ["超期", fmt(p.overdue, 0) + " 件"], ["密度", fmt(p.per_km2) + " 件/km²"],
-          ["每公里道路", p.per_street_km === undefined ? "—" : fmt(p.per_street_km) + " 件/km"]]));
+          ["每公里道路", p.per_street_km === undefined ? "—" : fmt(p.per_street_km) + " 件/km"]]) +
+          (p.count ? '<a class="ccg-cell-list" href="' + esc(cellListURL(params, data, x)) + '">查看这些问题 (' + fmt(p.count, 0) + ")</a>" : ""));
       },
     });
     replace(map, "heat", layer, data.features.length);
