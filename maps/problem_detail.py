@@ -12,6 +12,9 @@ from sqlalchemy.orm import Session
 from layers.access.caller import Caller
 from layers.ledger import intake, problem_view
 
+# Where an owner of the snapshot holds: the place the report was routed to (layers/ledger/sql/ccgrid_intake.sql).
+PLACES = {"street": "道路", "grid_cell": "单元网格", "assessment_point": "测评点位", "subdistrict": "街道",
+          "community": "社区"}
 ROAD_CLASSES = {"arterial": "主干道", "secondary": "次干道", "branch": "支路", "back_lane": "背街小巷"}
 # The map's layers, drawn bottom to top: what the problem was routed to, then the reported point.
 SHAPES = (("cell_geojson", "cell", "单元网格"), ("street_geojson", "street", "道路"),
@@ -67,5 +70,6 @@ def page_data(session: Session, pid: int, *, caller: Caller, with_contact: bool)
         "deadline": problem_view.deadline(session, due_at, final=problem["final"], closed_at=closed_at),
         "actions": acts,
         "owner_choices": _owner_choices(problem.get("owners") or []),
+        "places": PLACES,
         "photo_url": f"/api/v1/problems/{pid}/photos/",
     }
