@@ -100,9 +100,10 @@ def _do(page, action, to_status, *, note=None, photo_bytes=None, name="photo.jpg
     if photo_bytes is not None:
         form.locator("input[type=file]").set_input_files(
             files=[{"name": name, "mimeType": "image/jpeg", "buffer": photo_bytes}])
+    page.evaluate("window.__before_action = true")  # gone once the page has reloaded (延期 keeps the status)
     form.locator("button[type=submit]").click()
-    page.wait_for_selector(f"#ccg-status[data-status='{to_status}']")
-    page.wait_for_function("document.body.dataset.ccgridReady === '1'")
+    page.wait_for_function("!window.__before_action && document.body.dataset.ccgridReady === '1'")
+    assert page.locator("#ccg-status").get_attribute("data-status") == to_status
 
 
 def _images_loaded(page, selector):
@@ -262,3 +263,33 @@ def test_dispatch_to_a_person_found_by_name(browser, server, client, admin, spot
                   p=pid) == person
     assert scalar("SELECT actor_user_id FROM problem_events WHERE problem_id = :p AND action = '派遣'",
                   p=pid) == office["id"]
+
+
+def test_extension_within_the_limit_and_linked_duplicates(browser, server, client, admin, spots):
+    office = _account("detail-office-4", "city_office", name="孙延期员")
+    problem = _report(client, admin, spots)
+    pid = problem["id"]
+    for action in ("立案", "派遣", "签收整改"):
+        assert client.post(f"/api/v1/problems/{pid}/actions", json={"action": action}, headers=admin).is_success
+    again = client.post("/api/v1/problems", headers=admin, json={"category": "0401", "lon": problem["lon"],
+                                                                 "lat": problem["lat"]}).json()
+    assert again["duplicate_of"] == pid
+    page, requests = _login(browser, server, office["login"])
+    _open(page, server, pid)
+    assert f"#{again['id']}" in page.locator("#ccg-links").text_content()
+    form = page.locator("form.ccg-act[data-action='延期']")
+    latest = form.locator("input[name=due_at]").get_attribute("max")
+    assert latest and "最多延长" in form.text_content()
+    form.locator("input[name=due_at]").fill(latest)
+    _do(page, "延期", "in_progress", note="需协调城管与市场监管")
+    assert page.locator("#ccg-timeline tr[data-action='延期']").count() == 1
+    with transaction() as s:
+        row = s.execute(text("SELECT to_char(due_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI') AS due, "
+                             "extension_count FROM problems WHERE id = :p"), {"p": pid}).one()
+    assert row.due == latest and row.extension_count == 1
+    # The duplicate's page points at its master and offers nothing to do.
+    _open(page, server, again["id"])
+    assert f"#{pid}" in page.locator("#ccg-links").text_content()
+    assert page.locator("form.ccg-act").count() == 0
+    _only_this_host(requests, server)
+    page.context.close()
