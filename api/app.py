@@ -30,6 +30,7 @@ from api.routers import (
     pages,
     problem_exports,
     problem_list_pages,
+    problem_pages,
     problems,
     tiles,
     tokens,
@@ -131,7 +132,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           tiles, ogc, open311, account_pages, problem_list_pages, pages)
+           tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

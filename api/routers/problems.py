@@ -53,6 +53,9 @@ class ActionIn(BaseModel):
     note: str | None = Field(None, max_length=1000)
     photo_id: int | None = None
     due_at: CityDatetime | None = Field(None, description="the new due date, for 延期")
+    assignee_person_id: int | None = Field(None, description="for 派遣: the person it is dispatched to (usually "
+                                                             "one of the place's owners)")
+    assignee_unit_id: int | None = Field(None, description="for 派遣: the unit it is dispatched to")
 
 
 @router.get("/problem-categories", summary="Problem categories (two levels) with deadlines",
@@ -135,4 +138,5 @@ def get_photo(s: DbSession, problem_id: int, photo_id: int, size: Literal["full"
 def act(s: DbSession,
         problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
     return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,
-                                photo_id=body.photo_id, due_at=body.due_at)
+                                photo_id=body.photo_id, due_at=body.due_at,
+                                assignee_person_id=body.assignee_person_id, assignee_unit_id=body.assignee_unit_id)

@@ -32,6 +32,13 @@ def _problem(session: Session, pid: int, scope: str | None) -> dict[str, Any]:
     return dict(row)
 
 
+def latest_extension(calendar: WorkCalendar, due_at: datetime | None, now: datetime, days: int) -> datetime:
+    """The latest due date a 延期 may set: `days` working days after the current deadline (or now, if that is
+    later or there is none)."""
+    base = max(due_at, now) if due_at is not None else now
+    return calendar.add(base, days, "days")
+
+
 def _check_extension(session: Session, p: dict[str, Any], due_at: datetime | None, now: datetime) -> None:
     """A 延期 moves the deadline later, by at most the category's `max_extension_days` working days (counted from
     the current deadline, or from now when there is none): a far date would take the problem out of every 超期
@@ -40,11 +47,30 @@ def _check_extension(session: Session, p: dict[str, Any], due_at: datetime | Non
         raise InvalidInput("延期 needs the new due date", field="due_at")
     if p["due_at"] is not None and due_at <= p["due_at"]:
         raise InvalidInput(f"the new due date must be after {p['due_at']}", field="due_at")
-    base = max(p["due_at"], now) if p["due_at"] is not None else now
-    latest = WorkCalendar.load(session).add(base, p["max_extension_days"], "days")
+    latest = latest_extension(WorkCalendar.load(session), p["due_at"], now, p["max_extension_days"])
     if due_at > latest:
         raise InvalidInput(f"an extension may add at most {p['max_extension_days']} working days: "
                            f"the new due date must be on or before {latest:%Y-%m-%d %H:%M}", field="due_at")
+
+
+def _assignee(session: Session, caller: Caller, to_status: str, person_id: int | None,
+              unit_id: int | None) -> dict[str, int | None]:
+    """Whom a 派遣 dispatches to: one active person or unit of the caller's region (usually one of the place's
+    owners; the office may choose anyone it covers). Only a dispatch names one."""
+    if person_id is None and unit_id is None:
+        return {}
+    field = "assignee_person_id" if person_id is not None else "assignee_unit_id"
+    if to_status != "dispatched":
+        raise InvalidInput("only 派遣 names an assignee", field=field)
+    if person_id is not None and unit_id is not None:
+        raise InvalidInput("dispatch to a person or to a unit, not both", field="assignee_unit_id")
+    table, key, what = ("people", person_id, "person") if person_id is not None else ("units", unit_id, "unit")
+    row = session.execute(text(f"SELECT region_code, active FROM {table} WHERE id = :i"), {"i": key}).one_or_none()
+    if row is None or not caller.covers(row.region_code):
+        raise InvalidInput(f"{what} {key} not found", field=field)
+    if not row.active:
+        raise InvalidInput(f"{what} {key} is inactive; dispatch to someone in post", field=field)
+    return {"assignee_person_id": person_id, "assignee_unit_id": unit_id}
 
 
 def allowed_actions(session: Session, status: str, role: str | None = None) -> list[dict[str, Any]]:
@@ -65,9 +91,12 @@ def transition(
     note: str | None = None,
     photo_id: int | None = None,
     due_at: datetime | None = None,
+    assignee_person_id: int | None = None,
+    assignee_unit_id: int | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """Apply one action (立案, 派遣, 整改完成, 核查通过, 销号, 退回, 延期, 不予立案 …) to a problem."""
+    """Apply one action (立案, 派遣, 整改完成, 核查通过, 销号, 退回, 延期, 不予立案 …) to a problem. A 派遣 may name
+    the person or unit it dispatches to (recorded in its event)."""
     role, actor = caller.role, caller.actor
     p = _problem(session, pid, caller.scope)
     if p["duplicate_of"] is not None:
@@ -93,6 +122,7 @@ def transition(
         text("SELECT 1 FROM problem_photos WHERE id = :f AND problem_id = :p"), {"f": photo_id, "p": pid}
     ).scalar():
         raise InvalidInput(f"photo {photo_id} does not belong to problem {pid}", field="photo_id")
+    assignee = _assignee(session, caller, t["to_status"], assignee_person_id, assignee_unit_id)
 
     now = now or session.execute(text("SELECT now()")).scalar_one()
     changes: dict[str, Any] = {"status": t["to_status"]}
@@ -115,14 +145,20 @@ def transition(
         # Linked duplicates are settled with their master.
         session.execute(text("UPDATE problems SET status = :s, closed_at = :n WHERE duplicate_of = :p"),
                         {"s": t["to_status"], "n": now, "p": pid})
+    _record(session, pid, {"at": now, "actor": actor, "action": action, "f": p["status"], "t": t["to_status"],
+                           "note": note, "photo": photo_id, "due": changes.get("due_at"), **assignee})
+    return {"id": pid, "from": p["status"], "to": t["to_status"], **assignee,
+            **{k: v for k, v in changes.items() if k != "status"}}
+
+
+def _record(session: Session, pid: int, event: dict[str, Any]) -> None:
+    """The transition's problem_events row (append-only: the problem's history)."""
     session.execute(
         text("INSERT INTO problem_events (problem_id, at, actor, action, from_status, to_status, note, photo_id, "
-             "due_at) VALUES (:p, :at, :actor, :action, :f, :t, :note, :photo, :due)"),
-        {"p": pid, "at": now, "actor": actor, "action": action, "f": p["status"], "t": t["to_status"],
-         "note": note, "photo": photo_id, "due": changes.get("due_at")},
-    )
-    return {"id": pid, "from": p["status"], "to": t["to_status"], **{k: v for k, v in changes.items()
-                                                                      if k != "status"}}
+             "due_at, assignee_person_id, assignee_unit_id) "
+             "VALUES (:p, :at, :actor, :action, :f, :t, :note, :photo, :due, :person, :unit)"),
+        {"p": pid, "person": event.pop("assignee_person_id", None), "unit": event.pop("assignee_unit_id", None),
+         **event})
 
 
 def _require_reinspection_photo(session: Session, pid: int, action: str) -> None:

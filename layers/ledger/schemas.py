@@ -42,6 +42,8 @@ class ProblemEvent(Out):
     note: str | None = None
     photo_id: int | None = None
     due_at: datetime | None = None
+    assignee_person_id: int | None = Field(None, description="派遣: the person it was dispatched to")
+    assignee_unit_id: int | None = Field(None, description="派遣: the unit it was dispatched to")
 
 
 class ProblemOwner(Out):
@@ -130,6 +132,8 @@ class Transition(Out):
     closed_at: datetime | None = None
     extension_count: int | None = None
     rework_count: int | None = None
+    assignee_person_id: int | None = None
+    assignee_unit_id: int | None = None
 
     model_config = ConfigDict(populate_by_name=True)
 

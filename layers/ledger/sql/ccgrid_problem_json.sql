@@ -42,7 +42,8 @@ BEGIN
                 WHERE po.problem_id = p.id) AS owners,
                (SELECT coalesce(json_agg(json_build_object(
                            'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
-                           'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at)
+                           'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at,
+                           'assignee_person_id', e.assignee_person_id, 'assignee_unit_id', e.assignee_unit_id)
                            ORDER BY e.id), '[]')
                 FROM problem_events e WHERE e.problem_id = p.id) AS history,
                ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
@@ -79,7 +80,8 @@ BEGIN
                 WHERE po.problem_id = p.id) AS owners,
                (SELECT coalesce(json_agg(json_build_object(
                            'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
-                           'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at)
+                           'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at,
+                           'assignee_person_id', e.assignee_person_id, 'assignee_unit_id', e.assignee_unit_id)
                            ORDER BY e.id), '[]')
                 FROM problem_events e WHERE e.problem_id = p.id) AS history,
                ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
