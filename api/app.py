@@ -27,6 +27,7 @@ from api.routers import (
     open311,
     owners,
     pages,
+    people_pages,
     problems,
     tiles,
 )
@@ -127,7 +128,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, features, owners, problems, ledgers, inspections, analytics, tiles, ogc, open311,
-           pages)
+           people_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
