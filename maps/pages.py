@@ -51,6 +51,33 @@ RANKING_TABLE = ('<div class="ccg-side"><b>红黑榜</b><table><thead><tr><th>�
                  '</div>')
 
 
+GAP_LAYERS = [("", "全部"), ("streets", "道路"), ("grid_cells", "单元网格"), ("assessment_points", "测评点位")]
+
+
+def coverage_panel(user: PageUser, regions: list[tuple[str, str]]) -> str:
+    """The gap list beside the coverage map: true totals per 街道/社区 from the ownership report, then the places
+    missing a role, paged, each with an inline assign form (coverage_list.js fills it; writes go through the API)."""
+    assign = "1" if user.can("manage_people") and user.is_account else ""
+    return f"""<button type="button" id="ccg-gaps-toggle" class="ccg-gaps-toggle" aria-controls="ccg-gaps"
+ aria-expanded="false">缺口清单 <span id="ccg-gaps-badge"></span></button>
+<aside id="ccg-gaps" class="ccg-gaps" data-can-assign="{assign}" aria-label="缺口清单">
+<div class="ccg-gaps-head"><b>缺口清单</b>
+<button type="button" class="ccg-btn secondary ccg-gaps-close">返回地图</button></div>
+<div id="ccg-gaps-totals" class="ccg-gaps-totals">加载中…</div>
+<form id="ccg-gaps-filter" class="ccg-form">
+<label>区域 <select name="region"><option value="">全部</option>{_options(regions)}</select></label>
+<label>图层 <select name="layer">{_options(GAP_LAYERS)}</select></label>
+<label>按 <select name="level">{_options([("subdistrict", "街道"), ("community", "社区")])}</select></label></form>
+<div class="ccg-scroll ccg-gaps-regions"><table class="ccg-table" id="ccg-gaps-by-region"><thead><tr><th>区域</th>
+<th class="num">缺口</th><th class="num">覆盖率</th><th>缺少</th></tr></thead><tbody></tbody></table></div>
+<h3 class="ccg-gaps-h">缺少责任人的地点 <span id="ccg-gaps-count" class="ccg-muted"></span></h3>
+<div class="ccg-scroll"><table class="ccg-table" id="ccg-gaps-list"><thead><tr><th>地点</th><th>所在</th><th>缺少</th>
+<th></th></tr></thead><tbody></tbody></table></div>
+<div class="ccg-pager"><button type="button" class="ccg-btn secondary" data-page="-1">上一页</button>
+<span id="ccg-gaps-page"></span><button type="button" class="ccg-btn secondary" data-page="1">下一页</button></div>
+</aside>"""
+
+
 def _filters(page: str, lookups: dict[str, list[tuple[str, str]]]) -> str:
     region = ('<label>区域 <select name="region"><option value="">全部</option>'
               f'{_options(lookups["regions"])}</select></label>')
@@ -101,12 +128,16 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
     m.default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"), ("ccgrid", f"{STATIC}/ccgrid/maps.js")]
     m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                      ("ccgrid_css", f"{STATIC}/ccgrid/maps.css")]
+    if page == "coverage":  # the gap list writes through workbench.js and wears the workbench's tables and forms
+        m.default_js += [("workbench", f"{STATIC}/ccgrid/workbench.js"),
+                         ("coverage_list", f"{STATIC}/ccgrid/coverage_list.js")]
+        m.default_css += [("workbench_css", f"{STATIC}/ccgrid/workbench.css")]
     for url, attr, options in _basemaps(settings):
         folium.TileLayer(tiles=url, attr=attr, name="底图", max_zoom=19, **options).add_to(m)
     m.fit_bounds(bounds)
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8"><title>' + escape(PAGES[page]) + ' · 创城网格</title>'))
-    side = RANKING_TABLE if page == "ranking" else ""
+    side = {"ranking": RANKING_TABLE, "coverage": coverage_panel(user, lookups["regions"])}.get(page, "")
     root.html.add_child(Element(
         top_bar(user, f"/maps/{page}")
         + f'<form id="ccg-filters" class="ccg-panel"><b>{escape(PAGES[page])}</b>{_filters(page, lookups)}'

@@ -130,12 +130,16 @@ def rules(s: DbSession, _: Principal = Depends(require("read"))) -> list[dict]:
 def list_people(
     s: DbSession,
     q: str | None = Query(None, description="part of a name"),
+    phone: str | None = Query(None, description="part of a phone number (roles that manage people only)"),
+    unit_id: int | None = None,
+    region: str | None = Query(None, description="a region code: people of that region and below"),
     active: bool | None = None,
     limit: int = Query(100, ge=1, le=10_000),
     offset: int = Query(0, ge=0),
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    return owners.list_people(s, caller=principal.caller, with_contact=principal.sees_contacts, q=q,
+    return owners.list_people(s, caller=principal.caller, with_contact=principal.sees_contacts, q=q, phone=phone,
+                              unit_id=unit_id, region=principal.within(region) if region else None,
                               active=active, limit=limit, offset=offset)
 
 
@@ -287,12 +291,13 @@ def ownership_coverage(
     on: date | None = None,
     expiring_days: int = Query(30, ge=0, le=3650),
     limit: int = Query(1000, ge=1, le=100_000, description="most rows per list"),
+    offset: int = Query(0, ge=0, description="rows of the missing list to skip (paging; totals.missing counts all)"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     if layer is not None:
         get_layer(layer)
     return coverage.ownership(s, region=principal.within(region), layer=layer, role=role, on=on,
-                              expiring_days=expiring_days, limit=limit)
+                              expiring_days=expiring_days, limit=limit, offset=offset)
 
 
 @router.get("/duty-list.xlsx", summary="责任清单 as Excel: one row per owner × place",

@@ -44,29 +44,37 @@ def ownership(
     on: date | None = None,
     expiring_days: int = 30,
     limit: int = 1000,
+    offset: int = 0,
 ) -> dict[str, Any]:
+    """The report; `limit` cuts each list, `offset` pages the missing list (its true size is totals.missing)."""
     on = on or today(session)
     params = {"on": on, "layer": layer, "family": _family(session, role), "scope": region or "", "limit": limit,
-              "days": expiring_days}
+              "offset": offset, "days": expiring_days}
 
     def rows(sql: str) -> list[dict[str, Any]]:
         return [dict(r) for r in session.execute(text(sql), params).mappings()]
 
-    # One statement per part of the report, each in sql/coverage_<part>.sql; the first four read the status head.
+    # One statement per part of the report, each in sql/coverage_<part>.sql; the first five read the status head.
     sql = {q: load(__file__, f"coverage_{q}") for q in _PARTS}
     found = {q: rows(status_sql(sql[q]) if q in _OVER_STATUS else sql[q]) for q in _PARTS}
     return _report(on, region, found)
 
 
-_OVER_STATUS = ("by_rule", "by_region", "streets_km", "missing")
+_OVER_STATUS = ("by_rule", "by_region", "by_region_family", "streets_km", "missing")
 _PARTS = (*_OVER_STATUS, "doubly_owned", "expiring", "overloaded", "idle")
 
 
 def _report(on: date, region: str | None, found: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     by_rule, by_region, missing, doubly = found["by_rule"], found["by_region"], found["missing"], found["doubly_owned"]
     expiring, overloaded, idle, km = found["expiring"], found["overloaded"], found["idle"], found["streets_km"][0]
+    gaps: dict[str, list[dict[str, Any]]] = {}
+    for g in found["by_region_family"]:
+        gaps.setdefault(g.pop("code"), []).append(g)
     for r in by_rule + by_region:
         r["pct"] = _pct(r["covered"], r["required"])
+    for r in by_region:
+        r["missing"] = r["required"] - r["covered"]
+        r["missing_by_family"] = gaps.get(r["code"], [])
     required = sum(r["required"] for r in by_rule)
     covered = sum(r["covered"] for r in by_rule)
     for r in overloaded:

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from gis.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from gis.settings import get_settings
 from gis.sql import load
 from layers.access import throttle
@@ -239,13 +239,23 @@ def list_people(
     caller: Caller,
     with_contact: bool = False,
     q: str | None = None,
+    phone: str | None = None,
+    unit_id: int | None = None,
+    region: str | None = None,
     active: bool | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
+    """People of the caller's region. Searching by phone is for those who see phones: for anyone else it would
+    tell whose number is whose."""
+    if phone and not with_contact:
+        raise Forbidden("searching by phone number is for roles that manage people", field="phone")
+    digits = re.sub(r"[^0-9]", "", phone or "") or None
+    if phone and digits is None:
+        raise InvalidInput("not a phone number", field="phone")
     rows = session.execute(
         text(load(__file__, "people_list")),
-        {"s": caller.scope, "q": q, "a": active, "l": limit, "o": offset},
+        {"s": caller.scope, "q": q, "ph": digits, "u": unit_id, "r": region, "a": active, "l": limit, "o": offset},
     ).mappings()
     return [_redact(dict(r), with_contact) for r in rows]
 

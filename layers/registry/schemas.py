@@ -71,6 +71,8 @@ class Assignment(Out):
     street_group: str | None = Field(None, description="the named street when assigned as a whole")
     note: str | None = None
     patrol_every_days: int | None = None
+    place_code: str | None = None
+    place_name: str | None = None
 
 
 class PersonDetail(Person):
@@ -151,6 +153,12 @@ class RuleCoverage(Out):
     pct: Number | None = None
 
 
+class FamilyGap(Out):
+    role_family: str
+    role_names: str | None = None
+    missing: int = Field(description="places of the region without this role family")
+
+
 class RegionCoverage(Out):
     code: str
     name: str | None = None
@@ -158,6 +166,8 @@ class RegionCoverage(Out):
     required: int
     covered: int
     pct: Number | None = None
+    missing: int | None = Field(None, description="required minus covered: the true number of gaps")
+    missing_by_family: list[FamilyGap] | None = Field(None, description="the gaps per missing role family")
 
 
 class MissingOwner(Out):
@@ -169,6 +179,8 @@ class MissingOwner(Out):
     region_code: str | None = None
     role_family: str
     role_names: str | None = None
+    community_name: str | None = None
+    subdistrict_name: str | None = None
 
 
 class DoublyOwned(Out):

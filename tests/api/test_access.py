@@ -3,6 +3,7 @@ credentials, with a role that may not, and from another region; and every write,
 payload that lies in another 街道."""
 
 import json
+import re
 
 import pytest
 from fastapi.routing import iter_route_contexts
@@ -19,7 +20,8 @@ OWN_AUTH = "/open311/"
 DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 # The map pages: without a session they send the browser to the login form; the form and logout need none.
 PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
-         ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}")}
+         ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
+         ("get", "/maps/people"), ("get", "/maps/people/{pid}")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
          ("get", "/password"): 303, ("post", "/password"): 401}
 STATIC_MOUNTS = {"/maps/static"}
@@ -74,7 +76,8 @@ def test_routes_not_decided_by_a_token(client):
     for method, path in PUBLIC | DOCS:
         assert client.request(method.upper(), path).status_code == 200, (method, path)
     for method, path in PAGES:
-        r = client.request(method.upper(), path.replace("{page}", "heatmap"), follow_redirects=False)
+        url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{page}", "heatmap"))
+        r = client.request(method.upper(), url, follow_redirects=False)
         assert r.status_code in (303, 307) and r.headers["location"].startswith(("/login", "/maps/")), (method, path)
     for (method, path), status in LOGIN.items():
         assert client.request(method.upper(), path, follow_redirects=False).status_code == status, (method, path)

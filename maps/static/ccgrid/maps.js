@@ -301,6 +301,10 @@
   window.CCGRID = {
     init: async function (map, cfg) {
       const draw = () => PAGES[cfg.page](map).catch((e) => setStatus("加载失败：" + e.message, true));
+      // The coverage gap list (coverage_list.js) zooms this map to a gap and redraws it after an assignment.
+      window.CCGRID.map = map;
+      window.CCGRID.redraw = draw;
+      document.dispatchEvent(new CustomEvent("ccgrid:map", { detail: map }));
       try {
         await cityLayers(map, cfg);
         await PAGES[cfg.page](map);
