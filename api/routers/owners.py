@@ -19,7 +19,7 @@ from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput
 from gis.settings import get_settings
 from layers.registry import assignments as assign_svc
-from layers.registry import coverage, duty_list
+from layers.registry import coverage, duty_list, handover
 from layers.registry import people as owners
 from layers.registry.roster import import_roster
 from layers.registry.schemas import (
@@ -29,6 +29,7 @@ from layers.registry.schemas import (
     CoverageReport,
     CoverageRule,
     EndResult,
+    HandoverResult,
     OwnerRole,
     Person,
     PersonDetail,
@@ -108,6 +109,23 @@ class BulkIn(_Strict):
     valid_from: date | None = None
     valid_to: date | None = None
     note: str | None = None
+    dry_run: bool = Field(False, description="answer how many places are selected and would be assigned; write "
+                                             "nothing")
+
+
+class HandoverIn(_Strict):
+    from_person_id: int | None = None
+    from_unit_id: int | None = None
+    to_person_id: int | None = None
+    to_unit_id: int | None = None
+    on: date | None = Field(None, description="the day the new holder takes over (default today)")
+    layer: str | None = Field(None, description="only places of this layer")
+    feature_id: int | None = Field(None, description="only this place (with layer)")
+    street_name: str | None = Field(None, description="only the segments of this named street")
+    role: str | None = Field(None, description="only this role (code or name)")
+    move_open_problems: bool = Field(False, description="pass the open problems owned through them too")
+    note: str | None = Field(None, max_length=500)
+    dry_run: bool = Field(False, description="answer what would move; write nothing")
 
 
 def _ids(s, place: Place, principal: Principal) -> list[int]:
@@ -235,11 +253,36 @@ def bulk_assign(s: DbSession, body: BulkIn, principal: Principal = Depends(requi
                                       region=principal.within(body.region), kind=body.kind)
     if not ids:
         raise InvalidInput(f"no {body.layer} features in that area", field="polygon" if polygon else "region")
-    result = assign_svc.assign(
-        s, role=body.role, layer=body.layer, feature_ids=ids,
-        holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
-        valid_to=body.valid_to, note=body.note, caller=principal.caller)
-    return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged}
+    preview = s.begin_nested() if body.dry_run else None
+    try:
+        result = assign_svc.assign(
+            s, role=body.role, layer=body.layer, feature_ids=ids,
+            holder=assign_svc.Holder(body.person_id, body.unit_id), valid_from=body.valid_from,
+            valid_to=body.valid_to, note=body.note, caller=principal.caller)
+    finally:
+        if preview is not None:
+            preview.rollback()  # the same checks and count as the real write, undone
+    return {"selected": len(ids), "created": result.created, "unchanged": result.unchanged,
+            "dry_run": body.dry_run}
+
+
+@router.post("/assignments/handover", summary="Hand over everything a person or unit holds (or some places of it) "
+             "to another; dry_run answers what would move", response_model=HandoverResult)
+def handover_assignments(s: DbSession, body: HandoverIn,
+                         principal: Principal = Depends(require("manage_people"))) -> dict:
+    feature_ids = None
+    if body.feature_id is not None or body.street_name:
+        if not body.layer:
+            raise InvalidInput("name the layer of the place", field="layer")
+        feature_ids = assign_svc.resolve_features(s, body.layer, feature_id=body.feature_id,
+                                                  street_name=body.street_name, caller=principal.caller)
+    elif body.layer is not None:
+        get_layer(body.layer)
+    return handover.handover(
+        s, old=assign_svc.Holder(body.from_person_id, body.from_unit_id),
+        new=assign_svc.Holder(body.to_person_id, body.to_unit_id), caller=principal.caller, on=body.on,
+        layer=body.layer, feature_ids=feature_ids, role=body.role, move_open_problems=body.move_open_problems,
+        note=body.note, dry_run=body.dry_run)
 
 
 @router.post("/assignments/import", summary="Import a roster (CSV or Excel): all rows or none",
@@ -248,6 +291,8 @@ def import_assignments(
     s: DbSession,
     file: UploadFile = File(...),
     skip_invalid: bool = Query(False, description="import the good rows and report the rest"),
+    dry_run: bool = Query(False, description="run the import, answer each row's outcome (matched, created, "
+                                             "rejected) and roll it back: nothing is written"),
     principal: Principal = Depends(require("manage_people")),
 ) -> dict:
     suffix = Path(file.filename or "roster.csv").suffix.lower()
@@ -257,9 +302,11 @@ def import_assignments(
     with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
         tmp.write(data)
         tmp.flush()
-        result = import_roster(s, Path(tmp.name), caller=principal.caller, skip_invalid=skip_invalid)
+        result = import_roster(s, Path(tmp.name), caller=principal.caller, skip_invalid=skip_invalid,
+                               dry_run=dry_run)
     return {"rows": result.rows, "created": result.created, "unchanged": result.unchanged,
-            "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected]}
+            "rejected": [{"row": r.row, "field": r.field, "reason": r.reason} for r in result.rejected],
+            "outcomes": [vars(o) for o in result.outcomes], "dry_run": result.dry_run}
 
 
 @router.get("/layers/{layer}/features/{fid}/owners", summary="Owners of a feature on a day, or its whole history",

@@ -38,11 +38,27 @@ LAYER_NAMES = {"道路": "streets", "路段": "streets", "网格": "grid_cells",
 
 
 @dataclass
+class RowOutcome:
+    """What one good row did (or, in a dry run, would do): its holder matched or created, and the places."""
+
+    row: int
+    holder: str
+    holder_state: str  # matched | created
+    role: str
+    layer: str
+    place: str
+    created: int
+    unchanged: int
+
+
+@dataclass
 class RosterResult:
     rows: int = 0
     created: int = 0
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+    outcomes: list[RowOutcome] = field(default_factory=list)
+    dry_run: bool = False
 
 
 def _read(path: Path) -> pd.DataFrame:
@@ -73,7 +89,7 @@ def _layer_of_code(session: Session, layers: list[str], code: str) -> str | None
     return None
 
 
-def _row(session: Session, row: dict[str, Any], caller: Caller) -> assign_svc.AssignResult:
+def _row(session: Session, row: dict[str, Any], caller: Caller) -> tuple[assign_svc.AssignResult, dict[str, Any]]:
     role_name = _text(row, "role")
     if not role_name:
         raise InvalidInput("is required", field="role")
@@ -99,29 +115,55 @@ def _row(session: Session, row: dict[str, Any], caller: Caller) -> assign_svc.As
             raise InvalidInput(f"role {role['name']} is held by a unit: fill the unit column", field="unit")
         holder = assign_svc.Holder(unit_id=unit_by_name(session, unit, caller)
                                    or create_unit(session, name=unit, caller=caller))
+        who = {"kind": "unit", "id": holder.unit_id, "name": unit}
     else:
         name = _text(row, "name")
         if not name:
             raise InvalidInput("is required", field="name")
         holder = assign_svc.Holder(person_id=find_or_create_person(
             session, name=name, phone=_text(row, "phone"), unit_name=_text(row, "unit"), caller=caller))
-    return assign_svc.assign(
+        who = {"kind": "person", "id": holder.person_id, "name": name}
+    done = assign_svc.assign(
         session, role=role["code"], layer=layer, feature_ids=ids, holder=holder,
         valid_from=_date(row.get("valid_from"), "valid_from"), valid_to=_date(row.get("valid_to"), "valid_to"),
         note=_text(row, "note"), street_group=f"{street}" if street else None, caller=caller,
     )
+    return done, {**who, "role": role["name"], "layer": layer, "place": street or code or ""}
+
+
+def _last_ids(session: Session) -> dict[str, int]:
+    """The newest person and unit ids before the import: a holder above them was created by this file."""
+    row = session.execute(text("SELECT (SELECT coalesce(max(id), 0) FROM people) AS person, "
+                               "(SELECT coalesce(max(id), 0) FROM units) AS unit")).one()
+    return {"person": row.person, "unit": row.unit}
 
 
 def import_roster(
-    session: Session, path: Path, *, caller: Caller, skip_invalid: bool = False
+    session: Session, path: Path, *, caller: Caller, skip_invalid: bool = False, dry_run: bool = False
 ) -> RosterResult:
+    """Import every row, or none when a row is rejected (unless `skip_invalid`). A dry run imports the file in a
+    savepoint, rolls it back and answers each row's outcome (matched, created or rejected): nothing is written."""
     batch_job(session, f"the roster import of {path.name}")
     df = _read(path)
+    outer = session.begin_nested() if dry_run else None
+    try:
+        result = _rows(session, df, caller)
+    finally:
+        if outer is not None:
+            outer.rollback()
+    result.dry_run = dry_run
+    if result.rejected and not skip_invalid and not dry_run:
+        raise RowsRejected(result.rejected)
+    return result
+
+
+def _rows(session: Session, df: pd.DataFrame, caller: Caller) -> RosterResult:
     result = RosterResult(rows=len(df))
+    before, seen = _last_ids(session), set()
     for i, row in enumerate(df.to_dict("records"), start=1):
         savepoint = session.begin_nested()
         try:
-            done = _row(session, row, caller)
+            done, who = _row(session, row, caller)
         except CcgridError as exc:
             savepoint.rollback()
             result.rejected.append(Rejection(i, exc.field or "row", exc.message))
@@ -129,6 +171,9 @@ def import_roster(
         savepoint.commit()
         result.created += len(done.created)
         result.unchanged += done.unchanged
-    if result.rejected and not skip_invalid:
-        raise RowsRejected(result.rejected)
+        key = (who["kind"], who["id"])
+        state = "created" if who["id"] > before[who["kind"]] and key not in seen else "matched"
+        seen.add(key)
+        result.outcomes.append(RowOutcome(i, who["name"], state, who["role"], who["layer"], who["place"],
+                                          len(done.created), done.unchanged))
     return result

@@ -4,7 +4,7 @@ otherwise (see layers.spatial.schemas for the conventions)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -96,6 +96,7 @@ class AssignResult(Out):
 
 class BulkAssignResult(AssignResult):
     selected: int = Field(description="features found in the area")
+    dry_run: bool = Field(False, description="a preview: what would be created, nothing written")
 
 
 class ReassignResult(Out):
@@ -109,11 +110,64 @@ class EndResult(Out):
     ended: bool
 
 
+class RosterRow(Out):
+    row: int
+    holder: str
+    holder_state: str = Field(description="matched (an existing person or unit) or created (new from this file)")
+    role: str
+    layer: str
+    place: str
+    created: int
+    unchanged: int
+
+
 class RosterImportResult(Out):
     rows: int
     created: int
     unchanged: int
     rejected: list[Rejection]
+    outcomes: list[RosterRow] = Field([], description="each good row: its holder matched or created, its places")
+    dry_run: bool = Field(False, description="a preview: the import was run and rolled back, nothing written")
+
+
+class HandoverPlace(Out):
+    id: int = Field(description="the old holder's assignment")
+    role: str
+    role_name: str
+    layer: str
+    feature_id: int
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = None
+    region_code: str | None = None
+    valid_from: date
+    valid_to: date | None = None
+    street_group: str | None = None
+    open_problems: int
+
+
+class HandoverProblem(Out):
+    id: int
+    category_name: str
+    status: str
+    status_name: str
+    reported_at: datetime
+    due_at: datetime | None = None
+    overdue: bool
+    place: str
+    layer: str
+    feature_id: int
+
+
+class HandoverResult(Out):
+    dry_run: bool
+    on: date
+    places: list[HandoverPlace] = Field(description="what passes to the new holder")
+    problems: list[HandoverProblem] = Field(description="open problems that pass with them (move_open_problems)")
+    staying_problems: list[HandoverProblem] = Field(description="open problems left with the old holder")
+    ended: list[int]
+    created: list[int] = Field(description="the new holder's assignments (in a dry run: rolled back)")
+    moved_problems: list[int]
 
 
 class PlaceOwner(Assignment):
