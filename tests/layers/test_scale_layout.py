@@ -128,7 +128,7 @@ def test_the_bulk_routing_plan_gives_the_probe_plan_s_answer(demo, monkeypatch):
 
 def _raw_heatmap(s, f):
     where, params = f.sql(s)
-    params.update({**flag_params(s), "cell": "hex", "size": bins.HEX_SIZE_M, "area_km2": 1.0})
+    params.update({**flag_params(s), "cell": "hex", "size": bins.HEX_SIZE_M, "area_km2": 1.0, "clipped": False})
     return json.loads(s.execute(text(heatmap._binned("hex", bins.HEX_SIZE_M, where)), params).scalar_one())
 
 
