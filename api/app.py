@@ -29,6 +29,7 @@ from api.routers import (
     owners,
     pages,
     people_pages,
+    place_pages,
     problem_exports,
     problem_list_pages,
     problem_pages,
@@ -133,7 +134,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages, pages)
+           tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
+           place_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

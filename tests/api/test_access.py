@@ -21,7 +21,8 @@ DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 # The map pages: without a session they send the browser to the login form; the form and logout need none.
 PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
          ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
-         ("get", "/maps/people"), ("get", "/maps/people/{pid}")}
+         ("get", "/maps/people"), ("get", "/maps/people/{pid}"),
+         ("get", "/maps/places/{layer}/{fid}")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
          ("get", "/password"): 303, ("post", "/password"): 401}
 STATIC_MOUNTS = {"/maps/static"}
