@@ -1,4 +1,5 @@
-"""Small hand-made places for tests, each under its own district code so tests do not meet each other."""
+"""Small hand-made places for tests, each under its own district code so tests do not meet each other, and spots
+to report at inside the demo city."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from shapely.geometry import box
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import text
 
 from gis.db import transaction
 from layers.spatial.catalog import LAYERS
@@ -77,3 +79,21 @@ def owner_town(district: str, lon: float, lat: float) -> dict[str, Any]:
         cells = list(s.execute(text("SELECT id FROM grid_cells WHERE region_code = :c ORDER BY code"),
                                {"c": t["community"]}).scalars())
     return {**t, "ids": ids, "cells": cells}
+
+
+# The orders spots are handed out in: each test module walks the 社区 its own way, so reports of different modules
+# fall apart from each other and none is taken as a duplicate of another's.
+SPOT_ORDERS = {"west_first": "g.i, g.j", "south_first": "g.j, g.i", "east_first": "g.i DESC, g.j"}
+
+
+def spots(subdistrict: str, step_m: int, order: str, limit: int = 200) -> list[tuple[float, float]]:
+    """Points `step_m` apart (lon, lat) inside the largest 社区 of a 街道, at least 60 m from its edge."""
+    with transaction() as s:
+        return [tuple(r) for r in s.execute(text(f"""
+            SELECT ST_X(p), ST_Y(p) FROM (
+                SELECT ST_Transform(ST_Centroid(g.geom), 4490) AS p
+                FROM (SELECT geom_m FROM regions WHERE code LIKE :c ORDER BY ST_Area(geom_m) DESC LIMIT 1) r,
+                     LATERAL ST_SquareGrid(:step, r.geom_m) g
+                WHERE ST_Contains(ST_Buffer(r.geom_m, -60), ST_Centroid(g.geom))
+                ORDER BY {SPOT_ORDERS[order]} LIMIT :limit) x"""),
+            {"c": f"{subdistrict}___", "step": step_m, "limit": limit}).all()]

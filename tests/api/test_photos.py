@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from gis.db import transaction
 from gis.settings import get_settings
+from tests import crafted
 from tests.conftest import scalar
 from tests.images import encode, photo, picture, street
 
@@ -20,16 +21,7 @@ SEEDS = iter(range(1000, 100_000))  # every test photo a different picture unles
 @pytest.fixture(scope="module")
 def where(demo):
     """Spots 40 m apart inside the largest 社区 of 街道 411421002 (so no report is a duplicate of another)."""
-    with transaction() as s:
-        spots = s.execute(text("""
-            SELECT ST_X(p), ST_Y(p) FROM (
-                SELECT ST_Transform(ST_Centroid(g.geom), 4490) AS p
-                FROM (SELECT geom_m FROM regions WHERE code LIKE '411421002___' ORDER BY ST_Area(geom_m) DESC
-                      LIMIT 1) r,
-                     LATERAL ST_SquareGrid(40, r.geom_m) g
-                WHERE ST_Contains(ST_Buffer(r.geom_m, -60), ST_Centroid(g.geom))
-                ORDER BY g.i, g.j LIMIT 200) x""")).all()
-    points = iter(spots)
+    points = iter(crafted.spots("411421002", 40, "west_first"))
     return lambda: next(points)
 
 
@@ -288,9 +280,7 @@ def test_closing_refuses_a_recorded_reinspection_that_reused_the_rectification_p
     fix_id = _attach(client, pid, shot, worker).json()["id"]
     assert _act(client, pid, worker, "整改完成", photo_id=fix_id).status_code == 200
     again = _attach(client, pid, shot, worker).json()["id"]
-    from sqlalchemy import text
 
-    from gis.db import transaction
 
     with transaction() as s:
         s.execute(text("UPDATE problems SET status = 'verified' WHERE id = :p"), {"p": pid})

@@ -5,6 +5,7 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
+from tests import crafted
 from tests.conftest import scalar
 
 SUBDISTRICT = "411421002"
@@ -13,15 +14,7 @@ SUBDISTRICT = "411421002"
 @pytest.fixture(scope="module")
 def spots(demo):
     """Spots 50 m apart inside the largest 社区 of 街道 411421002, on or near its streets (so owners are found)."""
-    with transaction() as s:
-        rows = s.execute(text("""
-            SELECT ST_X(p), ST_Y(p) FROM (
-                SELECT ST_Transform(ST_Centroid(g.geom), 4490) AS p
-                FROM (SELECT geom_m FROM regions WHERE code LIKE :c ORDER BY ST_Area(geom_m) DESC LIMIT 1) r,
-                     LATERAL ST_SquareGrid(50, r.geom_m) g
-                WHERE ST_Contains(ST_Buffer(r.geom_m, -60), ST_Centroid(g.geom))
-                ORDER BY g.j, g.i LIMIT 200) x"""), {"c": f"{SUBDISTRICT}___"}).all()
-    return iter(rows)
+    return iter(crafted.spots(SUBDISTRICT, 50, "south_first"))
 
 
 def _registered(client, headers, spots, category="0301"):

@@ -3,20 +3,18 @@
 the totals fall by one; the database holds the assignment. No request leaves this host."""
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 from gis.db import transaction
-from layers.access import users
 from layers.access.caller import SYSTEM
 from layers.registry import coverage, people
 from tests.conftest import scalar
+from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+pytestmark = needs_chromium
 PASSWORD = "Gaps-and-the-street-chiefs"
 SHOTS = Path(os.environ.get("CCGRID_SHOTS", "/tmp/shots/coverage"))
 
@@ -25,19 +23,13 @@ SHOTS = Path(os.environ.get("CCGRID_SHOTS", "/tmp/shots/coverage"))
 def session_page(server):
     from playwright.sync_api import sync_playwright
 
-    with transaction() as s:
-        login = users.create(s, SYSTEM, login="gaps-office", display_name="缺口测试", role="city_office",
-                             password=PASSWORD, must_change_password=False)["login"]
+    login = account("gaps-office", "city_office", PASSWORD, name="缺口测试")["login"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"{server}/maps/coverage")
-        page.fill("input[name=login]", login)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action='/login'] button[type=submit] >> nth=0")
-        page.wait_for_url(f"{server}/maps/coverage")
+        log_in(page, server, login, PASSWORD, "/maps/coverage")
         yield page, requests
         browser.close()
 

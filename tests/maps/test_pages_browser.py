@@ -1,19 +1,15 @@
 """Each map page in headless Chromium (Debian's `chromium`, driven by Playwright): log in through the form, wait
 for the layers to be drawn, and check that no request left this host and that region names are not HTML."""
 
-import shutil
 from urllib.parse import urlsplit
 
 import pytest
 from shapely.geometry import box
 
-from gis.db import transaction
-from layers.access import users
-from layers.access.caller import SYSTEM
 from tests.crafted import put
+from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+pytestmark = needs_chromium
 PASSWORD = "Lanterns-over-the-Huai"
 EVIL = '<img src=x onerror="window.__xss=1">恶意社区'
 
@@ -25,26 +21,16 @@ def browser_page(server):
     # A region whose name is markup: it must show as text on every map.
     put("regions", [({"code": "419951", "name": "转义测试区"}, box(115.9, 35.9, 115.92, 35.92)),
                     ({"code": "419951001", "name": EVIL}, box(115.9, 35.9, 115.92, 35.92))])
-    login = _account("city_office")
+    login = account("browser-city_office", "city_office", PASSWORD)["login"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"{server}/maps/heatmap")
-        assert "/login" in page.url  # no session yet
-        page.fill("input[name=login]", login)  # an account's password login (the token form is folded away)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action='/login'] button[type=submit] >> nth=0")
-        page.wait_for_url(f"{server}/maps/heatmap")
+        # No session yet: an account's password login (the token form is folded away).
+        log_in(page, server, login, PASSWORD, "/maps/heatmap")
         yield page, requests
         browser.close()
-
-
-def _account(role):
-    with transaction() as s:
-        return users.create(s, SYSTEM, login=f"browser-{role}", display_name="浏览器测试", role=role,
-                            password=PASSWORD, must_change_password=False)["login"]
 
 
 def _open(page, server, path):

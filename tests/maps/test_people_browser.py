@@ -4,36 +4,26 @@ title, deactivates the person and opens their 督导单; each step is checked in
 numbers. No request leaves this host."""
 
 import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from gis.db import transaction
-from layers.access import users
-from layers.access.caller import SYSTEM
 from tests.conftest import scalar
+from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+pytestmark = needs_chromium
 PASSWORD = "People-of-the-old-town"
 SHOTS = Path(os.environ.get("CCGRID_SHOTS", "/tmp/shots/coverage"))
 PHONE = "13655598765"
 
 
 def _login(browser, server, role):
-    with transaction() as s:
-        login = users.create(s, SYSTEM, login=f"people-{role}", display_name=f"人员测试{role}", role=role,
-                             password=PASSWORD, must_change_password=False)["login"]
+    login = account(f"people-{role}", role, PASSWORD, name=f"人员测试{role}")["login"]
     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{server}/maps/people")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit] >> nth=0")
-    page.wait_for_url(f"{server}/maps/people")
+    log_in(page, server, login, PASSWORD, "/maps/people")
     return page, requests
 
 

@@ -4,7 +4,6 @@ rectification photo, 核查通过 with a new photo, 销号) and sees the photos;
 sees no buttons, a problem of another 街道 is a 404 page, and a re-sent rectification photo shows the API's
 refusal in the page. No request leaves this host."""
 
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -12,13 +11,12 @@ import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
-from layers.access import users
-from layers.access.caller import SYSTEM
+from tests import crafted
 from tests.conftest import scalar
 from tests.images import encode, photo, street
+from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+pytestmark = needs_chromium
 PASSWORD = "Lanterns-over-the-Huai"
 SUBDISTRICT = "411421002"
 SHOTS = Path("/tmp/shots/detail")
@@ -26,24 +24,13 @@ SIZES = {"desktop": (1440, 900), "laptop": (1024, 768), "phone": (390, 844)}
 
 
 def _account(login, role, region=None, name="办公室测试员"):
-    with transaction() as s:
-        user = users.create(s, SYSTEM, login=login, display_name=name, role=role, region_code=region,
-                            password=PASSWORD, must_change_password=False)
-    return user
+    return account(login, role, PASSWORD, name=name, region=region)
 
 
 @pytest.fixture(scope="module")
 def spots(demo):
     """Spots 50 m apart inside the largest 社区 of 街道 411421002."""
-    with transaction() as s:
-        rows = s.execute(text("""
-            SELECT ST_X(p), ST_Y(p) FROM (
-                SELECT ST_Transform(ST_Centroid(g.geom), 4490) AS p
-                FROM (SELECT geom_m FROM regions WHERE code LIKE :c ORDER BY ST_Area(geom_m) DESC LIMIT 1) r,
-                     LATERAL ST_SquareGrid(50, r.geom_m) g
-                WHERE ST_Contains(ST_Buffer(r.geom_m, -60), ST_Centroid(g.geom))
-                ORDER BY g.i DESC, g.j LIMIT 200) x"""), {"c": f"{SUBDISTRICT}___"}).all()
-    return iter(rows)
+    return iter(crafted.spots(SUBDISTRICT, 50, "east_first"))
 
 
 def _report(client, admin, spots):
@@ -73,11 +60,7 @@ def _login(browser, server, login, size=SIZES["desktop"]):
     page = browser.new_page(viewport={"width": size[0], "height": size[1]})
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
-    page.goto(f"{server}/login")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form[action='/login'] button[type=submit] >> nth=0")
-    page.wait_for_url(f"{server}/maps/**")
+    log_in(page, server, login, PASSWORD, "/maps/")
     return page, requests
 
 

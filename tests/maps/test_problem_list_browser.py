@@ -3,7 +3,6 @@ cell, follow its popup's link to the problem list, and find there exactly the pr
 against the database by the cell's own polygon); the list's filters, pages, export and the home page's links."""
 
 import io
-import shutil
 from datetime import date, datetime
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -12,12 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from gis.db import transaction
-from layers.access import users
-from layers.access.caller import SYSTEM
 from tests.conftest import scalar
+from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian package chromium is not installed (make setup)")
+pytestmark = needs_chromium
 PASSWORD = "Paper-lanterns-on-the-Ying"
 SHOTS = "/tmp/shots/list"
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -44,19 +41,13 @@ PICK_CELL = """() => {
 def browser(server):
     from playwright.sync_api import sync_playwright
 
-    with transaction() as s:
-        login = users.create(s, SYSTEM, login="list-office", display_name="台账测试", role="city_office",
-                             password=PASSWORD, must_change_password=False)["login"]
+    login = account("list-office", "city_office", PASSWORD, name="台账测试")["login"]
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = chromium.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(f"{server}/maps/heatmap")
-        page.fill("input[name=login]", login)
-        page.fill("input[name=password]", PASSWORD)
-        page.click("form[action='/login'] button[type=submit] >> nth=0")
-        page.wait_for_url(f"{server}/maps/heatmap")
+        log_in(page, server, login, PASSWORD, "/maps/heatmap")
         yield page, requests
         chromium.close()
 
