@@ -1,6 +1,6 @@
 """What the place page and the owners map's panel show about one place (a street segment, an assessment point, a
 grid cell): the feature, its owners today per role, the gaps against the coverage rules, the history and the open
-problems. Read from layers/ services; nothing here writes (assigning goes through the JSON API)."""
+problems. Read from layers/ services; nothing here writes (the panel's forms post to the JSON API)."""
 
 from __future__ import annotations
 
@@ -35,8 +35,8 @@ def _kind(layer: str, props: dict[str, Any]) -> str:
     return props.get("point_type") or "" if layer == "assessment_points" else ""
 
 
-def _rules(session: Session, layer: str, fid: int) -> list[dict[str, Any]]:
-    rows = place.rule_status(session, layer, fid)
+def _rules(session: Session, layer: str, fid: int, day: date) -> list[dict[str, Any]]:
+    rows = place.rule_status(session, layer, fid, on=day)
     for r in rows:
         r["state_name"], r["state_colour"] = STATES[r["state"]]
         if r["state"] == "several" and not r["exclusive"]:
@@ -45,20 +45,24 @@ def _rules(session: Session, layer: str, fid: int) -> list[dict[str, Any]]:
 
 
 def place_data(session: Session, layer: str, fid: int, *, caller: Caller, with_contact: bool,
-               today: date | None = None) -> dict[str, Any]:
-    """Everything about one place; NotFound for an unknown layer or a place outside the caller's region."""
+               on: date | None = None) -> dict[str, Any]:
+    """Everything about one place, its owners and rules as they stood on `on` (default today); NotFound for an
+    unknown layer or a place outside the caller's region."""
     if layer not in place.PLACE_LAYERS:
         raise NotFound(f"no place page for layer {layer!r}", field="layer")
     feature = get_feature(session, get_layer(layer), fid, scope=caller.scope)
     props = feature["properties"]
-    day = today or assignments.today(session)
+    today = assignments.today(session)
+    day = on or today
     return {
         "layer": layer, "layer_name": LAYER_NAMES[layer], "fid": fid, "feature": feature, "props": props,
-        "title": _title(layer, props), "kind": _kind(layer, props), "today": day,
+        "title": _title(layer, props), "kind": _kind(layer, props), "today": today, "day": day,
         "owners": assignments.owners_of(session, layer, fid, on=day, with_contact=with_contact),
-        "rules": _rules(session, layer, fid),
+        "rules": _rules(session, layer, fid, day),
         "history": assignments.history(session, layer, fid, with_contact=with_contact),
         "problems": place.open_problems(session, layer, [fid]),
         "roles": place.roles_for(session, layer),
         "street_name": props.get("name") if layer == "streets" else None,
+        "street_segments": place.street_segments(session, props.get("name"), scope=caller.scope)
+        if layer == "streets" else 0,
     }

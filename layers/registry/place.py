@@ -39,3 +39,11 @@ def open_problems(session: Session, layer: str, feature_ids: list[int], *, limit
 def roles_for(session: Session, layer: str) -> list[dict[str, Any]]:
     """The owner roles that may own places of this layer, in the ladder's order."""
     return [r for r in roles(session) if layer in r["layers"]]
+
+
+def street_segments(session: Session, name: str | None, *, scope: str | None) -> int:
+    """How many segments a named street has in the caller's region (what "the whole street" would assign)."""
+    if not name:
+        return 0
+    return session.execute(text("SELECT count(*) FROM streets WHERE name = :n AND region_code LIKE :r || '%'"),
+                           {"n": name, "r": scope or ""}).scalar_one()

@@ -23,6 +23,8 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"),
          ("get", "/maps/places/{layer}/{fid}")}
+# Pieces of a page fetched by its script: without a session a 401 the script can show, not a login redirect.
+FRAGMENTS = {("get", "/maps/places/{layer}/{fid}/panel")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
          ("get", "/password"): 303, ("post", "/password"): 401}
 STATIC_MOUNTS = {"/maps/static"}
@@ -44,7 +46,7 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
 # Any caller with credentials may ask who it is (a `public` token too).
 SELF = {("get", "/api/v1/me")}
 # Decided elsewhere than by a token: everything else needs one.
-NOT_BY_TOKEN = PUBLIC | DOCS | PAGES | set(LOGIN)
+NOT_BY_TOKEN = PUBLIC | DOCS | PAGES | FRAGMENTS | set(LOGIN)
 
 
 def _all_routes(app):
@@ -80,6 +82,10 @@ def test_routes_not_decided_by_a_token(client):
         url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{page}", "heatmap"))
         r = client.request(method.upper(), url, follow_redirects=False)
         assert r.status_code in (303, 307) and r.headers["location"].startswith(("/login", "/maps/")), (method, path)
+    for method, path in FRAGMENTS:
+        url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{layer}", "streets"))
+        r = client.request(method.upper(), url, follow_redirects=False)
+        assert r.status_code == 401 and "登录" in r.text, (method, path)
     for (method, path), status in LOGIN.items():
         assert client.request(method.upper(), path, follow_redirects=False).status_code == status, (method, path)
 

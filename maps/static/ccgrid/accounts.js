@@ -58,15 +58,6 @@
     input.select();
   });
 
-  // --- forms that ask first (disable): stop the submit before workbench.js sends it -----------------------------
-  window.addEventListener("submit", (ev) => {
-    const form = ev.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
-      ev.preventDefault();
-      ev.stopImmediatePropagation();
-    }
-  }, true);
-
   // --- a new account: open its page ----------------------------------------------------------------------------
   const create = document.getElementById("create-account");
   if (create) {

@@ -4,7 +4,8 @@
    CCG.api(method, url, body)  -> the JSON answer; throws an Error whose .field names the refused field
    <form data-api="/api/v1/..." data-method="POST" data-then="reload|/path|event">  -> fields sent as JSON
      (empty fields left out; data-json="a,b" fields parsed as JSON; number inputs as numbers), the API's message
-     shown in the form's .ccg-form-error; data-then="event" dispatches "ccg:done" with the answer instead. */
+     shown in the form's .ccg-form-error; data-then="event" dispatches "ccg:done" with the answer instead;
+     data-confirm="question" asks first (a "no" sends nothing). */
 (function () {
   "use strict";
 
@@ -84,6 +85,7 @@
     const form = ev.target;
     if (!(form instanceof HTMLFormElement) || !form.dataset.api) return;
     ev.preventDefault();
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;  // a form that asks first
     submit(form);
   });
 
