@@ -13,7 +13,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from maps.settings import MapSettings
-from maps.templating import PageUser, top_bar
+from maps.templating import PageUser, render, top_bar
 
 STATIC = "/maps/static"
 LEAFLET_VERSION = "1.9.4"
@@ -100,7 +100,7 @@ def _filters(page: str, lookups: dict[str, list[tuple[str, str]]]) -> str:
 <label>步行距离 <select name="walk_m">{_options(WALKS, "1000")}</select></label>
 <label>巡查期限 <select name="inspected_within_days">{_options(PATROL_DAYS)}</select></label>{region}"""
     if page == "owners":
-        return region
+        return f'<label>图层 <select name="layer">{_options(OWNER_LAYERS)}</select></label>{region}'
     return f"""
 <label>层级 <select name="level">{_options([("subdistrict", "街道"), ("community", "社区")])}</select></label>
 <label>指标 <select name="sort">{_options(METRICS)}</select></label>
@@ -118,8 +118,21 @@ class _Init(MacroElement):
         self.payload = payload
 
 
+OWNER_LAYERS = [("streets", "道路"), ("assessment_points", "测评点位"), ("grid_cells", "单元网格")]
+ROAD_CLASSES = [("arterial", "主干道"), ("secondary", "次干道"), ("branch", "支路"), ("back_lane", "背街小巷")]
+
+
+def owners_panel(user: PageUser, lookups: dict[str, list[tuple[str, str]]], roles: list[dict[str, Any]],
+                 today: str) -> str:
+    """The owners map's side panel: the clicked place's panel goes in it (owners_map.js), and the bulk assignment
+    form for those who manage people."""
+    return render("owners/map_side.html", user=user, regions=lookups["regions"], roles=roles, today=today,
+                  layers=OWNER_LAYERS, road_classes=ROAD_CLASSES,
+                  point_types=[name for name, _ in lookups["facilities"]])
+
+
 def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: dict[str, list[tuple[str, str]]],
-             settings: MapSettings) -> str:
+             settings: MapSettings, roles: list[dict[str, Any]] | None = None, today: str = "") -> str:
     if page not in PAGES:
         raise KeyError(page)
     m = folium.Map(location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2], zoom_start=12,
@@ -128,16 +141,23 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
     m.default_js = [("leaflet", f"{STATIC}/vendor/leaflet/leaflet.js"), ("ccgrid", f"{STATIC}/ccgrid/maps.js")]
     m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                      ("ccgrid_css", f"{STATIC}/ccgrid/maps.css")]
-    if page == "coverage":  # the gap list writes through workbench.js and wears the workbench's tables and forms
-        m.default_js += [("workbench", f"{STATIC}/ccgrid/workbench.js"),
-                         ("coverage_list", f"{STATIC}/ccgrid/coverage_list.js")]
+    # The gap list and the owners panel write through workbench.js and wear the workbench's tables and forms.
+    tools = {"coverage": ["coverage_list"], "owners": ["picker", "place_tools", "owners_map"]}.get(page)
+    if tools:
+        m.default_js += [(name, f"{STATIC}/ccgrid/{name}.js") for name in ["workbench", *tools]]
         m.default_css += [("workbench_css", f"{STATIC}/ccgrid/workbench.css")]
     for url, attr, options in _basemaps(settings):
         folium.TileLayer(tiles=url, attr=attr, name="底图", max_zoom=19, **options).add_to(m)
     m.fit_bounds(bounds)
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8"><title>' + escape(PAGES[page]) + ' · 创城网格</title>'))
-    side = {"ranking": RANKING_TABLE, "coverage": coverage_panel(user, lookups["regions"])}.get(page, "")
+    side = ""
+    if page == "ranking":
+        side = RANKING_TABLE
+    elif page == "coverage":
+        side = coverage_panel(user, lookups["regions"])
+    elif page == "owners":
+        side = owners_panel(user, lookups, roles or [], today)
     root.html.add_child(Element(
         top_bar(user, f"/maps/{page}")
         + f'<form id="ccg-filters" class="ccg-panel"><b>{escape(PAGES[page])}</b>{_filters(page, lookups)}'

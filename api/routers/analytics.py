@@ -81,10 +81,11 @@ def red_black_list(
                            min_sample=min_sample)
 
 
-@router.get("/owners", summary="Each street in view with its current owners and the required roles it lacks",
-            response_model=StreetOwnerMap, response_model_exclude_unset=True)
+@router.get("/owners", summary="Each street (or point, or grid cell) in view with its current owners and the "
+            "required roles it lacks", response_model=StreetOwnerMap, response_model_exclude_unset=True)
 def street_owners(
     s: DbSession,
+    layer: str = Query("streets", description="streets, assessment_points or grid_cells"),
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
     limit: int = Query(owner_map.MAX_STREETS, ge=1, le=owner_map.MAX_STREETS,
@@ -92,4 +93,4 @@ def street_owners(
     principal: Principal = Depends(require("read")),
 ) -> dict:
     return owner_map.street_owners(s, scope=principal.within(region), bbox=parse_bbox(bbox),
-                                   with_contact=principal.sees_contacts, limit=limit)
+                                   with_contact=principal.sees_contacts, limit=limit, layer=layer)

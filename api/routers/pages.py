@@ -28,6 +28,7 @@ from gis.times import CITY_TZ
 from layers.access import sessions as web_sessions
 from layers.access import users
 from layers.analytics import headline, page_data
+from layers.registry import assignments, people
 from maps import pages
 from maps.settings import get_map_settings
 
@@ -63,8 +64,11 @@ def map_page(s: DbSession, page: str, request: Request) -> Response:
     p, instead = gate(request)
     if p is None:
         return instead
+    extra = {}
+    if page == "owners":  # the side panel's bulk form offers the roles and starts today (the city's day)
+        extra = {"roles": people.roles(s), "today": assignments.today(s).isoformat()}
     html = pages.map_page(page, bounds=page_data.bounds(s, p.region_code), user=page_user(request, p),
-                          lookups=page_data.lookups(s, p.region_code), settings=get_map_settings())
+                          lookups=page_data.lookups(s, p.region_code), settings=get_map_settings(), **extra)
     return _html(html, request, p)
 
 

@@ -1,5 +1,5 @@
-"""Who owns each street, for the owners map: every segment in view with its current owners by role, and the
-required roles it lacks under the coverage rules (an unowned street is drawn red).
+"""Who owns each place, for the owners map: every street segment (or assessment point, or grid cell) in view with
+its current owners by role, and the required roles it lacks under the coverage rules (an unowned place is drawn red).
 """
 
 from __future__ import annotations
@@ -10,18 +10,22 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis.errors import InvalidInput
 from gis.sql import load
 from layers.registry.assignments import today
 
 MAX_STREETS = 20_000
+MAP_LAYERS = ("streets", "assessment_points", "grid_cells")
 
 
 def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, float, float, float] | None,
-                  with_contact: bool, limit: int = MAX_STREETS) -> dict[str, Any]:
+                  with_contact: bool, limit: int = MAX_STREETS, layer: str = "streets") -> dict[str, Any]:
+    if layer not in MAP_LAYERS:
+        raise InvalidInput(f"layer must be one of {', '.join(MAP_LAYERS)}", field="layer")
     x0, y0, x1, y1 = bbox or (None, None, None, None)
     cap = min(limit, MAX_STREETS)
     params = {"on": today(session), "scope": scope or "", "x0": x0, "y0": y0, "x1": x1, "y1": y1, "limit": cap,
-              "contacts": with_contact}
+              "contacts": with_contact, "layer": layer}
     rows = session.execute(text(load(__file__, "owner_map")), params).mappings()
     features = []
     for r in rows:
@@ -29,11 +33,15 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
         primary = [o for o in props["owners"] if o["primary"]]
         props["owned"] = bool(primary)
         props["colour_key"] = primary[0]["holder_key"] if primary else None
+        if layer == "streets":
+            props["road_class"] = props["kind"]
         if not with_contact:
             for o in props["owners"]:
                 o.pop("phone", None)
         features.append({"type": "Feature", "id": r["id"], "geometry": json.loads(r["g"]), "properties": props})
     owned_m = sum(f["properties"]["length_m"] or 0 for f in features if f["properties"]["owned"])
     total_m = sum(f["properties"]["length_m"] or 0 for f in features)
-    return {"type": "FeatureCollection", "features": features, "truncated": len(features) >= cap,
-            "owned_km": round(owned_m / 1000, 2), "unowned_km": round((total_m - owned_m) / 1000, 2)}
+    owned = sum(1 for f in features if f["properties"]["owned"])
+    return {"type": "FeatureCollection", "layer": layer, "features": features, "truncated": len(features) >= cap,
+            "owned_km": round(owned_m / 1000, 2), "unowned_km": round((total_m - owned_m) / 1000, 2),
+            "owned_count": owned, "unowned_count": len(features) - owned}

@@ -151,6 +151,7 @@ class StreetOwnership(Out):
     id: int
     code: str | None = None
     name: str | None = None
+    kind: str | None = Field(None, description="road class of a street, type of a point")
     road_class: str | None = None
     section_from: str | None = None
     section_to: str | None = None
@@ -167,9 +168,12 @@ class StreetOwnerFeature(Feature[Geometry, StreetOwnership]):
 
 
 class StreetOwnerMap(FeatureCollection[StreetOwnerFeature]):
+    layer: str
     truncated: bool
-    owned_km: Number
+    owned_km: Number = Field(description="streets only: length with a primary owner")
     unowned_km: Number
+    owned_count: int = Field(description="places in the answer with a primary owner")
+    unowned_count: int
 
 
 # --- tiles ------------------------------------------------------------------------------------------------------

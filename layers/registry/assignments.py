@@ -277,8 +277,9 @@ def end(session: Session, assignment_id: int, *, on: date | None = None, caller:
     _check_day(on, "on")
     if a["valid_to"] is not None and a["valid_to"] <= on:
         raise InvalidInput(f"assignment {assignment_id} already ended on {a['valid_to']}", field="on")
-    if on <= a["valid_from"]:
-        raise InvalidInput(f"end date {on} must be after its start {a['valid_from']}", field="on")
+    # Ending on the first day withdraws it (an empty term, never in force): a same-day correction.
+    if on < a["valid_from"]:
+        raise InvalidInput(f"end date {on} is before its start {a['valid_from']}", field="on")
     session.execute(text("UPDATE assignments SET valid_to = :on, ended_by = :actor WHERE id = :i"),
                     {"on": on, "actor": caller.actor, "i": assignment_id})
     record(session, caller.actor, "end", "assignments", assignment_id, {"valid_to": on})
@@ -311,10 +312,7 @@ def reassign(
         {"on": on, "layer": layer, "role": r["code"], "ids": feature_ids, "pid": holder.person_id,
          "uid": holder.unit_id},
     ).all()
-    same_day = [c.id for c in current if c.valid_from >= on]
-    if same_day:
-        raise InvalidInput(f"assignment {same_day[0]} starts on {on}; end or correct it instead", field="on")
-    for c in current:
+    for c in current:  # one that starts on `on` is withdrawn (an empty term), the day's correction
         end(session, c.id, on=on, caller=caller)
     result = assign(session, role=r["code"], layer=layer, feature_ids=feature_ids, holder=holder, valid_from=on,
                     note=note, street_group=street_group, caller=caller)

@@ -54,6 +54,26 @@ def test_reassign_keeps_history_and_answers_who_owned_it_then(database):
         ("张路长", date(2026, 1, 1), date(2026, 5, 1)), ("李路长", date(2026, 5, 1), None)]
 
 
+def test_a_wrong_owner_is_withdrawn_the_day_it_started(database):
+    """Assigned today, handed to the right person today: the first term is empty (never in force) but kept in the
+    history, and it blocks no exclusive owner. Ending before the start is still refused."""
+    t = owner_town("419912", 114.60, 34.50)
+    wrong, right = person("错派路长", t["district"]), person("正确路长", t["district"])
+    day = date(2026, 6, 1)
+    with transaction() as s:
+        ids = street(s, "和平路", t["district"])[:1]
+    first = give("road_chief", "streets", ids, wrong, valid_from=day).created[0]
+    with pytest.raises(InvalidInput, match="before its start"):
+        with transaction() as s:
+            a.end(s, first, on=day - timedelta(days=1), caller=TEST)
+    with transaction() as s:
+        a.reassign(s, role="路长", layer="streets", feature_ids=ids, holder=a.Holder(right), on=day, caller=TEST)
+        now = a.owners_of(s, "streets", ids[0], on=day)
+        hist = a.history(s, "streets", ids[0])
+    assert [o["person_name"] for o in now] == ["正确路长"]  # exclusive 路长: the empty term is no second owner
+    assert ("错派路长", day, day) in [(h["person_name"], h["valid_from"], h["valid_to"]) for h in hist]
+
+
 def test_assign_a_named_street_and_repeat_is_a_no_op(database):
     t = owner_town("419912", 114.60, 34.60)
     wang = person("王街长", t["district"])

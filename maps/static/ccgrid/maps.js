@@ -215,21 +215,50 @@
   const OWNER_COLOURS = ["#1f78b4", "#33a02c", "#6a3d9a", "#ff7f00", "#b15928", "#a6cee3", "#b2df8a", "#cab2d6", "#fdbf6f", "#01665e"];
   const colourOf = (key) => { let h = 0; for (const c of key) h = (h * 31 + c.charCodeAt(0)) >>> 0; return OWNER_COLOURS[h % OWNER_COLOURS.length]; };
 
+  const OWNER_LAYERS = { streets: "道路", assessment_points: "测评点位", grid_cells: "单元网格" };
+
+  // Owned places wear their primary owner's colour, unowned ones red. With the owners panel on the page
+  // (owners_map.js) a click opens the place there ("ccgrid:place"); otherwise a popup tells who owns it.
+  function ownerStyle(layer, p, selected) {
+    const colour = p.owned ? colourOf(p.colour_key) : "#e31a1c";
+    const ring = selected ? { color: "#00bcd4", weight: layer === "streets" ? 9 : 4 } : {};
+    if (layer === "streets") return Object.assign(p.owned ? { color: colour, weight: 4 } : { color: colour, weight: 5, dashArray: "8 5" }, ring);
+    if (layer === "grid_cells") return Object.assign({ color: colour, weight: 1.5, fillColor: colour, fillOpacity: p.owned ? 0.15 : 0.3,
+      dashArray: p.owned ? null : "4 3" }, ring);
+    return Object.assign({ radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 }, selected ? { color: "#00bcd4", weight: 4 } : {});
+  }
+
   async function owners(map) {
     const f = formValues();
+    const layerName = f.layer || "streets";
     setStatus("加载中…");
     const mine = ++state.seq;
     // Zoomed out, the main roads only (the answer keeps arterials and secondaries first); zoom in for every lane.
-    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map), limit: 2500 }, f));
+    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map), limit: 2500 }, f, { layer: layerName }));
     if (mine !== state.seq) return;
+    const panelled = !!document.getElementById("ccg-place-panel");
+    const selected = state.selectedPlace;
     const layer = L.geoJSON(data, {
       renderer: renderer(data),
-      style: (x) => x.properties.owned ? { color: colourOf(x.properties.colour_key), weight: 4 }
-        : { color: "#e31a1c", weight: 5, dashArray: "8 5" },
+      style: (x) => ownerStyle(layerName, x.properties, selected && selected.layer === layerName && selected.id === x.id),
+      pointToLayer: (x, ll) => L.circleMarker(ll, ownerStyle(layerName, x.properties,
+        selected && selected.layer === layerName && selected.id === x.id)),
       onEachFeature: (x, l) => {
         const p = x.properties;
-        const rows = [["道路", p.name || p.code], ["路段", (p.section_from || "") + (p.section_to ? " — " + p.section_to : "")],
-          ["长度", fmt(p.length_m / 1000, 2) + " km"]];
+        const title = layerName === "streets" ? (p.name || p.code) + (p.section_from ? "（" + p.section_from + (p.section_to ? "—" + p.section_to : "") + "）" : "")
+          : layerName === "grid_cells" ? "网格 " + p.code : (p.name || p.code) + (p.kind ? "（" + p.kind + "）" : "");
+        const who = p.owners.filter((o) => o.primary).map((o) => o.role_name + " " + o.holder).join("、") || "无人负责";
+        if (panelled) {
+          l.bindTooltip(title + "：" + who, { sticky: true });
+          l.on("click", (ev) => {
+            if (state.drawing) return;  // a vertex of the bulk polygon, not a choice of place
+            L.DomEvent.stopPropagation(ev);
+            document.dispatchEvent(new CustomEvent("ccgrid:place", { detail: { layer: layerName, id: x.id, title } }));
+          });
+          return;
+        }
+        const rows = [[OWNER_LAYERS[layerName], title]];
+        if (p.length_m) rows.push(["长度", fmt(p.length_m / 1000, 2) + " km"]);
         p.owners.forEach((o) => rows.push([o.role_name, o.holder + (o.phone ? "（" + o.phone + "）" : "")]));
         if (!p.owners.length) rows.push(["责任人", "无"]);
         if (p.missing.length) rows.push(["缺少", p.missing.join("、")]);
@@ -237,9 +266,12 @@
       },
     });
     replace(map, "owners", layer, data.features.length);
-    legend(map, "道路责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", true]],
-      "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km");
-    setStatus("视图内 " + fmt(data.features.length, 0) + " 个路段" + (data.truncated ? "（只显示主要道路，放大可见全部）" : ""));
+    const name = OWNER_LAYERS[layerName];
+    legend(map, name + "责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", layerName !== "assessment_points"]],
+      layerName === "streets" ? "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km"
+        : "视图内有人负责 " + fmt(data.owned_count, 0) + " 处，无人负责 " + fmt(data.unowned_count, 0) + " 处");
+    setStatus("视图内 " + fmt(data.features.length, 0) + " 个" + (layerName === "streets" ? "路段" : name) +
+      (data.truncated ? (layerName === "streets" ? "（只显示主要道路，放大可见全部）" : "（只显示一部分，请放大）") : ""));
   }
 
   // --- Ranking choropleth + 红黑榜 table -------------------------------------------------------------------

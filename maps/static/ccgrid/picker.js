@@ -96,7 +96,15 @@
     input.addEventListener("focus", () => { if (!picker.dataset.chosen) refill(picker); });
     const role = picker.form && picker.form.querySelector("select.ccg-role");
     if (role && picker.dataset.kind === "role") {
-      role.addEventListener("change", () => { clear(picker); input.value = ""; refill(picker); });
+      // A person stays chosen when the role changes, unless the new role is held by a unit (or back).
+      let kind = kindOf(picker);
+      role.addEventListener("change", () => {
+        if (kindOf(picker) === kind) return;
+        kind = kindOf(picker);
+        clear(picker);
+        input.value = "";
+        refill(picker);
+      });
     }
   }
 
