@@ -17,7 +17,7 @@ from maps.templating import PageUser, render, top_bar
 
 STATIC = "/maps/static"
 LEAFLET_VERSION = "1.9.4"
-PAGES = {"heatmap": "问题热力图", "coverage": "覆盖缺口", "owners": "道路责任人", "ranking": "红黑榜"}
+PAGES = {"heatmap": "问题热力图", "coverage": "覆盖缺口", "owners": "责任人地图", "ranking": "红黑榜"}
 TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
             "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
 

@@ -35,7 +35,7 @@ NAV = [
     ("/maps/problems", "问题台账", "read"),
     ("/maps/heatmap", "热力图", "read"),
     ("/maps/coverage", "覆盖缺口", "read"),
-    ("/maps/owners", "道路责任人", "read"),
+    ("/maps/owners", "责任人", "read"),
     ("/maps/people", "人员单位", "read"),
     ("/maps/ranking", "红黑榜", "read"),
     ("/maps/accounts", "账号", "manage_people"),
