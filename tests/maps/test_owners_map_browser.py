@@ -75,6 +75,7 @@ def _shot(page, name):
 
 def _drawn(page, fid):
     """The street as the map drew it: its properties, once the redraw after the last move has landed."""
+    page.wait_for_function("CCGRID_STATE.drawnSeq === CCGRID_STATE.seq", timeout=30_000)
     page.wait_for_function("(fid) => CCGRID_STATE.owners && CCGRID_STATE.owners.getLayers()"
                            ".some((l) => l.feature.id === fid)", arg=fid, timeout=30_000)
     return page.evaluate("(fid) => CCGRID_STATE.owners.getLayers().find((l) => l.feature.id === fid)"

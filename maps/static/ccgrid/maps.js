@@ -266,6 +266,7 @@
       },
     });
     replace(map, "owners", layer, data.features.length);
+    state.drawnSeq = mine;  // what is on the map answers the latest request (a test waits for it)
     const name = OWNER_LAYERS[layerName];
     legend(map, name + "责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", layerName !== "assessment_points"]],
       layerName === "streets" ? "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km"

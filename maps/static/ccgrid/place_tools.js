@@ -17,7 +17,13 @@
   function showPreview(form, answer) {
     const box = form.querySelector(".ccg-preview");
     box.textContent = "";
-    const places = answer.places.map((p) => (p.name || p.code || LAYER[p.layer] + " #" + p.feature_id) + "（" + p.role_name + "）");
+    // A whole street is many segments of one name: one entry with its count, not the name twenty times.
+    const groups = new Map();
+    answer.places.forEach((p) => {
+      const key = (p.name || p.code || LAYER[p.layer] + " #" + p.feature_id) + "（" + p.role_name + "）";
+      groups.set(key, (groups.get(key) || 0) + 1);
+    });
+    const places = [...groups].map(([key, n]) => (n > 1 ? key.replace("（", " " + n + " 个路段（") : key));
     box.appendChild(line("将移交 " + answer.places.length + " 处，" + answer.on + " 起生效：" + places.join("、"), "ccg-preview-places"));
     if (answer.problems.length) {
       box.appendChild(line("随同移交未办结问题 " + answer.problems.length + " 件：" +
