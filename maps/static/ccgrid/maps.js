@@ -349,6 +349,14 @@
       }
       const form = document.getElementById("ccg-filters");
       if (form) {
+        // On a phone the filters fold behind one button: the map is what the page is for.
+        const toggle = document.createElement("button");
+        toggle.type = "button";
+        toggle.className = "ccg-filter-toggle";
+        toggle.textContent = "筛选";
+        toggle.setAttribute("aria-expanded", "false");
+        toggle.addEventListener("click", () => toggle.setAttribute("aria-expanded", String(form.classList.toggle("open"))));
+        form.insertBefore(toggle, form.querySelector("b").nextSibling);
         form.addEventListener("change", draw);
         form.addEventListener("submit", (ev) => { ev.preventDefault(); draw(); });
       }
