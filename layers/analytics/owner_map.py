@@ -26,9 +26,11 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
     cap = min(limit, MAX_STREETS)
     params = {"on": today(session), "scope": scope or "", "x0": x0, "y0": y0, "x1": x1, "y1": y1, "limit": cap,
               "contacts": with_contact, "layer": layer}
-    rows = session.execute(text(load(__file__, "owner_map")), params).mappings()
+    params["limit"] = cap + 1  # one more than drawn says whether the layer was cut
+    rows = session.execute(text(load(__file__, "owner_map")), params).mappings().all()
+    truncated = len(rows) > cap
     features = []
-    for r in rows:
+    for r in rows[:cap]:
         props = {k: v for k, v in r.items() if k != "g"}
         primary = [o for o in props["owners"] if o["primary"]]
         props["owned"] = bool(primary)
@@ -42,6 +44,6 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
     owned_m = sum(f["properties"]["length_m"] or 0 for f in features if f["properties"]["owned"])
     total_m = sum(f["properties"]["length_m"] or 0 for f in features)
     owned = sum(1 for f in features if f["properties"]["owned"])
-    return {"type": "FeatureCollection", "layer": layer, "features": features, "truncated": len(features) >= cap,
+    return {"type": "FeatureCollection", "layer": layer, "features": features, "truncated": truncated,
             "owned_km": round(owned_m / 1000, 2), "unowned_km": round((total_m - owned_m) / 1000, 2),
             "owned_count": owned, "unowned_count": len(features) - owned}

@@ -3,6 +3,7 @@ today and the primary roles its rules still miss, as the registry has them; a la
 
 import pytest
 
+from layers.analytics.owner_map import MAX_STREETS
 from tests.conftest import scalar
 
 REGION = "411421001"
@@ -19,8 +20,10 @@ def _owners(client, headers, region=REGION, **params):
                                          ("grid_cells", "grid_cells")])
 def test_every_place_of_the_layer_with_its_owners_of_today(client, admin, layer, table):
     data = _owners(client, admin, layer=layer)
-    assert data["layer"] == layer and not data["truncated"]
-    assert len(data["features"]) == scalar(f"SELECT count(*) FROM {table} WHERE region_code LIKE :r", r=REGION + "%")
+    # Other tests import tens of thousands of points into this 街道: the layer is then cut at its cap, and says so.
+    total = scalar(f"SELECT count(*) FROM {table} WHERE region_code LIKE :r", r=REGION + "%")
+    assert data["layer"] == layer and data["truncated"] == (total > MAX_STREETS)
+    assert len(data["features"]) == min(total, MAX_STREETS)
     owned = [f for f in data["features"] if f["properties"]["owned"]]
     assert data["owned_count"] == len(owned) and data["unowned_count"] == len(data["features"]) - len(owned)
     held = {f["id"]: sorted(o["role"] for o in f["properties"]["owners"]) for f in data["features"]}

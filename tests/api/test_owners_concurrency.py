@@ -101,13 +101,20 @@ def test_roster_imports_race_one_wins(server, admin, towns):
     assert _road_chiefs(towns["roster"]["ids"]["419963-h1"]) == 1
 
 
-def test_reassign_race_one_wins(server, admin, towns):
-    # A vacant place handed to 20 people on the same day: the first takes it, the rest find it taken that day.
+def test_reassign_race_leaves_one_holder(server, admin, towns):
+    # A vacant place handed to 20 people on the same day: the requests are serialised on the place, each a same-day
+    # correction of the one before (withdrawing its empty term), so all succeed and exactly one holds it that day.
     t = towns["reassign"]
     segment = t["ids"]["419964-h2"]
     people = _people(t["district"], "并发接任路长")
-    _one_winner(_race(lambda http, i: http.post(
+    responses = _race(lambda http, i: http.post(
         f"{server}/api/v1/assignments/reassign", headers=admin,
         json={"role": "路长", "layer": "streets", "feature_id": segment, "person_id": people[i],
-              "on": str(date(2026, 3, 1))})), 200)
-    assert _road_chiefs(segment) == 1
+              "on": str(date(2026, 3, 1))}))
+    assert [r.status_code for r in responses] == [200] * N, [r.text for r in responses if r.status_code != 200]
+    holders = scalar("SELECT array_agg(person_id) FROM assignments_on(date '2026-03-01') WHERE layer = 'streets' "
+                     "AND feature_id = :f AND role = 'road_chief'", f=segment)
+    assert len(holders) == 1 and holders[0] in people
+    # Every other request's term was withdrawn, not left overlapping.
+    assert scalar("SELECT count(*) FROM assignments WHERE layer = 'streets' AND feature_id = :f AND role = "
+                  "'road_chief' AND valid_to IS NULL", f=segment) == 1

@@ -6,7 +6,6 @@ assignment over a region and over a polygon drawn on the map previews the count,
 the database; no request leaves this host and nothing reloads the page."""
 
 import os
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -177,7 +176,7 @@ def test_hand_the_street_over_with_its_open_problems(session_page, server, cast)
     page.click(f"{form} button[type=submit]")
     page.wait_for_selector("#ccg-side-flash:has-text('已移交')")
     page.wait_for_selector("#ccg-place-panel[data-ready='1'] .ccg-owners:has-text('地图街长乙')")
-    assert scalar("SELECT valid_to FROM assignments WHERE id = :a", a=held) == date.today()
+    assert scalar("SELECT valid_to FROM assignments WHERE id = :a", a=held) == scalar("SELECT current_date")
     new = scalar("SELECT id FROM assignments WHERE feature_id = :f AND person_id = :p AND valid_to IS NULL "
                  "AND role = 'district_street_chief'", f=fid, p=cast["second"])
     assert new is not None
