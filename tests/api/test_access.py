@@ -22,7 +22,8 @@ DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
          ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"),
-         ("get", "/maps/places/{layer}/{fid}")}
+         ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
+         ("get", "/maps/owners/import/sample.csv")}
 # Pieces of a page fetched by its script: without a session a 401 the script can show, not a login redirect.
 FRAGMENTS = {("get", "/maps/places/{layer}/{fid}/panel")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,

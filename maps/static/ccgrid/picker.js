@@ -1,6 +1,6 @@
 /* The person/unit picker of the workbench forms (macro `picker` in places/_macros.html): typing asks
-   GET /api/v1/people?q= (people) or reads GET /api/v1/units once (units are few), the choice fills the hidden
-   {prefix}person_id or {prefix}unit_id. data-kind="role" follows the form's role select: a unit's role
+   GET /api/v1/people?q= (people) or reads GET /api/v1/units once (units are few; data-kind="any" offers both),
+   the choice fills the hidden {prefix}person_id or {prefix}unit_id. data-kind="role" follows the form's role select: a unit's role
    (data-holder="unit") picks a unit, any other a person. A required picker with nothing chosen stops the submit
    before workbench.js sends it. Names go in through textContent only. */
 (function () {
@@ -35,11 +35,17 @@
     picker.dispatchEvent(new CustomEvent("ccg:picked", { bubbles: true, detail: { kind, id, label } }));
   }
 
+  async function unitRows(q) {
+    units = units || await CCG.api("GET", "/api/v1/units");
+    return units.filter((u) => u.active !== false && (!q || u.name.includes(q))).slice(0, 20)
+      .map((u) => ({ kind: "unit", id: u.id, label: u.name, note: "单位" }));
+  }
+
   async function candidates(kind, q, region) {
-    if (kind === "unit") {
-      units = units || await CCG.api("GET", "/api/v1/units");
-      return units.filter((u) => u.active !== false && (!q || u.name.includes(q))).slice(0, 20)
-        .map((u) => ({ kind: "unit", id: u.id, label: u.name, note: "单位" }));
+    if (kind === "unit") return unitRows(q);
+    if (kind === "any") {  // a person or a unit: the units whose name matches after the people
+      const [people, found] = await Promise.all([candidates("person", q, region), q ? unitRows(q) : []]);
+      return people.concat(found);
     }
     const params = new URLSearchParams({ active: "true", limit: "20" });
     if (q) params.set("q", q);
@@ -116,7 +122,7 @@
     if (!empty) return;
     ev.preventDefault();
     ev.stopImmediatePropagation();
-    const err = new Error("请先从列表中选择" + (kindOf(empty) === "unit" ? "单位" : "责任人"));
+    const err = new Error("请先从列表中选择" + ({ unit: "单位", any: "责任人或单位" }[kindOf(empty)] || "责任人"));
     if (window.CCG) CCG.showError(form, err);
     empty.querySelector(".ccg-picker-q").focus();
   }, true);

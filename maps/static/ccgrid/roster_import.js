@@ -1,0 +1,112 @@
+/* 花名册导入 (owners/import.html): 预览 posts the file to POST /api/v1/assignments/import?dry_run=true (the
+   import run and rolled back) and shows each row's outcome: the holder matched or created, the places, and the
+   rows refused with their field and reason. 确认导入 is enabled only by a preview of this very file that would
+   import (no refused rows, or 跳过有误的行 ticked and some good rows); it sends the same request without dry_run. */
+(function () {
+  "use strict";
+
+  const LAYER = { streets: "道路", grid_cells: "网格", assessment_points: "点位", regions: "区域" };
+  const FIELD = { name: "姓名", phone: "电话", unit: "单位", role: "角色", layer: "图层", code: "编码",
+    street: "道路", feature_id: "地点", valid_from: "起始日期", valid_to: "截止日期", note: "备注", row: "整行",
+    file: "文件" };
+  const form = document.getElementById("ccg-roster");
+  const box = document.getElementById("ccg-roster-preview");
+  const flash = document.getElementById("ccg-roster-flash");
+  const submit = form.querySelector("[type=submit]");
+  const file = form.elements.file;
+  const skip = form.elements.skip_invalid;
+  let ready = false;
+
+  function row(tbody, values) {
+    const tr = document.createElement("tr");
+    values.forEach(([text, cls]) => {
+      const td = document.createElement("td");
+      if (cls) td.className = cls;
+      td.textContent = text == null ? "" : String(text);
+      tr.appendChild(td);
+    });
+    tbody.appendChild(tr);
+  }
+
+  function url(dryRun) {
+    const q = new URLSearchParams();
+    if (dryRun) q.set("dry_run", "true");
+    if (skip.checked) q.set("skip_invalid", "true");
+    return form.dataset.endpoint + "?" + q.toString();
+  }
+
+  function upload() {
+    const data = new FormData();
+    data.append("file", file.files[0]);
+    return data;
+  }
+
+  function show(a) {
+    box.hidden = false;
+    const good = a.outcomes.length;
+    const created = a.outcomes.filter((o) => o.holder_state === "created").length;
+    box.querySelector(".ccg-preview-title").textContent = "共 " + a.rows + " 行：可导入 " + good + " 行" +
+      "（新建人员/单位 " + created + "，匹配已有 " + (good - created) + "），将新建指派 " + a.created + " 条，" +
+      "已存在 " + a.unchanged + " 条" + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
+    const rejected = box.querySelector("#ccg-roster-rejected tbody");
+    rejected.textContent = "";
+    a.rejected.forEach((r) => row(rejected, [[r.row, "num"], [FIELD[r.field] || r.field], [r.reason]]));
+    box.querySelector(".ccg-rejected").hidden = !a.rejected.length;
+    const rows = box.querySelector("#ccg-roster-rows tbody");
+    rows.textContent = "";
+    a.outcomes.forEach((o) => row(rows, [[o.row, "num"], [o.holder], [o.holder_state === "created" ? "新建" : "已有"],
+      [o.role], [LAYER[o.layer] || o.layer], [o.place], [o.created, "num"], [o.unchanged, "num"]]));
+  }
+
+  function stale() {
+    ready = false;
+    submit.disabled = true;
+    submit.title = "先预览";
+  }
+
+  async function preview() {
+    CCG.showError(form, null);
+    flash.hidden = true;
+    stale();
+    if (!file.files.length) { CCG.showError(form, Object.assign(new Error("请先选择花名册文件"), { field: "file" })); return; }
+    try {
+      const a = await CCG.api("POST", url(true), upload());
+      show(a);
+      ready = a.outcomes.length > 0 && (!a.rejected.length || skip.checked);
+      submit.disabled = !ready;
+      submit.title = ready ? "" : (a.rejected.length ? "有误的行须先改正，或勾选跳过有误的行" : "没有可导入的行");
+    } catch (err) {
+      box.hidden = true;
+      CCG.showError(form, err);
+    }
+  }
+
+  async function commit(ev) {
+    ev.preventDefault();
+    if (!ready) return;
+    submit.disabled = true;
+    CCG.showError(form, null);
+    try {
+      const a = await CCG.api("POST", url(false), upload());
+      box.hidden = true;
+      stale();
+      flash.hidden = false;
+      flash.className = "ccg-flash";
+      flash.textContent = "已导入 " + a.outcomes.length + " 行：新建指派 " + a.created + " 条，已存在 " + a.unchanged +
+        " 条" + (a.rejected.length ? "，跳过有误的 " + a.rejected.length + " 行" : "") + "。";
+      const link = document.createElement("a");
+      link.href = "/maps/owners";
+      link.textContent = " 到责任人地图查看";
+      flash.appendChild(link);
+      form.reset();
+    } catch (err) {
+      CCG.showError(form, err);
+      submit.disabled = false;
+    }
+  }
+
+  form.querySelector("[data-roster-preview]").addEventListener("click", preview);
+  file.addEventListener("change", () => { stale(); box.hidden = true; });
+  skip.addEventListener("change", stale);
+  form.addEventListener("submit", commit);  // no data-api: workbench.js leaves this form alone
+})();
