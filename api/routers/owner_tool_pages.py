@@ -58,16 +58,21 @@ def _allowed(request: Request) -> tuple[Principal | None, Response | None]:
 
 
 @router.get("/maps/owners/handover", response_class=HTMLResponse)
-def handover_page(s: DbSession, request: Request, from_person_id: int | None = None) -> Response:
+def handover_page(s: DbSession, request: Request, from_person_id: int | None = None,
+                  from_unit_id: int | None = None) -> Response:
     p, instead = _allowed(request)
     if p is None:
         return instead
     chosen = None
-    if from_person_id is not None:  # from a person's page: the old holder is already chosen
-        try:
-            chosen = owners.get_person(s, from_person_id, caller=p.caller)
-        except NotFound:
-            chosen = None  # not one of the caller's people: the picker starts empty
+    try:  # from a person's or unit's page: the old holder is already chosen
+        if from_person_id is not None:
+            chosen = {"kind": "person", "id": from_person_id,
+                      "label": owners.get_person(s, from_person_id, caller=p.caller)["name"]}
+        elif from_unit_id is not None:
+            chosen = {"kind": "unit", "id": from_unit_id,
+                      "label": owners.get_unit(s, from_unit_id, caller=p.caller)["name"]}
+    except NotFound:
+        chosen = None  # not one of the caller's: the picker starts empty
     return page(request, p, "owners/handover.html", active=ACTIVE, title="人员交接", today=str(today(s)),
                 layers=OWNER_LAYERS, roles=owners.roles(s), chosen=chosen)
 

@@ -36,6 +36,7 @@ from layers.registry.schemas import (
     ReassignResult,
     RosterImportResult,
     Unit,
+    UnitDetail,
 )
 from layers.spatial.catalog import layer as get_layer
 from layers.spatial.features import geometry_from_geojson
@@ -71,6 +72,14 @@ class UnitIn(_Strict):
     credit_code: str | None = None
     phone: str | None = None
     region_code: str | None = None
+
+
+class UnitPatch(_Strict):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    kind: str | None = None
+    credit_code: str | None = None
+    phone: str | None = None
+    active: bool | None = None
 
 
 class Place(_Strict):
@@ -195,6 +204,20 @@ def list_units(s: DbSession, principal: Principal = Depends(require("read"))) ->
 def create_unit(s: DbSession, body: UnitIn, principal: Principal = Depends(require("manage_people"))) -> dict:
     uid = owners.create_unit(s, **body.model_dump(), caller=principal.caller)
     return {"id": uid, **body.model_dump()}
+
+
+@router.get("/units/{uid}", summary="One unit with its member and place counts", response_model=UnitDetail,
+            response_model_exclude_unset=True)
+def get_unit(s: DbSession, uid: int, principal: Principal = Depends(require("read"))) -> dict:
+    return owners.get_unit(s, uid, caller=principal.caller, with_contact=principal.sees_contacts)
+
+
+@router.patch("/units/{uid}", summary="Change a unit (deactivate with active=false)", response_model=UnitDetail,
+              response_model_exclude_unset=True)
+def update_unit(s: DbSession, uid: int, body: UnitPatch,
+                principal: Principal = Depends(require("manage_people"))) -> dict:
+    owners.update_unit(s, uid, body.model_dump(exclude_unset=True), caller=principal.caller)
+    return owners.get_unit(s, uid, caller=principal.caller, with_contact=True)
 
 
 @router.get("/assignments", summary="Assignments, optionally those in force on a day",

@@ -83,3 +83,24 @@ def person_detail(s: DbSession, request: Request, pid: int) -> Response:
     return page(request, p, "people/detail.html", active="/maps/people", title=person["name"], person=person,
                 current=current, history=sorted(history, key=lambda a: (a["valid_from"], a["id"]), reverse=True),
                 units=units, layer_names=LAYER_NAMES, today=today, sees_contacts=p.sees_contacts)
+
+
+@router.get("/maps/units/{uid}", response_class=HTMLResponse)
+def unit_detail(s: DbSession, request: Request, uid: int) -> Response:
+    p, instead = gate(request)
+    if p is None:
+        return instead
+    try:
+        unit = owners.get_unit(s, uid, caller=p.caller, with_contact=p.sees_contacts)
+    except CcgridError:
+        return not_found(request, p, f"没有编号为 {uid} 的单位，或不在您的管辖区域内。")
+    today = assign_svc.today(s)
+    history = assign_svc.list_assignments(s, caller=p.caller, unit_id=uid, with_contact=False, limit=1000)
+    for a in history:
+        a["state"] = _state(a, today)
+    members = owners.list_people(s, caller=p.caller, with_contact=p.sees_contacts, unit_id=uid, active=True,
+                                 limit=500)
+    return page(request, p, "people/unit.html", active="/maps/people", title=unit["name"], unit=unit,
+                current=[a for a in history if a["state"] == "现任"], members=members,
+                history=sorted(history, key=lambda a: (a["valid_from"], a["id"]), reverse=True),
+                unit_kinds=UNIT_KINDS, layer_names=LAYER_NAMES, sees_contacts=p.sees_contacts)

@@ -179,6 +179,49 @@ def list_units(session: Session, *, caller: Caller, with_contact: bool = False) 
     return [_redact(dict(r), with_contact) for r in rows]
 
 
+def get_unit(session: Session, uid: int, *, caller: Caller, with_contact: bool = False) -> dict[str, Any]:
+    """One unit of the caller's region, with how many people belong to it and how many places it holds today."""
+    row = session.execute(text(
+        "SELECT u.id, u.name, u.kind, u.credit_code, u.phone, u.region_code, u.active, "
+        "(SELECT count(*) FROM people p WHERE p.unit_id = u.id AND p.active) AS members, "
+        "(SELECT count(*) FROM assignments_on(current_date) a WHERE a.unit_id = u.id) AS current_assignments "
+        "FROM units u WHERE u.id = :i"), {"i": uid}).mappings().one_or_none()
+    if row is None or not caller.covers(row["region_code"]):
+        raise NotFound(f"unit {uid} not found", field="id")
+    return _redact(dict(row), with_contact)
+
+
+def update_unit(session: Session, uid: int, changes: dict[str, Any], *, caller: Caller) -> None:
+    """Rename, re-kind, change the credit code or phone of a unit, or deactivate it (active=false: no longer
+    offered for new assignments; what it holds stays until handed over)."""
+    current = get_unit(session, uid, caller=caller)
+    allowed = {"name", "kind", "credit_code", "phone", "active"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise InvalidInput(f"cannot be changed; changeable: {', '.join(sorted(allowed))}", field=sorted(unknown)[0])
+    if "name" in changes:
+        changes["name"] = (_text(changes["name"], "name", 200) or "").strip()
+        if not changes["name"]:
+            raise InvalidInput("is required", field="name")
+        taken = session.execute(text("SELECT id FROM units WHERE name = :n AND region_code IS NOT DISTINCT FROM :r "
+                                     "AND id <> :i"), {"n": changes["name"], "r": current["region_code"],
+                                                       "i": uid}).scalar()
+        if taken:
+            raise Conflict(f"unit {changes['name']!r} already exists (id {taken})", field="name")
+    if "kind" in changes and changes["kind"] not in UNIT_KINDS:
+        raise InvalidInput(f"must be one of {', '.join(UNIT_KINDS)}", field="kind")
+    if changes.get("credit_code") and not CREDIT_CODE.match(changes["credit_code"]):
+        raise InvalidInput("not a unified social credit code (18 characters)", field="credit_code")
+    if "phone" in changes:
+        changes["phone"] = _phone(changes["phone"])
+    if "active" in changes and not isinstance(changes["active"], bool):
+        raise InvalidInput("must be true or false", field="active")
+    if changes:
+        sets = ", ".join(f"{k} = :{k}" for k in changes)
+        session.execute(text(f"UPDATE units SET {sets} WHERE id = :id"), {**changes, "id": uid})
+        record(session, caller.actor, "update", "units", uid, {k: v for k, v in changes.items() if k != "phone"})
+
+
 # --- people -----------------------------------------------------------------------------------------------
 def _redact(row: dict[str, Any], with_contact: bool) -> dict[str, Any]:
     if not with_contact:

@@ -89,6 +89,11 @@ class Unit(Out):
     active: bool | None = None
 
 
+class UnitDetail(Unit):
+    members: int = Field(description="active people of this unit")
+    current_assignments: int = Field(description="places the unit holds today")
+
+
 class AssignResult(Out):
     created: list[int] = Field(description="ids of the new assignments")
     unchanged: int = Field(description="places that already had this owner")

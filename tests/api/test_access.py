@@ -21,7 +21,7 @@ DOCS = {("get", "/openapi.json"), ("get", "/docs"), ("get", "/redoc")}
 # The map pages: without a session they send the browser to the login form; the form and logout need none.
 PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page}"), ("get", "/maps/accounts"),
          ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
-         ("get", "/maps/people"), ("get", "/maps/people/{pid}"),
+         ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv")}
 # Pieces of a page fetched by its script: without a session a 401 the script can show, not a login redirect.
@@ -98,6 +98,7 @@ def targets(demo):
         "layer": "streets",
         "fid": scalar("SELECT min(id) FROM streets WHERE region_code LIKE '411421001%'"),
         "pid": scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%'"),
+        "uid": scalar("SELECT min(id) FROM units WHERE region_code LIKE '411421001%'"),
         "aid": scalar("SELECT min(id) FROM assignments WHERE region_code LIKE '411421001%'"),
         "problem_id": (problem_id := _problem_in_411421001()),
         "photo_id": _photo_of(problem_id),

@@ -1,7 +1,8 @@
-"""The people and units pages (/maps/people, /maps/people/{id}) in headless Chromium: a city office account logs in
-with its password, searches, adds a person (a duplicate phone is refused in the form, naming the field), edits a
-title, deactivates the person and opens their 督导单; each step is checked in the database. A viewer sees no phone
-numbers. No request leaves this host."""
+"""The people and units pages (/maps/people, /maps/people/{id}, /maps/units/{id}) in headless Chromium: a city office
+account logs in with its password, searches, adds a person (a duplicate phone is refused in the form, naming the
+field), edits a title, empties it again, deactivates the person and opens their 督导单; adds a unit, opens it from
+the units list, renames it, clears its phone and deactivates it; each step is checked in the database. A viewer
+sees no phone numbers. No request leaves this host."""
 
 import os
 from pathlib import Path
@@ -108,6 +109,10 @@ def test_add_edit_deactivate_and_the_supervision_sheet(office, server):
         edit.locator("button[type=submit]").click()
     assert page.locator("#ccg-person-title").text_content() == "街道级街长"
     assert scalar("SELECT title FROM people WHERE id = :i", i=pid) == "街道级街长"
+    page.locator("#ccg-person-edit input[name=title]").fill("")  # emptied on purpose: cleared, not ignored
+    with page.expect_navigation():
+        page.locator("#ccg-person-edit button[type=submit]").click()
+    assert scalar("SELECT title FROM people WHERE id = :i", i=pid) is None
 
     page.once("dialog", lambda d: d.accept())
     with page.expect_navigation():
@@ -126,6 +131,36 @@ def test_add_edit_deactivate_and_the_supervision_sheet(office, server):
     r = page.request.get(f"{server}{page.get_attribute('#ccg-sheet-xlsx', 'href')}")
     assert r.status == 200 and "spreadsheetml" in r.headers["content-type"]
     sheet.close()
+    _only_here(requests, server)
+
+
+def test_add_a_unit_then_edit_and_deactivate_it(office, server):
+    page, requests = office
+    requests.clear()
+    page.goto(f"{server}/maps/people")
+    form = page.locator("#ccg-unit-new")
+    form.locator("input[name=name]").fill("页面新增单位")
+    form.locator("input[name=phone]").fill("0370-5551234")
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    uid = scalar("SELECT id FROM units WHERE name = '页面新增单位'")
+    page.click(f"#ccg-units-table a[href='/maps/units/{uid}']")
+    page.wait_for_url(f"{server}/maps/units/{uid}")
+    edit = page.locator("#ccg-unit-edit")
+    edit.locator("input[name=name]").fill("页面改名单位")
+    edit.locator("select[name=kind]").select_option("patron_unit")
+    edit.locator("input[name=phone]").fill("")
+    with page.expect_navigation():
+        edit.locator("button[type=submit]").click()
+    assert page.locator("h1").text_content().strip().startswith("页面改名单位")
+    assert scalar("SELECT name || '|' || kind || '|' || coalesce(phone, '-') FROM units WHERE id = :i", i=uid) == \
+        "页面改名单位|patron_unit|-"
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        page.click("#ccg-unit-deactivate button[type=submit]")
+    assert page.locator("#ccg-unit-inactive").is_visible()
+    assert scalar("SELECT active FROM units WHERE id = :i", i=uid) is False
+    _shots(page, "unit")
     _only_here(requests, server)
 
 

@@ -3,7 +3,7 @@
 
    CCG.api(method, url, body)  -> the JSON answer; throws an Error whose .field names the refused field
    <form data-api="/api/v1/..." data-method="POST" data-then="reload|/path|event">  -> fields sent as JSON
-     (empty fields left out; data-json="a,b" fields parsed as JSON; number inputs as numbers), the API's message
+     (empty fields left out, or sent as null when marked data-clear; data-json="a,b" fields parsed as JSON; number inputs as numbers), the API's message
      shown in the form's .ccg-form-error; data-then="event" dispatches "ccg:done" with the answer instead;
      data-confirm="question" asks first (a "no" sends nothing). */
 (function () {
@@ -43,7 +43,10 @@
       if (!el.name || el.disabled || el.type === "submit" || el.type === "button" || el.type === "file") continue;
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
       let v = el.type === "checkbox" && el.value === "on" ? true : el.value;
-      if (v === "") continue;
+      if (v === "") {
+        if (el.hasAttribute("data-clear")) out[el.name] = null;  // emptied on purpose: the PATCH clears it
+        continue;
+      }
       if (el.type === "number") v = Number(v);
       if (json.includes(el.name)) v = JSON.parse(v);
       out[el.name] = v;
