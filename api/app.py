@@ -24,6 +24,7 @@ from api.routers import (
     health,
     inspections,
     ledgers,
+    mine,
     ogc,
     open311,
     owner_tool_pages,
@@ -134,7 +135,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
-ROUTERS = (health, accounts, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
+ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
            tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
            place_pages, owner_tool_pages, pages)
 

@@ -104,6 +104,9 @@ class LedgerLimits(_Env):
     # Intake by anyone but an admin may create a month's partition at most this many months back; older reports go
     # through the admin import (`ccgrid import problems`).
     intake_new_months_back: int = Field(default=3, ge=0, le=120)
+    # A write sent with an Idempotency-Key answers the same key with its first answer for this many days (the
+    # field app retries a write until the server confirms it; a phone may be offline for days).
+    idempotency_days: int = Field(default=7, ge=1, le=90)
 
 
 class AccessSettings(_Env):

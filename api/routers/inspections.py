@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
+from api.idempotency import IdempotencyKey, once
 from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
@@ -54,11 +55,15 @@ class VisitIn(BaseModel):
 
 @router.post("/patrols", status_code=201, summary="Record a patrol track; streets and points passed count as inspected",
              response_model=PatrolResult)
-def patrol(s: DbSession, body: PatrolIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
-    track = geometry_from_geojson(body.track, crs=STORAGE_SRID)
-    return inspections.record_patrol(s, track=track, started_at=body.started_at, ended_at=body.ended_at,
-                                     walker=body.walker, person_id=body.person_id, mode=body.mode,
-                                     times=body.times, caller=principal.caller)
+def patrol(s: DbSession, request: Request, body: PatrolIn, idempotency_key: IdempotencyKey = None,
+           principal: Principal = Depends(require("handle_problems"))) -> dict:
+    def write() -> dict:
+        track = geometry_from_geojson(body.track, crs=STORAGE_SRID)
+        return inspections.record_patrol(s, track=track, started_at=body.started_at, ended_at=body.ended_at,
+                                         walker=body.walker, person_id=body.person_id, mode=body.mode,
+                                         times=body.times, caller=principal.caller)
+
+    return once(s, request, principal, idempotency_key, body.model_dump_json(), write)
 
 
 @router.get("/patrols", summary="Patrols in your region, newest first")
@@ -89,11 +94,11 @@ def checklist(s: DbSession, point_type: str, _: Principal = Depends(require("rea
 
 @router.post("/assessment-points/{point_id}/visits", status_code=201,
              summary="Score a point on its checklist; failed items become problems", response_model=VisitResult)
-def visit(s: DbSession,
-          point_id: int, body: VisitIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
-    return inspections.visit(s, point_id=point_id, kind=body.kind, inspector=body.inspector,
-                             results=body.results, notes=body.notes, visited_at=body.visited_at,
-                             caller=principal.caller)
+def visit(s: DbSession, request: Request, point_id: int, body: VisitIn, idempotency_key: IdempotencyKey = None,
+          principal: Principal = Depends(require("handle_problems"))) -> dict:
+    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: inspections.visit(
+        s, point_id=point_id, kind=body.kind, inspector=body.inspector, results=body.results, notes=body.notes,
+        visited_at=body.visited_at, caller=principal.caller))
 
 
 @router.get("/assessment-points/{point_id}/scores", summary="A point's score history",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
+from api.idempotency import IdempotencyKey, once
 from api.routers.problem_exports import SORT, problem_query
 from gis.crs import CoordSys, point_to_standard
 from gis.errors import InvalidInput
@@ -72,7 +73,12 @@ def sources(s: DbSession, _: Principal = Depends(require("report"))) -> list[dic
 @router.post("/problems", status_code=201, summary="Report a problem; it is routed to its place and owners",
              response_description="the problem as GET /problems/{id} shows it (without its actions)",
              responses={201: {"model": Problem}})  # the database writes this JSON: documented, not re-validated
-def report(s: DbSession, body: ProblemIn, principal: Principal = Depends(require("report"))) -> Response:
+def report(s: DbSession, request: Request, body: ProblemIn, idempotency_key: IdempotencyKey = None,
+           principal: Principal = Depends(require("report"))) -> Response:
+    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: _report(s, body, principal))
+
+
+def _report(s, body: ProblemIn, principal: Principal) -> Response:
     if principal.role == "public" and body.source not in ("public", "群众"):
         raise InvalidInput("the public reports with source 'public'", field="source")
     lon, lat = point_to_standard(body.lon, body.lat, body.coord_sys)
@@ -117,10 +123,11 @@ def get_problem(s: DbSession, problem_id: int, principal: Principal = Depends(re
              description="Handling roles attach to problems in their region, the public only to its own reports; "
                          "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).",
              response_model=Photo)
-def add_photo(s: DbSession,
-              problem_id: int, file: UploadFile = File(...), principal: Principal = Depends(require("report"))) -> dict:
+def add_photo(s: DbSession, request: Request, problem_id: int, file: UploadFile = File(...),
+              idempotency_key: IdempotencyKey = None, principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
-    return photos.attach(s, problem_id, data, caller=principal.caller)
+    return once(s, request, principal, idempotency_key, data,
+                lambda: photos.attach(s, problem_id, data, caller=principal.caller))
 
 
 @router.get("/problems/{problem_id}/photos/{photo_id}", summary="A problem's photo (size=thumb: a small JPEG)",
@@ -135,8 +142,8 @@ def get_photo(s: DbSession, problem_id: int, photo_id: int, size: Literal["full"
 
 @router.post("/problems/{problem_id}/actions", summary="Move a problem along its lifecycle", response_model=Transition,
              response_model_exclude_unset=True)
-def act(s: DbSession,
-        problem_id: int, body: ActionIn, principal: Principal = Depends(require("handle_problems"))) -> dict:
-    return lifecycle.transition(s, problem_id, body.action, caller=principal.caller, note=body.note,
-                                photo_id=body.photo_id, due_at=body.due_at,
-                                assignee_person_id=body.assignee_person_id, assignee_unit_id=body.assignee_unit_id)
+def act(s: DbSession, request: Request, problem_id: int, body: ActionIn, idempotency_key: IdempotencyKey = None,
+        principal: Principal = Depends(require("handle_problems"))) -> dict:
+    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: lifecycle.transition(
+        s, problem_id, body.action, caller=principal.caller, note=body.note, photo_id=body.photo_id,
+        due_at=body.due_at, assignee_person_id=body.assignee_person_id, assignee_unit_id=body.assignee_unit_id))

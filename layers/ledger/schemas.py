@@ -332,3 +332,37 @@ class Open311Error(Out):
     code: int
     description: str
 
+
+
+# --- the field app's task list ------------------------------------------------------------------------------------
+class TaskAction(Out):
+    action: str
+    needs_photo: bool
+    needs_note: bool
+
+
+class MyTask(Out):
+    id: int
+    category_code: str
+    category_name: str
+    status: str
+    status_name: str
+    source: str | None = None
+    description: str | None = None
+    address: str | None = None
+    reported_at: datetime
+    due_at: datetime | None = None
+    overdue: bool | None = None
+    hours_left: float | None = Field(None, description="hours to the deadline (negative: overdue by)")
+    lon: float
+    lat: float
+    place: str | None = Field(None, description="the point, street, cell or community it lies in")
+    photo_ids: list[int]
+    actions: list[TaskAction] = Field(description="what the caller's role may do with it now")
+
+
+class MyTasks(Out):
+    person_id: int | None = Field(description="the caller's person (null: the account is linked to nobody)")
+    tasks: list[MyTask]
+    open: int
+    overdue: int

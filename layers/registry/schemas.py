@@ -5,6 +5,7 @@ otherwise (see layers.spatial.schemas for the conventions)."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
@@ -296,3 +297,29 @@ class CoverageReport(Out):
     expiring: list[Expiring]
     overloaded: list[Overloaded]
     idle_people: list[IdlePerson]
+
+
+# --- the field app's patch ----------------------------------------------------------------------------------------
+class MyPlaceProperties(Out):
+    layer: str
+    id: int
+    code: str | None = None
+    name: str | None = None
+    kind: str | None = Field(None, description="road class, point type or region level")
+    role_name: str = Field(description="the roles held there, 、-separated")
+    patrolled_today: bool
+
+
+class MyPlace(Out):
+    type: str = "Feature"
+    id: str = Field(description="layer:id")
+    geometry: dict[str, Any]
+    properties: MyPlaceProperties
+
+
+class MyPlaces(Out):
+    type: str = "FeatureCollection"
+    person_id: int | None = Field(description="the caller's person (null: the account is linked to nobody)")
+    features: list[MyPlace]
+    patrolled_today: int
+    total: int
