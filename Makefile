@@ -25,21 +25,27 @@ browser:
 LEAFLET_VERSION := 1.9.4
 SWAGGER_UI_VERSION := 5.35.0
 REDOC_VERSION := 2.5.2
+IDB_VERSION := 8.0.4
 VENDOR_TMP := /tmp/ccgrid-vendor
 vendor:
-	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc
-	cd $(VENDOR_TMP) && npm pack -q leaflet@$(LEAFLET_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION)
+	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc $(VENDOR_TMP)/idb
+	cd $(VENDOR_TMP) && npm pack -q leaflet@$(LEAFLET_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION) \
+	  idb@$(IDB_VERSION)
 	tar xzf $(VENDOR_TMP)/leaflet-$(LEAFLET_VERSION).tgz -C $(VENDOR_TMP)/leaflet
 	tar xzf $(VENDOR_TMP)/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C $(VENDOR_TMP)/swagger-ui
 	tar xzf $(VENDOR_TMP)/redoc-$(REDOC_VERSION).tgz -C $(VENDOR_TMP)/redoc
-	rm -rf maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc
-	mkdir -p maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc
+	tar xzf $(VENDOR_TMP)/idb-$(IDB_VERSION).tgz -C $(VENDOR_TMP)/idb
+	rm -rf maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb
+	mkdir -p maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb
 	cd $(VENDOR_TMP)/leaflet/package && cp -r dist/leaflet.js dist/leaflet.css dist/images LICENSE \
 	  $(CURDIR)/maps/static/vendor/leaflet/
 	cd $(VENDOR_TMP)/swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
 	  favicon-32x32.png LICENSE NOTICE $(CURDIR)/maps/static/vendor/swagger-ui/
 	cd $(VENDOR_TMP)/redoc/package && cp bundles/redoc.standalone.js bundles/redoc.standalone.js.LICENSE.txt LICENSE \
 	  $(CURDIR)/maps/static/vendor/redoc/
+	# The field app's outbox stores its queue in IndexedDB through idb (ISC).
+	cd $(VENDOR_TMP)/idb/package && cp build/umd.js $(CURDIR)/maps/static/vendor/idb/idb.umd.js && cp LICENSE \
+	  $(CURDIR)/maps/static/vendor/idb/
 	# ReDoc's "by Redocly" badge loads its logo from Redocly's host at run time: an empty image instead (the badge hides itself).
 	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
 	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js

@@ -21,6 +21,7 @@ from api.routers import (
     accounts,
     analytics,
     features,
+    field_pages,
     health,
     inspections,
     ledgers,
@@ -137,7 +138,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
            tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
-           place_pages, owner_tool_pages, pages)
+           place_pages, owner_tool_pages, field_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -22,7 +22,7 @@ TIANDITU = ("https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=Ge
             "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={key}")
 
 
-def _basemaps(settings: MapSettings) -> list[tuple[str, str, dict[str, Any]]]:
+def basemaps(settings: MapSettings) -> list[tuple[str, str, dict[str, Any]]]:
     """(url, attribution, options) of each configured basemap layer; none configured is a valid choice."""
     if settings.basemap == "tianditu" and settings.tianditu_key:
         key = settings.tianditu_key
@@ -146,7 +146,7 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
     if tools:
         m.default_js += [(name, f"{STATIC}/ccgrid/{name}.js") for name in ["workbench", *tools]]
         m.default_css += [("workbench_css", f"{STATIC}/ccgrid/workbench.css")]
-    for url, attr, options in _basemaps(settings):
+    for url, attr, options in basemaps(settings):
         folium.TileLayer(tiles=url, attr=attr, name="底图", max_zoom=19, **options).add_to(m)
     m.fit_bounds(bounds)
     root = m.get_root()

@@ -4,11 +4,10 @@ person linked to the caller's account. A token or an account linked to nobody ge
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from api.auth import Principal, require
 from api.deps import DbSession
-from layers.access import users
 from layers.ledger.schemas import MyTasks
 from layers.ledger.tasks import my_tasks
 from layers.registry.mine import my_places
@@ -17,20 +16,21 @@ from layers.registry.schemas import MyPlaces
 router = APIRouter(prefix="/api/v1", tags=["me"])
 
 
-def _person(s: DbSession, p: Principal) -> int | None:
-    if p.account is None:
-        return None
-    person = users.profile(s, p.caller)["person"]
-    return person["id"] if person else None
+def _person(p: Principal) -> int | None:
+    return p.account.person_id if p.account is not None else None
 
 
 @router.get("/me/places", summary="My current places (GeoJSON by layer), each marked patrolled today or not",
             response_model=MyPlaces)
 def places(s: DbSession, principal: Principal = Depends(require("read"))) -> dict:
-    return my_places(s, _person(s, principal))
+    return my_places(s, _person(principal))
 
 
 @router.get("/me/tasks", summary="My open problems (mine or my unit's), soonest deadline first, with my actions",
             response_model=MyTasks)
-def tasks(s: DbSession, principal: Principal = Depends(require("read"))) -> dict:
-    return my_tasks(s, _person(s, principal), caller=principal.caller)
+def tasks(s: DbSession, overdue: bool | None = None,
+          status: list[str] | None = Query(None, description="keep these statuses (e.g. dispatched, in_progress)"),
+          category: list[str] | None = Query(None, description="a category code or its big class (two digits)"),
+          principal: Principal = Depends(require("read"))) -> dict:
+    return my_tasks(s, _person(principal), caller=principal.caller, overdue=overdue, status=status,
+                    category=category)

@@ -72,19 +72,23 @@ def map_page(s: DbSession, page: str, request: Request) -> Response:
     return _html(html, request, p)
 
 
-def _safe_next(url: str | None) -> str:
+FIELD_ROLES = frozenset({"street_chief", "grid_worker", "inspector"})
+
+
+def _safe_next(url: str | None, default: str = "/maps/") -> str:
     # Only our own pages: an open redirect would let a phishing link borrow our login.
-    return url if url and url.startswith("/maps") and "//" not in url else "/maps/"
+    ours = url and (url.startswith("/maps") or url == "/m" or url.startswith("/m/")) and "//" not in url
+    return url if ours else default
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(next: str | None = None) -> HTMLResponse:  # noqa: A002 - the query parameter's name
-    return HTMLResponse(pages.login_page(next_url=_safe_next(next)), headers=NO_STORE)
+    return HTMLResponse(pages.login_page(next_url=_safe_next(next, "")), headers=NO_STORE)
 
 
 def _form_answer(next_url: str | None, error: str, status: int, *, login: str = "",
                  headers: dict[str, str] | None = None) -> HTMLResponse:
-    return HTMLResponse(pages.login_page(next_url=_safe_next(next_url), error=error, login=login),
+    return HTMLResponse(pages.login_page(next_url=_safe_next(next_url, ""), error=error, login=login),
                         status_code=status, headers={**NO_STORE, **(headers or {})})
 
 
@@ -125,7 +129,9 @@ def login(s: DbSession, request: Request,
         # One answer for an unknown login, a wrong password and a disabled account.
         return _form_answer(next, "账号或密码错误" if by_account else "令牌无效、已过期或已吊销", 401,
                             login=login or "")
-    target = f"/password?next={quote(_safe_next(next))}" if forced else _safe_next(next)
+    # Without a page to return to, people in the street land on the field app, the office on the workbench.
+    home = "/m/" if by_account and done.user["role"] in FIELD_ROLES else "/maps/"
+    target = f"/password?next={quote(_safe_next(next, home))}" if forced else _safe_next(next, home)
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, request, session_id, account=by_account)
     return response

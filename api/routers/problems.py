@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
@@ -124,10 +124,12 @@ def get_problem(s: DbSession, problem_id: int, principal: Principal = Depends(re
                          "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).",
              response_model=Photo)
 def add_photo(s: DbSession, request: Request, problem_id: int, file: UploadFile = File(...),
+              taken_at: CityDatetime | None = Form(None, description="when it was taken, if the file does not say "
+                                                                     "(a photo shrunk on a phone loses its EXIF)"),
               idempotency_key: IdempotencyKey = None, principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
-    return once(s, request, principal, idempotency_key, data,
-                lambda: photos.attach(s, problem_id, data, caller=principal.caller))
+    return once(s, request, principal, idempotency_key, data + str(taken_at).encode(),
+                lambda: photos.attach(s, problem_id, data, caller=principal.caller, taken_at=taken_at))
 
 
 @router.get("/problems/{problem_id}/photos/{photo_id}", summary="A problem's photo (size=thumb: a small JPEG)",

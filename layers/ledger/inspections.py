@@ -215,7 +215,7 @@ def visit(session: Session, *, point_id: int, kind: str, inspector: str, results
         "INSERT INTO inspection_visits (point_id, kind, inspector, visited_at, score, created_by) "
         "VALUES (:p, :k, :i, :at, :s, :a) RETURNING id"),
         {"p": point_id, "k": kind, "i": inspector, "at": at, "s": score, "a": actor}).scalar_one()
-    created = []
+    created, failed = [], {}
     for code, ok in sorted(results.items()):
         item = items[code]
         problem_id = None
@@ -226,12 +226,13 @@ def visit(session: Session, *, point_id: int, kind: str, inspector: str, results
                 description=f"{point['name']} 测评项未通过：{item['text']}" + (f"（{note}）" if note else "")),
                 caller=caller)
             created.append(problem_id)
+            failed[code] = problem_id
         session.execute(text(
             "INSERT INTO inspection_results (visit_id, item_id, passed, note, problem_id) "
             "VALUES (:v, :i, :p, :n, :pr)"),
             {"v": vid, "i": item["id"], "p": ok, "n": (notes or {}).get(code), "pr": problem_id})
     record(session, actor, "inspect", "assessment_points", point_id, {"visit": vid, "score": score})
-    return {"id": vid, "point_id": point_id, "score": score, "problems": created}
+    return {"id": vid, "point_id": point_id, "score": score, "problems": created, "failed": failed}
 
 
 def score_history(session: Session, point_id: int, caller: Caller) -> list[dict[str, Any]]:

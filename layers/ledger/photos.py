@@ -297,8 +297,11 @@ def _throttle(session: Session, caller: Caller) -> None:
                                   retry_after=math.ceil(wait), field="file")
 
 
-def attach(session: Session, pid: int, data: bytes, *, caller: Caller) -> dict[str, Any]:
-    """Check, re-encode and keep a photo on disk under the data dir (path in the database); returns its row."""
+def attach(session: Session, pid: int, data: bytes, *, caller: Caller,
+           taken_at: datetime | None = None) -> dict[str, Any]:
+    """Check, re-encode and keep a photo on disk under the data dir (path in the database); returns its row. The
+    capture time is the file's own (EXIF), else `taken_at` as the sender knew it (a phone that shrank the photo
+    before sending dropped its EXIF); a capture time in the future is refused."""
     problem = _may_attach(caller, _problem(session, pid), pid)
     _throttle(session, caller)
     image = decode(data)
@@ -313,11 +316,17 @@ def attach(session: Session, pid: int, data: bytes, *, caller: Caller) -> dict[s
         RETURNING id, problem_id, mime, bytes, width, height, taken_at, step, created_at"""),
         {"p": pid, "path": str(path), "n": len(image.jpeg), "h": digest, "a": caller.actor, "tok": caller.token_id,
          "step": problem["status"], "ev": problem["event_id"], "ph": image.phash, "w": image.width,
-         "hh": image.height, "taken": image.taken_at},
+         "hh": image.height, "taken": image.taken_at or _sent_time(session, taken_at)},
     ).mappings().one()
     record(session, caller.actor, "photo", "problems", pid,
            {"photo_id": row["id"], "bytes": len(data), "stored_bytes": len(image.jpeg), "step": problem["status"]})
     return dict(row)
+
+
+def _sent_time(session: Session, taken_at: datetime | None) -> datetime | None:
+    if taken_at is not None and taken_at > session.execute(text("SELECT now() + interval '10 minutes'")).scalar_one():
+        raise InvalidInput("a photo cannot be taken in the future", field="taken_at")
+    return taken_at
 
 
 # --- re-inspection --------------------------------------------------------------------------------------------

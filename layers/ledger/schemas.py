@@ -274,6 +274,7 @@ class VisitResult(Out):
     point_id: int
     score: Number
     problems: list[int] = Field(description="problems raised by the failed items")
+    failed: dict[str, int] = Field({}, description="failed item code → the problem it raised (for its photos)")
 
 
 class ScoreRecord(Out):

@@ -16,7 +16,10 @@ from layers.ledger.lifecycle import allowed_actions
 MAX_TASKS = 500
 
 
-def my_tasks(session: Session, person_id: int | None, *, caller: Caller, limit: int = MAX_TASKS) -> dict[str, Any]:
+def my_tasks(session: Session, person_id: int | None, *, caller: Caller, limit: int = MAX_TASKS,
+             overdue: bool | None = None, status: list[str] | None = None,
+             category: list[str] | None = None) -> dict[str, Any]:
+    """The person's open tasks; `open`/`overdue` count them all, `tasks` lists those the filters keep."""
     if person_id is None:
         return {"person_id": None, "tasks": [], "open": 0, "overdue": 0}
     unit = session.execute(text("SELECT unit_id FROM people WHERE id = :p"), {"p": person_id}).scalar()
@@ -31,5 +34,8 @@ def my_tasks(session: Session, person_id: int | None, *, caller: Caller, limit: 
                                     for a in allowed_actions(session, r["status"], caller.role)]
         r["actions"] = actions[r["status"]]
         r["photo_ids"] = list(r["photo_ids"])
-    return {"person_id": person_id, "tasks": rows, "open": len(rows),
+    kept = [r for r in rows if (overdue is None or bool(r["overdue"]) == overdue)
+            and (not status or r["status"] in status)
+            and (not category or r["category_code"] in category or r["category_code"][:2] in category)]
+    return {"person_id": person_id, "tasks": kept, "open": len(rows),
             "overdue": sum(1 for r in rows if r["overdue"])}

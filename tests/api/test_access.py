@@ -24,6 +24,10 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv")}
+# The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
+PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
+          ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}")}
+PUBLIC |= {("get", "/m/sw.js"), ("get", "/m/manifest.webmanifest"), ("get", "/favicon.ico")}
 # Pieces of a page fetched by its script: without a session a 401 the script can show, not a login redirect.
 FRAGMENTS = {("get", "/maps/places/{layer}/{fid}/panel")}
 LOGIN = {("get", "/login"): 200, ("post", "/login"): 422, ("get", "/logout"): 303, ("post", "/logout"): 303,
@@ -83,7 +87,8 @@ def test_routes_not_decided_by_a_token(client):
     for method, path in PAGES:
         url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{page}", "heatmap"))
         r = client.request(method.upper(), url, follow_redirects=False)
-        assert r.status_code in (303, 307) and r.headers["location"].startswith(("/login", "/maps/")), (method, path)
+        where = r.headers.get("location", "")
+        assert r.status_code in (303, 307) and where.startswith(("/login", "/maps/", "/m/")), (method, path)
     for method, path in FRAGMENTS:
         url = re.sub(r"\{[a-z_]+\}", "1", path.replace("{layer}", "streets"))
         r = client.request(method.upper(), url, follow_redirects=False)

@@ -127,3 +127,15 @@ def test_an_expired_key_writes_anew(client, admin, where):
     r = client.post("/api/v1/problems", json=body2, headers=headers)  # after 7 days the key is free again
     assert r.status_code == 201 and "Idempotency-Replayed" not in r.headers
     assert json.loads(r.text)["id"] != first.json()["id"]
+
+
+def test_a_shrunk_photo_keeps_its_capture_time(client, admin, where):
+    _, reported = _report(client, admin, where)
+    pid = reported.json()["id"]
+    sent = client.post(f"/api/v1/problems/{pid}/photos", files={"file": ("x.jpg", photo(43), "image/jpeg")},
+                       data={"taken_at": "2026-11-30T08:15:00+08:00"}, headers=admin)
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["taken_at"].startswith("2026-11-30T08:15:00")
+    future = client.post(f"/api/v1/problems/{pid}/photos", files={"file": ("y.jpg", photo(44), "image/jpeg")},
+                         data={"taken_at": "2099-01-01T00:00:00+08:00"}, headers=admin)
+    assert future.status_code == 422 and future.json()["field"] == "taken_at"

@@ -71,8 +71,13 @@ def test_my_tasks_soonest_first_with_my_actions(chief, admin, client):
     dues = [t["due_at"] for t in data["tasks"] if t["due_at"]]
     assert dues == sorted(dues)
     task = next(t for t in data["tasks"] if t["id"] == first)
-    assert task["status"] == "dispatched" and [a["action"] for a in task["actions"]] == ["签收整改"]
+    assert task["status"] == "dispatched" and {a["action"] for a in task["actions"]} == {"签收整改", "申请延期"}
     assert task["hours_left"] is not None and task["place"]
+    kept = chief["browser"].get("/api/v1/me/tasks", params={"status": "dispatched"}).json()
+    assert first in [t["id"] for t in kept["tasks"]] and second not in [t["id"] for t in kept["tasks"]]
+    assert kept["open"] == data["open"]  # the counts are of all my tasks, the list of those kept
+    none_late = chief["browser"].get("/api/v1/me/tasks", params={"overdue": "true"}).json()
+    assert all(t["overdue"] for t in none_late["tasks"])
     reported = next(t for t in data["tasks"] if t["id"] == second)
     assert reported["actions"] == []  # a street chief does not 立案
     assert scalar("SELECT count(*) FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
