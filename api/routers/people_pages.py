@@ -65,6 +65,16 @@ def _state(a: dict, today) -> str:
     return "已结束" if a["valid_to"] is not None and a["valid_to"] <= today else "现任"
 
 
+def _terms(s: DbSession, p, **holder: int) -> tuple[list[dict], list[dict]]:
+    """A person's or unit's assignments: (those in force today, all of them newest first), each with its state."""
+    today = assign_svc.today(s)
+    history = assign_svc.list_assignments(s, caller=p.caller, with_contact=False, limit=1000, **holder)
+    for a in history:
+        a["state"] = _state(a, today)
+    return ([a for a in history if a["state"] == "现任"],
+            sorted(history, key=lambda a: (a["valid_from"], a["id"]), reverse=True))
+
+
 @router.get("/maps/people/{pid}", response_class=HTMLResponse)
 def person_detail(s: DbSession, request: Request, pid: int) -> Response:
     p, instead = gate(request)
@@ -74,15 +84,11 @@ def person_detail(s: DbSession, request: Request, pid: int) -> Response:
         person = owners.get_person(s, pid, caller=p.caller, with_contact=p.sees_contacts)
     except CcgridError:
         return not_found(request, p, f"没有编号为 {pid} 的人员，或不在您的管辖区域内。")
-    today = assign_svc.today(s)
-    history = assign_svc.list_assignments(s, caller=p.caller, person_id=pid, with_contact=False, limit=1000)
-    for a in history:
-        a["state"] = _state(a, today)
-    current = [a for a in history if a["state"] == "现任"]
+    current, history = _terms(s, p, person_id=pid)
     units = owners.list_units(s, caller=p.caller)
     return page(request, p, "people/detail.html", active="/maps/people", title=person["name"], person=person,
-                current=current, history=sorted(history, key=lambda a: (a["valid_from"], a["id"]), reverse=True),
-                units=units, layer_names=LAYER_NAMES, today=today, sees_contacts=p.sees_contacts)
+                current=current, history=history, units=units, layer_names=LAYER_NAMES,
+                today=assign_svc.today(s), sees_contacts=p.sees_contacts)
 
 
 @router.get("/maps/units/{uid}", response_class=HTMLResponse)
@@ -94,13 +100,9 @@ def unit_detail(s: DbSession, request: Request, uid: int) -> Response:
         unit = owners.get_unit(s, uid, caller=p.caller, with_contact=p.sees_contacts)
     except CcgridError:
         return not_found(request, p, f"没有编号为 {uid} 的单位，或不在您的管辖区域内。")
-    today = assign_svc.today(s)
-    history = assign_svc.list_assignments(s, caller=p.caller, unit_id=uid, with_contact=False, limit=1000)
-    for a in history:
-        a["state"] = _state(a, today)
+    current, history = _terms(s, p, unit_id=uid)
     members = owners.list_people(s, caller=p.caller, with_contact=p.sees_contacts, unit_id=uid, active=True,
                                  limit=500)
     return page(request, p, "people/unit.html", active="/maps/people", title=unit["name"], unit=unit,
-                current=[a for a in history if a["state"] == "现任"], members=members,
-                history=sorted(history, key=lambda a: (a["valid_from"], a["id"]), reverse=True),
-                unit_kinds=UNIT_KINDS, layer_names=LAYER_NAMES, sees_contacts=p.sees_contacts)
+                current=current, members=members, history=history, unit_kinds=UNIT_KINDS, layer_names=LAYER_NAMES,
+                sees_contacts=p.sees_contacts)

@@ -139,3 +139,17 @@ def test_a_shrunk_photo_keeps_its_capture_time(client, admin, where):
     future = client.post(f"/api/v1/problems/{pid}/photos", files={"file": ("y.jpg", photo(44), "image/jpeg")},
                          data={"taken_at": "2099-01-01T00:00:00+08:00"}, headers=admin)
     assert future.status_code == 422 and future.json()["field"] == "taken_at"
+
+
+def test_a_checklist_visit_sent_twice_is_written_once(client, admin):
+    point, ptype = scalar("SELECT array[a.id::text, a.point_type] FROM assessment_points a WHERE EXISTS (SELECT 1 "
+                          "FROM checklist_items c WHERE c.point_type = a.point_type) ORDER BY a.id DESC LIMIT 1")
+    items = client.get(f"/api/v1/checklists/{ptype}", headers=admin).json()
+    body = {"kind": "mystery", "inspector": "幂等检查员", "results": {i["code"]: k != 0 for k, i in enumerate(items)}}
+    headers = {**admin, **_key()}
+    first = client.post(f"/api/v1/assessment-points/{point}/visits", json=body, headers=headers)
+    again = client.post(f"/api/v1/assessment-points/{point}/visits", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201 and again.json() == first.json(), first.text
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert scalar("SELECT count(*) FROM inspection_visits WHERE inspector = '幂等检查员'") == 1
+    assert len(first.json()["failed"]) == 1  # the first item failed: one problem, named by its item
