@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Request, Response
 from fastapi.encoders import jsonable_encoder
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.orm import Session
 
 from api.auth import Principal
@@ -43,11 +43,18 @@ def _stored(request: Request, result: Any) -> store.Stored:
     return store.Stored(route.status_code or 200, "application/json", body)
 
 
-def once(s: Session, request: Request, principal: Principal, key: str | None, fingerprint: bytes | str,
-         write: Callable[[], Any]) -> Any:
+def body_of(model: BaseModel) -> bytes:
+    """A request body as the fingerprint sees it: ASCII JSON, so text the write will refuse (a lone surrogate)
+    still hashes and the write gives its own 422."""
+    return json.dumps(model.model_dump(mode="python"), default=str, ensure_ascii=True, sort_keys=True).encode()
+
+
+def once(s: Session, request: Request, principal: Principal, key: str | None,
+         fingerprint: Callable[[], bytes], write: Callable[[], Any]) -> Any:
+    """Run `write` at most once per caller and key; `fingerprint` (called only with a key) names the request."""
     if key is None:
         return write()
-    raw = fingerprint.encode() if isinstance(fingerprint, str) else fingerprint
+    raw = fingerprint()
     got = store.claim(s, caller=_caller(principal), key=key, route=f"{request.method} {request.url.path}",
                       fingerprint=hashlib.sha256(raw).hexdigest())
     if isinstance(got, store.Stored):

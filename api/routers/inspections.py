@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import IdempotencyKey, body_of, once
 from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
@@ -63,7 +63,7 @@ def patrol(s: DbSession, request: Request, body: PatrolIn, idempotency_key: Idem
                                          walker=body.walker, person_id=body.person_id, mode=body.mode,
                                          times=body.times, caller=principal.caller)
 
-    return once(s, request, principal, idempotency_key, body.model_dump_json(), write)
+    return once(s, request, principal, idempotency_key, lambda: body_of(body), write)
 
 
 @router.get("/patrols", summary="Patrols in your region, newest first")
@@ -96,7 +96,7 @@ def checklist(s: DbSession, point_type: str, _: Principal = Depends(require("rea
              summary="Score a point on its checklist; failed items become problems", response_model=VisitResult)
 def visit(s: DbSession, request: Request, point_id: int, body: VisitIn, idempotency_key: IdempotencyKey = None,
           principal: Principal = Depends(require("handle_problems"))) -> dict:
-    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: inspections.visit(
+    return once(s, request, principal, idempotency_key, lambda: body_of(body), lambda: inspections.visit(
         s, point_id=point_id, kind=body.kind, inspector=body.inspector, results=body.results, notes=body.notes,
         visited_at=body.visited_at, caller=principal.caller))
 

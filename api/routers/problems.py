@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
-from api.idempotency import IdempotencyKey, once
+from api.idempotency import IdempotencyKey, body_of, once
 from api.routers.problem_exports import SORT, problem_query
 from gis.crs import CoordSys, point_to_standard
 from gis.errors import InvalidInput
@@ -75,7 +75,7 @@ def sources(s: DbSession, _: Principal = Depends(require("report"))) -> list[dic
              responses={201: {"model": Problem}})  # the database writes this JSON: documented, not re-validated
 def report(s: DbSession, request: Request, body: ProblemIn, idempotency_key: IdempotencyKey = None,
            principal: Principal = Depends(require("report"))) -> Response:
-    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: _report(s, body, principal))
+    return once(s, request, principal, idempotency_key, lambda: body_of(body), lambda: _report(s, body, principal))
 
 
 def _report(s, body: ProblemIn, principal: Principal) -> Response:
@@ -128,7 +128,7 @@ def add_photo(s: DbSession, request: Request, problem_id: int, file: UploadFile 
                                                                      "(a photo shrunk on a phone loses its EXIF)"),
               idempotency_key: IdempotencyKey = None, principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
-    return once(s, request, principal, idempotency_key, data + str(taken_at).encode(),
+    return once(s, request, principal, idempotency_key, lambda: data + str(taken_at).encode(),
                 lambda: photos.attach(s, problem_id, data, caller=principal.caller, taken_at=taken_at))
 
 
@@ -146,6 +146,6 @@ def get_photo(s: DbSession, problem_id: int, photo_id: int, size: Literal["full"
              response_model_exclude_unset=True)
 def act(s: DbSession, request: Request, problem_id: int, body: ActionIn, idempotency_key: IdempotencyKey = None,
         principal: Principal = Depends(require("handle_problems"))) -> dict:
-    return once(s, request, principal, idempotency_key, body.model_dump_json(), lambda: lifecycle.transition(
+    return once(s, request, principal, idempotency_key, lambda: body_of(body), lambda: lifecycle.transition(
         s, problem_id, body.action, caller=principal.caller, note=body.note, photo_id=body.photo_id,
         due_at=body.due_at, assignee_person_id=body.assignee_person_id, assignee_unit_id=body.assignee_unit_id))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gis.db import batch_job
 from gis.errors import CcgridError, InvalidInput
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.tables import read_table
 from layers.registry import assignments as assign_svc
@@ -177,3 +178,17 @@ def _rows(session: Session, df: pd.DataFrame, caller: Caller) -> RosterResult:
         result.outcomes.append(RowOutcome(i, who["name"], state, who["role"], who["layer"], who["place"],
                                           len(done.created), done.unchanged))
     return result
+
+
+SAMPLE_HEADER = "姓名,电话,单位,角色,图层,编码,道路,起始日期,截止日期,备注"
+
+
+def sample_roster(session: Session, caller: Caller) -> str:
+    """A roster of three rows naming real places of the caller's area whose role in the row is still free (so no
+    row meets an exclusive owner): the sample previews cleanly as it downloads."""
+    street, cell, point = (v or "" for v in session.execute(text(load(__file__, "roster_sample")),
+                                                             {"s": caller.scope or ""}).one())
+    start = assign_svc.today(session).isoformat()
+    return "\n".join([SAMPLE_HEADER, f"张三,13800000001,,路长,道路,,{street},{start},,整条道路",
+                       f"李四,13800000002,,网格员,网格,{cell},,{start},,",
+                       f",,示例责任单位,责任单位,点位,{point},,{start},,", ""])
