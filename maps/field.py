@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import NotFound
 from gis.settings import get_settings
 from layers.access.caller import Caller
 from layers.analytics import page_data
@@ -38,27 +36,12 @@ def patrol_limits() -> dict[str, Any]:
 
 def visit_form(session: Session, point_id: int, *, caller: Caller) -> dict[str, Any]:
     """A point in the caller's region with its type's checklist (NotFound outside it)."""
-    point = session.execute(text(
-        "SELECT id, code, name, point_type, region_code "
-        "FROM assessment_points WHERE id = :i"), {"i": point_id}).mappings().one_or_none()
-    if point is None or not caller.covers(point["region_code"]):
-        raise NotFound(f"assessment point {point_id} not found", field="point_id")
-    return {"point": dict(point), "items": inspections.checklist(session, point["point_type"])}
+    point = inspections.point_in_scope(session, point_id, caller)
+    return {"point": point, "items": inspections.checklist(session, point["point_type"])}
 
 
-def points(session: Session, *, caller: Caller, q: str = "", limit: int = 300) -> list[dict[str, Any]]:
-    """Assessment points of the caller's region that have a checklist, with a spot on each (a point of an area),
-    so the phone can sort them by distance; `q` keeps those whose name, code or type contains it."""
-    rows = session.execute(text("""
-        SELECT a.id, a.code, a.name, a.point_type, ST_X(ST_PointOnSurface(a.geom)) AS lon,
-               ST_Y(ST_PointOnSurface(a.geom)) AS lat,
-               (SELECT max(v.visited_at) FROM inspection_visits v WHERE v.point_id = a.id) AS last_visit
-        FROM assessment_points a
-        WHERE coalesce(a.region_code, '') LIKE coalesce(CAST(:s AS text), '') || '%'
-          AND EXISTS (SELECT 1 FROM checklist_items c WHERE c.point_type = a.point_type)
-          AND (:q = '' OR a.name LIKE '%' || :q || '%' OR a.code LIKE '%' || :q || '%' OR a.point_type = :q)
-        ORDER BY a.point_type, a.name, a.id LIMIT :l"""), {"s": caller.scope, "q": q.strip(), "l": limit})
-    return [dict(r) for r in rows.mappings()]
+def points(session: Session, *, caller: Caller, q: str = "") -> list[dict[str, Any]]:
+    return inspections.points_to_visit(session, caller=caller, q=q)
 
 
 def report_form(session: Session, *, scope: str | None, role: str) -> dict[str, Any]:

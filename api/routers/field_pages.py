@@ -12,6 +12,7 @@ from api.auth import Principal
 from api.deps import DbSession
 from api.page_kit import gate, page
 from gis.errors import NotFound
+from layers.analytics import page_data
 from layers.ledger.tasks import my_tasks
 from maps import field
 from maps.settings import get_map_settings
@@ -91,11 +92,12 @@ def outbox_page(request: Request) -> Response:
 
 
 @router.get("/m/more", response_class=HTMLResponse)
-def more_page(request: Request) -> Response:
+def more_page(s: DbSession, request: Request) -> Response:
     p, instead = gate(request)
     if p is None:
         return instead
-    return page(request, p, "m/more.html", active="/m/more", title="更多")
+    return page(request, p, "m/more.html", active="/m/more", title="更多",
+                region_name=page_data.region_name(s, p.region_code))
 
 
 # The service worker is served from /m/ so that its scope is the app; it must always be revalidated, or a phone

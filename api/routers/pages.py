@@ -130,7 +130,8 @@ def login(s: DbSession, request: Request,
         return _form_answer(next, "账号或密码错误" if by_account else "令牌无效、已过期或已吊销", 401,
                             login=login or "")
     # Without a page to return to, people in the street land on the field app, the office on the workbench.
-    home = "/m/" if by_account and done.user["role"] in FIELD_ROLES else "/maps/"
+    role = done.user["role"] if by_account else None
+    home = "/m/points" if role == "inspector" else "/m/" if role in FIELD_ROLES else "/maps/"
     target = f"/password?next={quote(_safe_next(next, home))}" if forced else _safe_next(next, home)
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, request, session_id, account=by_account)

@@ -29,3 +29,10 @@ def bounds(s: Session, scope: str | None) -> list[list[float]]:
     if box[0] is None:
         return [[18.0, 73.0], [54.0, 135.0]]
     return [[box[0], box[1]], [box[2], box[3]]]
+
+
+def region_name(s: Session, code: str | None) -> str:
+    """A region's name for a page (全市 for the whole city; the code itself when unknown)."""
+    if not code:
+        return "全市"
+    return s.execute(text("SELECT name FROM regions WHERE code = :c"), {"c": code}).scalar() or code

@@ -183,12 +183,26 @@ def checklist(session: Session, point_type: str) -> list[dict[str, Any]]:
 
 def _point_in_scope(session: Session, point_id: int, caller: Caller) -> dict[str, Any]:
     point = session.execute(text(
-        "SELECT id, point_type, region_code, ST_X(ST_PointOnSurface(geom)) AS x, ST_Y(ST_PointOnSurface(geom)) AS y, "
-        "name FROM assessment_points WHERE id = :i"), {"i": point_id}).mappings().one_or_none()
+        "SELECT id, code, point_type, region_code, ST_X(ST_PointOnSurface(geom)) AS x, "
+        "ST_Y(ST_PointOnSurface(geom)) AS y, name FROM assessment_points WHERE id = :i"),
+        {"i": point_id}).mappings().one_or_none()
     if point is None or not caller.covers(point["region_code"]):
         # Out of scope looks the same as missing.
         raise NotFound(f"assessment point {point_id} not found", field="point_id")
     return dict(point)
+
+
+def point_in_scope(session: Session, point_id: int, caller: Caller) -> dict[str, Any]:
+    """A point of the caller's region (NotFound outside it), with a spot on it."""
+    return _point_in_scope(session, point_id, caller)
+
+
+def points_to_visit(session: Session, *, caller: Caller, q: str = "", limit: int = 300) -> list[dict[str, Any]]:
+    """Points of the caller's region that have a checklist, each with a spot on it (the phone sorts them by
+    distance) and its last visit; `q` keeps those whose name or code contains it, or of that type."""
+    rows = session.execute(text(load(__file__, "points_to_visit")),
+                           {"s": caller.scope, "q": q.strip(), "l": limit}).mappings()
+    return [dict(r) for r in rows]
 
 
 def visit(session: Session, *, point_id: int, kind: str, inspector: str, results: dict[str, bool],

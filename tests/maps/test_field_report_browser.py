@@ -163,3 +163,23 @@ def test_an_answer_lost_on_the_way_back_is_not_a_second_report(phone):
     assert _counts("外勤测试：回执丢失") == (1, 1)
     page.unroute("**/api/v1/problems")
     page.unroute("**/api/v1/problems/*/photos")
+
+
+def test_a_refused_report_comes_back_to_the_form_saying_why(phone, chief):
+    """A spot outside the chief's 街道: the server refuses it; the form comes back as filled, with the reason in
+    Chinese, and nothing is left waiting in the outbox or written."""
+    page, context = phone["page"], phone["context"]
+    x, y = (scalar(f"SELECT ST_{c}(ST_PointOnSurface(geom)) FROM regions WHERE code = '411421002'") for c in "XY")
+    context.set_geolocation({"latitude": y, "longitude": x, "accuracy": 8})
+    try:
+        _fill(phone, "外勤测试：辖区外")
+        page.click("#m-report button[type=submit]")
+        page.wait_for_selector("#m-error:has-text('辖区')", timeout=20_000)
+        assert page.is_visible("#m-report") and not page.is_visible("#m-result")
+        assert page.input_value("textarea[name=description]") == "外勤测试：辖区外"  # nothing to type again
+        assert page.locator("#m-thumbs img").count() == 1
+        assert page.evaluate("M_OUTBOX.list().then((j) => j.length)") == 0
+        assert _counts("外勤测试：辖区外") == (0, 0)
+        _shot(page, "report-refused-390")
+    finally:
+        context.set_geolocation({"latitude": chief["lat"], "longitude": chief["lon"], "accuracy": 8})

@@ -36,19 +36,36 @@
       const done = data.features.filter((f) => f.properties.patrolled_today).length;
       $("m-patrolled").textContent = data.features.length ? done + "/" + data.features.length : "—";
       $("m-places-count").textContent = data.features.length + " 处";
+      // One row per place as people name it: a street of 20 segments is one row "经十五路 · 20 段"; a tap shows it.
+      const groups = new Map();
+      shapes.eachLayer((l) => {
+        const p = l.feature.properties;
+        const key = p.layer + "|" + (p.role_name || "") + "|" + (p.name || p.code || p.id);
+        if (!groups.has(key)) groups.set(key, { p, layers: [], done: 0 });
+        const g = groups.get(key);
+        g.layers.push(l);
+        if (p.patrolled_today) g.done += 1;
+      });
       list.textContent = "";
-      data.features.forEach((f) => {
+      groups.forEach((g) => {
         const li = document.createElement("li");
-        const a = document.createElement("span");
-        a.textContent = label(f.properties);
+        const name = document.createElement("button");
+        name.type = "button";
+        name.className = "m-place";
+        name.textContent = label(g.p) + (g.layers.length > 1 ? " · " + g.layers.length + " 段" : "");
+        name.addEventListener("click", () => {
+          map.fitBounds(L.featureGroup(g.layers).getBounds(), { padding: [30, 30], maxZoom: 18 });
+          document.getElementById("m-map").scrollIntoView({ block: "start", behavior: "smooth" });
+        });
         const tag = document.createElement("span");
-        tag.className = "m-tag" + (f.properties.patrolled_today ? "" : " red");
-        tag.textContent = f.properties.patrolled_today ? "今日已巡查" : "今日未巡查";
-        li.append(a, tag);
-        if (f.properties.layer === "assessment_points") {
+        const all = g.done === g.layers.length;
+        tag.className = "m-tag" + (all ? "" : " red");
+        tag.textContent = all ? "今日已巡查" : g.done ? "今日已巡查 " + g.done + "/" + g.layers.length : "今日未巡查";
+        li.append(name, tag);
+        if (g.p.layer === "assessment_points") {
           const go = document.createElement("a");
           go.className = "m-btn secondary m-small";
-          go.href = "/m/visit/" + f.properties.id;
+          go.href = "/m/visit/" + g.p.id;
           go.textContent = "检查";
           li.appendChild(go);
         }

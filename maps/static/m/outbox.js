@@ -36,7 +36,7 @@
   }
 
   // A refusal the server will repeat however often it is asked (bad input, not allowed): the job stops and says so.
-  class Refused extends Error {}
+  class Refused extends Error { constructor(message, field) { super(message); this.field = field; } }
   class LoggedOut extends Error {}
 
   async function send(method, url, body, key) {
@@ -50,7 +50,7 @@
     // 408, 425, 429, 5xx and a 409 about the key itself (the first try still in flight) are worth another try.
     const inFlight = r.status === 409 && data && data.field === "Idempotency-Key";
     if ([408, 425, 429].includes(r.status) || r.status >= 500 || inFlight) throw new Error((data && data.detail) || r.status);
-    throw new Refused((data && data.detail) || r.statusText || String(r.status));
+    throw new Refused((data && data.detail) || r.statusText || String(r.status), data && data.field);
   }
 
   // One step after another; `job.done` keeps what the server has confirmed.
@@ -134,7 +134,7 @@
           done.push(job);
         } catch (err) {
           if (err instanceof LoggedOut) { job.lastTry = err.message; await save(job); break; }
-          if (err instanceof Refused) job.error = String(err.message);
+          if (err instanceof Refused) { job.error = String(err.message); job.errorField = err.field || null; }
           else job.lastTry = "网络不畅，稍后自动重试（" + err.message + "）";
           await save(job);
           if (!(err instanceof Refused)) break;  // the network is down: the rest would fail too
@@ -180,7 +180,20 @@
     return new Promise((resolve) => canvas.toBlob((b) => resolve(b ? keep(b) : file), "image/jpeg", 0.85));
   }
 
-  window.M_OUTBOX = { add, list, flush, drop, retry, shrink, uuid, sending: () => sending };
+  // A refusal in the user's words, by the field the server named (its own words kept after, for the office).
+  const WHY = {
+    lon: "位置不在您的辖区内（或不在本市），请把图钉拖到辖区内再报", lat: "位置不在您的辖区内，请把图钉拖到辖区内再报",
+    category: "问题类别无效，请重新选择", source: "来源无效，请重新选择", file: "照片无法使用，请换一张",
+    photo_id: "照片无法使用，请重新拍摄", action: "此问题的状态已变，不能再做这个操作（刷新任务列表）",
+    note: "请填写理由", due_at: "延期日期无效", results: "检查项不完整", point_id: "点位无效或不在您的辖区内",
+    id: "问题不存在或不在您的辖区内", track: "巡查轨迹无效（速度或时间异常）", times: "巡查轨迹的时间有误",
+    taken_at: "照片时间有误" };
+  function explain(job) {
+    const why = WHY[job.errorField] || "服务器拒绝了这条内容";
+    return why + "。（" + job.error + "）";
+  }
+
+  window.M_OUTBOX = { add, list, flush, drop, retry, shrink, uuid, explain, sending: () => sending };
   window.addEventListener("online", flush);
   setInterval(() => { if (navigator.onLine) flush(); }, 20000);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush); else flush();

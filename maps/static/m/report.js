@@ -148,7 +148,9 @@
       const dd = document.createElement("dd"); dd.textContent = v;
       dl.append(dt, dd);
     });
-    if (pid) $("m-result-link").href = "/m/tasks?problem=" + pid;
+    const link = $("m-result-link");
+    link.hidden = !pid;
+    if (pid) link.href = "/maps/problems/" + pid;
     window.scrollTo(0, 0);
   }
 
@@ -178,7 +180,15 @@
     const job = ev.detail.done.find((j) => j.id === pending);
     if (!job) {
       const waiting = ev.detail.jobs.find((j) => j.id === pending);
-      if (waiting && waiting.error) done("发送被拒绝", [["原因", waiting.error]]);
+      if (waiting && waiting.error) {  // the form comes back as it was, to move the pin or change the category
+        M_OUTBOX.drop(waiting.id);
+        pending = null;
+        $("m-result").hidden = true;
+        form.hidden = false;
+        form.querySelector("[type=submit]").disabled = false;
+        showError("未能上报：" + M_OUTBOX.explain(waiting));
+        $("m-error").scrollIntoView({ block: "center" });
+      }
       return;
     }
     const p = job.done.problem;

@@ -79,6 +79,7 @@
   });
 
   // The server's word on each job of this page: the new status, or why it was refused.
+  let refresh = null;
   document.addEventListener("m:outbox", (ev) => {
     ev.detail.done.forEach((job) => {
       const card = document.querySelector(".m-task[data-job='" + job.id + "']");
@@ -86,11 +87,12 @@
       const to = job.done.action.to;
       card.dataset.status = to;
       card.querySelector(".m-task-status").textContent = STATUS[to] || to;
-      note(card, "已提交" + job.action.action + (job.done.photos.length ? "（含照片）" : ""), "m-sent");
+      note(card, "已提交" + job.action.action + (job.done.photos.length ? "（含照片）" : "") + "，正在刷新…", "m-sent");
+      refresh = refresh || setTimeout(() => window.location.reload(), 1500);  // the next actions of its new status
     });
     (ev.detail.jobs || []).forEach((job) => {
       const card = document.querySelector(".m-task[data-job='" + job.id + "']");
-      if (card && job.error) note(card, "未能提交：" + job.error + "（可在“待发送”中查看）", "m-error");
+      if (card && job.error) note(card, "未能提交：" + M_OUTBOX.explain(job) + "（可在“待发送”中删除）", "m-error");
     });
   });
 })();

@@ -66,12 +66,12 @@
     const state = document.getElementById("m-visit-state");
     if (job) {
       const v = job.done.visit;
-      state.textContent = "已提交：得分 " + v.score + (v.problems.length ? "，不合格项已生成问题 " +
-        v.problems.map((p) => "#" + p).join("、") : "，全部合格");
+      state.textContent = "已提交：得分 " + v.score + "（百分制）" + (v.problems.length ? "，不合格项已生成问题 " +
+        v.problems.map((p) => "#" + p).join("、") + "，已转给点位责任人" : "，全部合格");
       document.body.dataset.visited = String(v.id);
       return;
     }
     const refused = (ev.detail.jobs || []).find((j) => j.id === form.dataset.job && j.error);
-    if (refused) state.textContent = "未能提交：" + refused.error + "（可在“待发送”中查看）";
+    if (refused) state.textContent = "未能提交：" + M_OUTBOX.explain(refused) + "（可在“待发送”中删除）";
   });
 })();
