@@ -90,6 +90,7 @@
     if (ring) ring.setLatLng(ll).setRadius(acc);
     else ring = L.circle(ll, { radius: acc, color: "#1976d2", weight: 1, fillOpacity: 0.1, interactive: false }).addTo(map);
     $("m-where").textContent = "我的位置：定位精度 ±" + acc + " 米";
+    $("m-to-me").hidden = false;
   }
 
   // --- the patrol recorder ---------------------------------------------------------------------------------
@@ -183,6 +184,8 @@
     if (track) { map.removeLayer(track); track = null; }
     places();  // the streets just walked turn green
   });
+
+  $("m-to-me").addEventListener("click", () => { if (me) map.setView(me.getLatLng(), Math.max(map.getZoom(), 16)); });
 
   const open = load();
   if (open) { running(true); $("m-patrol-mode").value = open.mode; drawTrack(open); }
