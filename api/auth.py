@@ -51,6 +51,11 @@ class Principal:
         return f"token:{self.token_id}" + (f" ({self.label})" if self.label else "")
 
     @property
+    def person_id(self) -> int | None:
+        """The person an account is linked to ("my" places and tasks); None for a token or an unlinked account."""
+        return self.account.person_id if self.account is not None else None
+
+    @property
     def must_change_password(self) -> bool:
         return self.account is not None and self.account.must_change_password
 

@@ -53,7 +53,7 @@ def page_user(request: Request, p: Principal) -> PageUser:
         name=account.display_name if account else (p.label or p.role),
         role=p.role, region_code=p.region_code,
         permissions=p.caller.permissions,  # the services' own answer (none until a reset password is changed)
-        is_account=account is not None, person_id=account.person_id if account else None,
+        is_account=account is not None, person_id=p.person_id,
         # Only an account's session writes from a page (a token's session is read-only).
         csrf_token=web_sessions.csrf_token(session_id) if account and session_id else "")
 

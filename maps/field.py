@@ -40,10 +40,6 @@ def visit_form(session: Session, point_id: int, *, caller: Caller) -> dict[str, 
     return {"point": point, "items": inspections.checklist(session, point["point_type"])}
 
 
-def points(session: Session, *, caller: Caller, q: str = "") -> list[dict[str, Any]]:
-    return inspections.points_to_visit(session, caller=caller, q=q)
-
-
 def report_form(session: Session, *, scope: str | None, role: str) -> dict[str, Any]:
     cats = [c for c in lookups.categories(session) if c["active"]]
     names = {c["code"]: c["name"] for c in cats if c["parent_code"]}

@@ -8,11 +8,11 @@ from pathlib import Path
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from api.auth import Principal
 from api.deps import DbSession
 from api.page_kit import gate, page
 from gis.errors import NotFound
 from layers.analytics import page_data
+from layers.ledger import inspections
 from layers.ledger.tasks import my_tasks
 from maps import field
 from maps.settings import get_map_settings
@@ -26,16 +26,13 @@ def field_root() -> Response:
     return RedirectResponse("/m/", status_code=307)
 
 
-def _person(p: Principal) -> int | None:
-    return p.account.person_id if p.account else None
-
 
 @router.get("/m/", response_class=HTMLResponse)
 def home_page(s: DbSession, request: Request) -> Response:
     p, instead = gate(request)
     if p is None:
         return instead
-    mine = my_tasks(s, _person(p), caller=p.caller)
+    mine = my_tasks(s, p.person_id, caller=p.caller)
     return page(request, p, "m/home.html", active="/m/", title="我的片区",
                 tasks={"open": mine["open"], "overdue": mine["overdue"]},
                 config={**field.map_config(s, p.region_code, get_map_settings()), **field.patrol_limits()})
@@ -46,7 +43,7 @@ def tasks_page(s: DbSession, request: Request, overdue: bool = False) -> Respons
     p, instead = gate(request)
     if p is None:
         return instead
-    mine = my_tasks(s, _person(p), caller=p.caller, overdue=True if overdue else None)
+    mine = my_tasks(s, p.person_id, caller=p.caller, overdue=True if overdue else None)
     return page(request, p, "m/tasks.html", active="/m/tasks", title="我的任务", tasks=mine["tasks"], overdue=overdue,
                 counts={"open": mine["open"], "overdue": mine["overdue"]}, linked=mine["person_id"] is not None)
 
@@ -57,7 +54,7 @@ def points_page(s: DbSession, request: Request, q: str = Query("", max_length=50
     if p is None:
         return instead
     return page(request, p, "m/points.html", active="", title="测评点位", q=q,
-                points=field.points(s, caller=p.caller, q=q))
+                points=inspections.points_to_visit(s, caller=p.caller, q=q))
 
 
 @router.get("/m/visit/{point_id}", response_class=HTMLResponse)

@@ -16,14 +16,11 @@ from layers.registry.schemas import MyPlaces
 router = APIRouter(prefix="/api/v1", tags=["me"])
 
 
-def _person(p: Principal) -> int | None:
-    return p.account.person_id if p.account is not None else None
-
 
 @router.get("/me/places", summary="My current places (GeoJSON by layer), each marked patrolled today or not",
             response_model=MyPlaces)
 def places(s: DbSession, principal: Principal = Depends(require("read"))) -> dict:
-    return my_places(s, _person(principal))
+    return my_places(s, principal.person_id)
 
 
 @router.get("/me/tasks", summary="My open problems (mine or my unit's), soonest deadline first, with my actions",
@@ -32,5 +29,5 @@ def tasks(s: DbSession, overdue: bool | None = None,
           status: list[str] | None = Query(None, description="keep these statuses (e.g. dispatched, in_progress)"),
           category: list[str] | None = Query(None, description="a category code or its big class (two digits)"),
           principal: Principal = Depends(require("read"))) -> dict:
-    return my_tasks(s, _person(principal), caller=principal.caller, overdue=overdue, status=status,
+    return my_tasks(s, principal.person_id, caller=principal.caller, overdue=overdue, status=status,
                     category=category)

@@ -22,9 +22,8 @@ def my_tasks(session: Session, person_id: int | None, *, caller: Caller, limit: 
     """The person's open tasks; `open`/`overdue` count them all, `tasks` lists those the filters keep."""
     if person_id is None:
         return {"person_id": None, "tasks": [], "open": 0, "overdue": 0}
-    unit = session.execute(text("SELECT unit_id FROM people WHERE id = :p"), {"p": person_id}).scalar()
     rows = [dict(r) for r in session.execute(text(load(__file__, "my_tasks")), {
-        "pid": person_id, "uid": unit, "scope": caller.scope, "limit": min(limit, MAX_TASKS),
+        "pid": person_id, "scope": caller.scope, "limit": min(limit, MAX_TASKS),
         **flag_params(session)}).mappings()]
     actions: dict[str, list[dict[str, Any]]] = {}
     for r in rows:  # a handful of statuses: their actions read once each

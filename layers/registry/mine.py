@@ -13,17 +13,12 @@ from gis.sql import load
 from layers.registry.assignments import today
 
 
-def person_unit(session: Session, person_id: int) -> int | None:
-    return session.execute(text("SELECT unit_id FROM people WHERE id = :p"), {"p": person_id}).scalar()
-
-
 def my_places(session: Session, person_id: int | None) -> dict[str, Any]:
     """A GeoJSON FeatureCollection of the person's current places (empty without a person), with counts."""
     features: list[dict[str, Any]] = []
     if person_id is not None:
         rows = session.execute(text(load(__file__, "my_places")),
-                               {"on": today(session), "pid": person_id,
-                                "uid": person_unit(session, person_id)}).mappings()
+                               {"on": today(session), "pid": person_id}).mappings()
         for r in rows:
             props = {k: v for k, v in r.items() if k != "g"}
             features.append({"type": "Feature", "id": f"{r['layer']}:{r['id']}", "geometry": json.loads(r["g"]),

@@ -5,12 +5,12 @@ WITH dispatched AS (
     SELECT DISTINCT ON (e.problem_id) e.problem_id, e.assignee_person_id, e.assignee_unit_id
     FROM problem_events e
     WHERE e.action = '派遣' AND (e.assignee_person_id = :pid
-                                  OR (CAST(:uid AS integer) IS NOT NULL AND e.assignee_unit_id = :uid))
+                                  OR e.assignee_unit_id = (SELECT unit_id FROM people WHERE id = :pid))
     ORDER BY e.problem_id, e.id DESC
 ),
 ids AS (
     SELECT po.problem_id AS id FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-    WHERE a.person_id = :pid OR (CAST(:uid AS integer) IS NOT NULL AND a.unit_id = :uid)
+    WHERE a.person_id = :pid OR a.unit_id = (SELECT unit_id FROM people WHERE id = :pid)
     UNION
     SELECT problem_id FROM dispatched
 )

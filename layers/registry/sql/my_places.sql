@@ -1,10 +1,10 @@
--- A person's places of a day (their own assignments and their unit's), one row per place with the roles held
+-- A person's places of a day (their own assignments and their unit's: a person without a unit matches none), one row per place with the roles held
 -- there, and whether anyone's patrol passed it since the day began: streets and points by their patrol hits,
 -- cells and regions by a track of the day crossing them. Regions are simplified: the phone draws an outline.
 WITH mine AS (
     SELECT a.layer, a.feature_id, r.name AS role_name, r.sort
     FROM assignments_on(:on) a JOIN owner_roles r ON r.code = a.role
-    WHERE a.person_id = :pid OR (CAST(:uid AS integer) IS NOT NULL AND a.unit_id = :uid)
+    WHERE a.person_id = :pid OR a.unit_id = (SELECT unit_id FROM people WHERE id = :pid)
 ),
 place AS (
     SELECT m.layer, m.feature_id, f.code, f.name, f.road_class AS kind, f.geom
