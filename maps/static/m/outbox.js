@@ -53,6 +53,19 @@
     throw new Refused((data && data.detail) || r.statusText || String(r.status), data && data.field);
   }
 
+  // The photos of one problem not yet confirmed (`sent` holds the ids of those that were), each with its capture
+  // time and its own key (job id, tag, index), remembered one by one so a retry resumes after the last.
+  async function sendPhotos(job, problemId, blobs, sent, name, tag) {
+    for (let i = sent.length; i < blobs.length; i++) {
+      const form = new FormData();
+      form.append("file", blobs[i], name + "-" + (i + 1) + ".jpg");
+      if (blobs[i].lastModified) form.append("taken_at", new Date(blobs[i].lastModified).toISOString());
+      sent.push((await send("POST", "/api/v1/problems/" + problemId + "/photos", form,
+        job.id + ":" + tag + ":" + i)).id);
+      await save(job);
+    }
+  }
+
   // One step after another; `job.done` keeps what the server has confirmed.
   async function run(job) {
     job.done = job.done || {};
@@ -62,16 +75,8 @@
       job.problemId = answer.id;
       await save(job);
     }
-    const photos = job.photos || [];
     job.done.photos = job.done.photos || [];
-    for (let i = job.done.photos.length; i < photos.length; i++) {
-      const form = new FormData();
-      form.append("file", photos[i], "photo-" + (i + 1) + ".jpg");
-      if (photos[i].lastModified) form.append("taken_at", new Date(photos[i].lastModified).toISOString());
-      const answer = await send("POST", "/api/v1/problems/" + job.problemId + "/photos", form, job.id + ":photo:" + i);
-      job.done.photos.push(answer.id);
-      await save(job);
-    }
+    await sendPhotos(job, job.problemId, job.photos || [], job.done.photos, "photo", "photo");
     if (job.action && !job.done.action) {
       const body = Object.assign({}, job.action);
       if (job.done.photos.length && !body.photo_id) body.photo_id = job.done.photos[0];
@@ -88,15 +93,8 @@
       for (const [code, blobs] of Object.entries(job.visit.photos || {})) {
         const problem = job.done.visit.failed && job.done.visit.failed[code];
         if (!problem) continue;
-        const sent = job.done.itemPhotos[code] = job.done.itemPhotos[code] || [];
-        for (let i = sent.length; i < blobs.length; i++) {
-          const form = new FormData();
-          form.append("file", blobs[i], code + "-" + (i + 1) + ".jpg");
-          if (blobs[i].lastModified) form.append("taken_at", new Date(blobs[i].lastModified).toISOString());
-          sent.push((await send("POST", "/api/v1/problems/" + problem + "/photos", form,
-            job.id + ":item:" + code + ":" + i)).id);
-          await save(job);
-        }
+        job.done.itemPhotos[code] = job.done.itemPhotos[code] || [];
+        await sendPhotos(job, problem, blobs, job.done.itemPhotos[code], code, "item:" + code);
       }
     }
     if (job.patrol && !job.done.patrol) {
