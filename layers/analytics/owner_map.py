@@ -24,9 +24,9 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
         raise InvalidInput(f"layer must be one of {', '.join(MAP_LAYERS)}", field="layer")
     x0, y0, x1, y1 = bbox or (None, None, None, None)
     cap = min(limit, MAX_STREETS)
-    params = {"on": today(session), "scope": scope or "", "x0": x0, "y0": y0, "x1": x1, "y1": y1, "limit": cap,
+    params = {"on": today(session), "scope": scope or "", "x0": x0, "y0": y0, "x1": x1, "y1": y1,
+              "limit": cap + 1,  # one more than drawn says whether the layer was cut
               "contacts": with_contact, "layer": layer}
-    params["limit"] = cap + 1  # one more than drawn says whether the layer was cut
     rows = session.execute(text(load(__file__, "owner_map")), params).mappings().all()
     truncated = len(rows) > cap
     features = []
