@@ -10,6 +10,7 @@ from typing import Any
 
 import folium
 from branca.element import Element, MacroElement
+from folium.map import FitBounds
 from jinja2 import Template
 
 from maps.settings import MapSettings
@@ -148,7 +149,11 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
         m.default_css += [("workbench_css", f"{STATIC}/ccgrid/workbench.css")]
     for url, attr, options in basemaps(settings):
         folium.TileLayer(tiles=url, attr=attr, name="底图", max_zoom=19, **options).add_to(m)
-    m.fit_bounds(bounds)
+    # The first view at once, not animated: a zoom animation still running when the page's own script (or a
+    # person's first click) moves the map would end by putting the city view back.
+    fit = FitBounds(bounds)
+    fit.options["animate"] = False
+    m.add_child(fit)
     root = m.get_root()
     root.header.add_child(Element('<meta charset="utf-8"><title>' + escape(PAGES[page]) + ' · 创城网格</title>'))
     side = ""
