@@ -21,6 +21,7 @@ from api.routers import (
     account_pages,
     accounts,
     analytics,
+    escalation_pages,
     features,
     field_pages,
     health,
@@ -38,6 +39,8 @@ from api.routers import (
     problem_list_pages,
     problem_pages,
     problems,
+    rules,
+    rules_pages,
     tiles,
     tokens,
 )
@@ -138,8 +141,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
-           place_pages, owner_tool_pages, field_pages, pages)
+           rules, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
+           place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

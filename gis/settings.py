@@ -63,6 +63,11 @@ class PhotoLimits(_Env):
     # A re-inspection photo whose perceptual hash lies within this Hamming distance (of 64 bits) of an earlier photo
     # of the problem is a near-duplicate (the rectification photo re-sent, re-compressed or resized).
     photo_duplicate_distance: int = Field(default=10, ge=0, le=64)
+    # Evidence checks (flags, never refusals): a rectification or re-inspection photo whose GPS lies farther than
+    # this from the problem's point is `far_from_place`; one taken more than `evidence_time_tolerance_s` before the
+    # problem was reported is `taken_before_report`.
+    evidence_max_distance_m: float = Field(default=200, gt=0)
+    evidence_time_tolerance_s: int = Field(default=60, ge=0)
 
 
 class ExportLimits(_Env):

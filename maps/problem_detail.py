@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from layers.access.caller import Caller
-from layers.ledger import intake, problem_view
+from layers.ledger import intake, photos, problem_view
 
 # Where an owner of the snapshot holds: the place the report was routed to (layers/ledger/sql/ccgrid_intake.sql).
 PLACES = {"street": "道路", "grid_cell": "单元网格", "assessment_point": "测评点位", "subdistrict": "街道",
-          "community": "社区"}
+          "community": "社区", "department": "职能部门"}
 ROAD_CLASSES = {"arterial": "主干道", "secondary": "次干道", "branch": "支路", "back_lane": "背街小巷"}
 # The map's layers, drawn bottom to top: what the problem was routed to, then the reported point.
 SHAPES = (("cell_geojson", "cell", "单元网格"), ("street_geojson", "street", "道路"),
@@ -55,7 +55,7 @@ def page_data(session: Session, pid: int, *, caller: Caller, with_contact: bool)
     problem = intake.get(session, pid, scope=caller.scope, with_contact=with_contact)
     where = problem_view.place(session, pid, caller=caller)
     events = problem_view.timeline(session, pid, caller=caller)
-    photos = problem_view.photo_list(session, pid, caller=caller)
+    shots = problem_view.photo_list(session, pid, caller=caller)
     due_at, closed_at = _when(problem.get("due_at")), _when(problem.get("closed_at"))
     acts = [] if problem.get("duplicate_of") is not None else problem_view.actions(
         session, pid, problem["status"], caller=caller, due_at=due_at)
@@ -65,7 +65,9 @@ def page_data(session: Session, pid: int, *, caller: Caller, with_contact: bool)
         "road_class": ROAD_CLASSES.get(where.get("road_class") or "", where.get("road_class")),
         "features": map_features(where),
         "events": events,
-        "photos": photos,
+        "photos": shots,
+        # 疑似虚假整改: why, in words (the photos' own flags are beside each photo).
+        "evidence_names": photos.flag_names(problem.get("evidence_flags")),
         "assignee": problem_view.current_assignee(events),
         "deadline": problem_view.deadline(session, due_at, final=problem["final"], closed_at=closed_at),
         "actions": acts,

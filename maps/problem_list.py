@@ -133,6 +133,8 @@ def parse(params: Mapping[str, str]) -> ListRequest:
         "closed_within_days": lambda: _int(params, "closed_within_days", 1, 3650),
         "bbox": lambda: parse_bbox(_text(params, "bbox", 200)),
         "owner_person_id": lambda: _int(params, "owner_person_id", 1, 2**31 - 1),
+        "department_id": lambda: _int(params, "department_id", 1, 2**31 - 1),
+        "evidence_flagged": lambda: _bool(params, "evidence_flagged"),
         "cell": lambda: _text(params, "cell", 20), "cell_key": lambda: _text(params, "cell_key", 40),
         "size_m": lambda: _float(params, "size_m"), "duplicates": lambda: bool(_bool(params, "duplicates")),
     }

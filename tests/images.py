@@ -18,14 +18,30 @@ def picture(seed: int, size: tuple[int, int] = (320, 240)) -> Image.Image:
     return Image.fromarray(blocks).resize(size, Image.Resampling.BICUBIC)
 
 
-def encode(img: Image.Image, fmt: str = "JPEG", *, taken: datetime | None = None, **options) -> bytes:
+def encode(img: Image.Image, fmt: str = "JPEG", *, taken: datetime | None = None,
+           gps: tuple[float, float] | None = None, **options) -> bytes:
+    """The image as a file; `taken` (EXIF DateTimeOriginal, local time as cameras write it) and `gps` ((lon, lat):
+    the EXIF GPS IFD's latitude and longitude with their N/S, E/W references) as a camera writes them."""
     out = io.BytesIO()
-    if taken is not None:
+    if taken is not None or gps is not None:
         exif = Image.Exif()
-        exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+        if taken is not None:
+            exif.get_ifd(0x8769)[36867] = taken.strftime("%Y:%m:%d %H:%M:%S")  # DateTimeOriginal
+        if gps is not None:
+            lon, lat = gps
+            ifd = exif.get_ifd(0x8825)
+            ifd[1], ifd[2] = ("N" if lat >= 0 else "S"), _dms(abs(lat))
+            ifd[3], ifd[4] = ("E" if lon >= 0 else "W"), _dms(abs(lon))
         options["exif"] = exif
     img.save(out, fmt, **options)
     return out.getvalue()
+
+
+def _dms(degrees: float) -> tuple[float, float, float]:
+    """Degrees as EXIF's degrees, minutes, seconds (rationals; seconds to 1/10000)."""
+    whole = int(degrees)
+    minutes = int((degrees - whole) * 60)
+    return float(whole), float(minutes), round(((degrees - whole) * 60 - minutes) * 60, 4)
 
 
 def photo(seed: int, fmt: str = "JPEG", **options) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import typer
 
+from api.cli.calendar import calendar_app
 from api.cli.db import db_app
 from api.cli.demo import demo_app
 from api.cli.files import export, grid_app, import_
@@ -28,6 +29,7 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(owners_app, name="owners")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(calendar_app, name="calendar")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("serve")(serve)

@@ -69,7 +69,7 @@ def coverage_gaps(
             response_model=Ranking)
 def red_black_list(
     s: DbSession,
-    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
+    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner|department)$"),
     period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026"),
     sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),
     min_sample: int = Query(ranking.DEFAULT_MIN_SAMPLE, ge=1, le=10_000,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import DbSession
@@ -16,6 +17,18 @@ from layers.ledger.schemas import Escalation, EscalationRun, Indicator, Ledger, 
 from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["ledgers"])
+
+
+class EscalationAction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    action: str = Field(pattern="^(notify|schedule|hold|decide|waive)$",
+                        description="notify (通报 issued), schedule (约谈: scheduled_at, venue, attendees), hold "
+                                    "(约谈 held: minutes), decide (问责: decision), waive (decision: the reason)")
+    scheduled_at: CityDatetime | None = None
+    venue: str | None = Field(None, max_length=200)
+    attendees: str | None = Field(None, max_length=2000)
+    minutes: str | None = Field(None, max_length=4000)
+    decision: str | None = Field(None, max_length=4000)
 
 
 def _xlsx(data: bytes, name: str) -> Response:
@@ -49,7 +62,7 @@ def ledger(
             response_model=list[Indicator])
 def indicators(
     s: DbSession,
-    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner)$"),
+    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner|department)$"),
     region: str | None = None,
     since: CityDatetime | None = None,
     until: CityDatetime | None = None,
@@ -66,15 +79,34 @@ def run_escalation(s: DbSession, principal: Principal = Depends(require("manage_
     return {"new": escalation.run(s, actor=principal.actor)}
 
 
-@router.get("/escalations", summary="Escalation records (通报/约谈/问责), by ISO week",
+@router.get("/escalations", summary="Escalation records (通报/约谈/问责) with their state, by ISO week",
             response_model=list[Escalation])
 def escalations(
     s: DbSession,
     week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="e.g. 2026-W47"),
     level: int | None = Query(None, ge=1, le=10),
+    party: str | None = Query(None, pattern="^(person|unit)$"),
+    state: str | None = Query(None, pattern="^(" + "|".join(escalation.STATE_NAMES) + ")$"),
+    department: int | None = Query(None, ge=1, le=2**31 - 1, description="a unit: its records and its head's"),
+    limit: int = Query(1000, ge=1, le=5000),
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
-    return escalation.listing(s, week=week, scope=principal.region_code, level=level)
+    return escalation.listing(s, week=week, scope=principal.region_code, level=level, party=party, state=state,
+                              department=department, limit=limit)
+
+
+@router.get("/escalations/{escalation_id}", summary="One escalation record", response_model=Escalation)
+def escalation_one(s: DbSession, escalation_id: int = Path(ge=1, le=2**63 - 1),
+                   principal: Principal = Depends(require("read"))) -> dict:
+    return escalation.get(s, escalation_id, scope=principal.region_code)
+
+
+@router.post("/escalations/{escalation_id}/actions", summary="Record what the office did: 通报 issued, 约谈 "
+             "scheduled or held (with minutes), 问责 decided, or waived", response_model=Escalation)
+def escalation_action(s: DbSession, body: EscalationAction, escalation_id: int = Path(ge=1, le=2**63 - 1),
+                      principal: Principal = Depends(require("manage_people"))) -> dict:
+    return escalation.act(s, escalation_id, body.action, actor=principal.actor, scope=principal.region_code,
+                          **body.model_dump(exclude={"action"}))
 
 
 @router.get("/supervision-sheet", summary="督导单 of one owner: Excel, printable page or JSON",

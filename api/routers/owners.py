@@ -80,6 +80,7 @@ class UnitPatch(_Strict):
     credit_code: str | None = None
     phone: str | None = None
     active: bool | None = None
+    head_person_id: int | None = Field(None, ge=1, le=2**31 - 1, description="its head (一把手): a person's id")
 
 
 class Place(_Strict):

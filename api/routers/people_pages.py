@@ -13,11 +13,13 @@ from api.page_kit import gate, not_found, page
 from gis.errors import CcgridError
 from layers.analytics import page_data
 from layers.registry import assignments as assign_svc
+from layers.registry import departments
 from layers.registry import people as owners
 
 router = APIRouter(include_in_schema=False)
 PAGE = 50
-UNIT_KINDS = {"government": "政府部门", "responsible_unit": "责任单位", "patron_unit": "包保单位",
+UNIT_KINDS = {"government": "政府部门", "department": "职能部门", "responsible_unit": "责任单位",
+              "patron_unit": "包保单位",
               "storefront": "门前五包商户", "other": "其他"}
 LAYER_NAMES = {"streets": "道路", "grid_cells": "单元网格", "assessment_points": "测评点位", "regions": "区域"}
 
@@ -105,4 +107,5 @@ def unit_detail(s: DbSession, request: Request, uid: int) -> Response:
                                  limit=500)
     return page(request, p, "people/unit.html", active="/maps/people", title=unit["name"], unit=unit,
                 current=current, members=members, history=history, unit_kinds=UNIT_KINDS, layer_names=LAYER_NAMES,
+                duties=departments.duties(s, uid) if unit["kind"] == "department" else [],
                 sees_contacts=p.sees_contacts)

@@ -32,6 +32,10 @@ def problem_query(
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$", description="街道/社区 code to look inside"),
     bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat"),
     owner_person_id: int | None = Query(None, description="a person among the problem's owners (as routed)"),
+    department_id: int | None = Query(None, ge=1, le=2**31 - 1,
+                                      description="a department (unit) the problem was routed to, 主办 or 协办"),
+    evidence_flagged: bool | None = Query(None, description="true: with a photo flagged as evidence of 虚假整改 "
+                                                            "(taken before the report, far from the place)"),
     cell: str | None = Query(None, pattern="^(hex|square|grid_cell|community)$",
                              description="one heatmap cell, exactly: its kind, with cell_key (and size_m)"),
     cell_key: str | None = Query(None, max_length=40, description="the heatmap feature's id: column:row of a "
@@ -43,7 +47,8 @@ def problem_query(
     return ProblemQuery(scope=principal.within(region), status=status, category=category, source=source,
                         overdue=overdue, due_within_hours=due_within_hours, since=since, until=until,
                         closed_within_days=closed_within_days, bbox=parse_bbox(bbox),
-                        owner_person_id=owner_person_id, cell=cell, cell_key=cell_key, size_m=size_m,
+                        owner_person_id=owner_person_id, department_id=department_id,
+                        evidence_flagged=evidence_flagged, cell=cell, cell_key=cell_key, size_m=size_m,
                         duplicates=duplicates)
 
 

@@ -121,15 +121,22 @@ def get_problem(s: DbSession, problem_id: int, principal: Principal = Depends(re
 @router.post("/problems/{problem_id}/photos", status_code=201,
              summary="Attach a photo (JPEG/PNG; decoded, size- and pixel-limited, stored re-encoded as JPEG)",
              description="Handling roles attach to problems in their region, the public only to its own reports; "
-                         "closed problems take none. Uploads per token are rate-limited (429 with Retry-After).",
+                         "closed problems take none. Uploads per token are rate-limited (429 with Retry-After). "
+                         "A rectification or re-inspection photo taken before the report, or far from the place, "
+                         "is kept and flagged (`flags`: taken_before_report, far_from_place).",
              response_model=Photo)
 def add_photo(s: DbSession, request: Request, problem_id: int, file: UploadFile = File(...),
               taken_at: CityDatetime | None = Form(None, description="when it was taken, if the file does not say "
                                                                      "(a photo shrunk on a phone loses its EXIF)"),
+              lon: float | None = Form(None, description="where it was taken (WGS84, as the phone's GPS gives "
+                                                         "it), if the file does not say; with lat"),
+              lat: float | None = Form(None, description="where it was taken (WGS84), with lon"),
               idempotency_key: IdempotencyKey = None, principal: Principal = Depends(require("report"))) -> dict:
     data = file.file.read(get_settings().max_photo_bytes + 1)
-    return once(s, request, principal, idempotency_key, lambda: data + str(taken_at).encode(),
-                lambda: photos.attach(s, problem_id, data, caller=principal.caller, taken_at=taken_at))
+    return once(s, request, principal, idempotency_key, lambda: data + str(taken_at).encode()
+                + (f"|{lon}|{lat}".encode() if lon is not None or lat is not None else b""),
+                lambda: photos.attach(s, problem_id, data, caller=principal.caller, taken_at=taken_at,
+                                      lon=lon, lat=lat))
 
 
 @router.get("/problems/{problem_id}/photos/{photo_id}", summary="A problem's photo (size=thumb: a small JPEG)",

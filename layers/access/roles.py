@@ -1,14 +1,16 @@
 """The access roles: what each may do, which need a region, and which may create which accounts.
 
 `api/auth.py` imports PERMISSIONS and SCOPED_ROLES from here (one copy). Owner roles of the street-chief system
-(路长, 网格员 …) are data, not these.
+(路长, 网格员 …) are data, not these. `manage_rules` edits the city-wide rule tables (categories and deadlines,
+sources, point types, checklists, coverage and department rules, the work calendar, the escalation ladder).
 """
 
 from __future__ import annotations
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens"}),
-    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
+    "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens",
+                        "manage_rules"}),
+    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules"}),
     "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "subdistrict_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "street_chief": frozenset({"read", "report", "handle_problems"}),

@@ -21,9 +21,11 @@ def numbers(session: Session, scope: str | None) -> dict[str, Any]:
         FROM problems p WHERE duplicate_of IS NULL AND coalesce(region_code, '') LIKE :scope || '%'"""),
         {"scope": scope or "", **flag_params(session)}).mappings().one()
     escalated = session.execute(text("""
-        SELECT count(*) FILTER (WHERE level = 1), count(*) FILTER (WHERE level = 2), count(*) FILTER (WHERE level >= 3)
-        FROM escalations WHERE exposed_at >= now() - interval '7 days'
-          AND coalesce(region_code, '') LIKE :scope || '%'"""), {"scope": scope or ""}).one()
+        SELECT count(*) FILTER (WHERE l.code = 'notice'), count(*) FILTER (WHERE l.code = 'talk'),
+               count(*) FILTER (WHERE l.code = 'accountability')
+        FROM escalations e JOIN escalation_levels l ON l.party = e.party AND l.level = e.level
+        WHERE e.because_of IS NULL AND e.exposed_at >= now() - interval '7 days'
+          AND coalesce(e.region_code, '') LIKE :scope || '%'"""), {"scope": scope or ""}).one()
     owned = coverage.ownership(session, region=scope, limit=1)
     return {**dict(row), "coverage_pct": owned["totals"]["pct"], "missing_owners": owned["totals"]["missing"],
             "unowned_street_km": owned["streets_km"]["uncovered"], "notices_7d": escalated[0],

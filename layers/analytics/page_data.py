@@ -18,6 +18,8 @@ def lookups(s: Session, scope: str | None) -> dict[str, list[tuple[str, str]]]:
                             "ORDER BY c.code"),
         "sources": pairs("SELECT code, name FROM problem_sources ORDER BY code"),
         "facilities": pairs("SELECT name, name FROM point_types ORDER BY sort, name"),
+        # 职能部门 handle categories city-wide: every reader may cut the ledger by them.
+        "departments": pairs("SELECT id, name FROM units WHERE kind = 'department' AND active ORDER BY name"),
     }
 
 

@@ -71,7 +71,8 @@ def _rows(session: Session, level: str, scope: str, since: datetime, until: date
     extras = _extras(session, level, scope, since, until)
     rows = {}
     quiet = {"dispatched": 0, "due": 0, "closed": 0, "closed_on_time": 0, "reworked": 0, "overdue": 0,
-             "closure_rate": None, "on_time_rate": None, "rework_rate": None, "overdue_rate": None}
+             "evidence_flagged": 0, "closure_rate": None, "on_time_rate": None, "rework_rate": None,
+             "overdue_rate": None}
     found = indicators(session, level=level, scope=scope or None, since=since, until=until)
     seen = {r["key"] for r in found}
     # Places and owners with nothing dispatched in the period are listed too (below the sample, not ranked).

@@ -106,6 +106,7 @@ class RankingRow(Out):
     closed_on_time: int
     reworked: int
     overdue: int
+    evidence_flagged: int = Field(0, description="dispatched problems with a photo flagged as evidence of 虚假整改")
     on_time_rate: float | None = None
     closure_rate: float | None = None
     rework_rate: float | None = None

@@ -18,13 +18,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.sql import load as load_sql
+from layers.demo import departments as demo_departments
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = "建国伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华红玉梅鹏飞志强海燕晓东春雷文博宇浩然子涵"
 START = date(2026, 1, 1)
 HANDOVER = date(2026, 3, 1)
-UNITS = [("县城市管理局", "government"), ("县住房和城乡建设局", "government"), ("县市场监督管理局", "government"),
-         ("县教育体育局", "government"), ("县交通运输局", "government"), ("县卫生健康委员会", "government")]
+UNITS = [("县教育体育局", "government"), ("县交通运输局", "government"), ("县卫生健康委员会", "government")]
+# The 责任单位 of a point by its type (the rest: its 街道's office); departments by their key in demo/departments.py.
+POINT_UNITS = {"农贸市场": "market", "建筑工地": "housing", "公园广场": "parks", "环卫中转站": "sanitation",
+               "中小学校": "县教育体育局", "学校周边": "县教育体育局", "车站": "县交通运输局",
+               "医院": "县卫生健康委员会"}
+KEEPER_ROLES = {"toilet_chief": "公共厕所所长", "estate_chief": "小区区长", "point_keeper": "点位责任人"}
 
 
 class _Names:
@@ -76,7 +81,8 @@ class _Roster:
 
 def load(session: Session, rng: np.random.Generator, district: str) -> None:
     roster = _Roster(session, rng, district)
-    unit_ids = {name: roster.unit(name + "（示例）", kind, district) for name, kind in UNITS}
+    unit_ids: dict[str, int] = {name: roster.unit(name + "（示例）", kind, district) for name, kind in UNITS}
+    unit_ids.update(demo_departments.load(session, district, roster.new_person))
     subs = session.execute(text(
         "SELECT code, name FROM regions WHERE level = 'subdistrict' AND code LIKE :d || '%' ORDER BY code"),
         {"d": district}).all()
@@ -85,7 +91,7 @@ def load(session: Session, rng: np.random.Generator, district: str) -> None:
     # 包保领导: one county leader per sub-district.
     leaders = {}
     for code, _ in subs:
-        leaders[code] = roster.new_person("县级包保领导", district, unit_ids["县城市管理局"])
+        leaders[code] = roster.new_person("县级包保领导", district, unit_ids["urban"])
         sub_id = session.execute(text("SELECT id FROM regions WHERE code = :c"), {"c": code}).scalar_one()
         roster.give("patron_leader", "regions", [sub_id], leaders[code])
     _streets(roster, unit_ids, leaders)
@@ -108,17 +114,23 @@ def _streets(roster: _Roster, unit_ids: dict[str, int], leaders: dict[str, int])
         groups[(s.sub, s.name)].append(s)
     overloaded = new_person("区级街长", district)
     overloaded_km = 0.0
+    lanes_seen: dict[str, int] = defaultdict(int)
     for n, ((sub, street_name), segs) in enumerate(sorted(groups.items())):
         ids = [s.id for s in segs]
         road_class = segs[0].road_class
         if road_class == "branch":
             continue  # no rule asks for owners of branch roads; real rosters leave most of them out too
         boss = leaders.get(sub)
+        # Each 街道's first two 背街小巷 have no 街长 yet: a gap the coverage pages always show.
+        lanes_seen[sub] += road_class == "back_lane"
+        lane_gap = road_class == "back_lane" and lanes_seen[sub] <= 2
         if road_class == "arterial" and overloaded_km < 8:
             # One 区级街长 takes arterials until past 8 km: over the role's 6 km limit.
             give("district_street_chief", "streets", ids, overloaded, group=street_name)
             overloaded_km += sum(s.length_m for s in segs) / 1000
-        elif rng.random() > 0.1:  # 10% of street groups lack a 街长
+        elif lane_gap:
+            pass
+        elif rng.random() > 0.1:  # 10% of the other street groups lack a 街长
             level, title = (("district_street_chief", "区级街长") if road_class == "arterial"
                             else ("subdistrict_street_chief", "街道级街长"))
             give(level, "streets", ids, new_person(title, sub, unit_ids.get(sub), boss), group=street_name)
@@ -153,28 +165,25 @@ def _grid_workers(roster: _Roster) -> None:
 
 
 def _points(roster: _Roster, unit_ids: dict[str, int]) -> None:
-    """Assessment points: units for markets, schools and sites; 所长/区长 for toilets and estates."""
+    """Assessment points get the roles their type's coverage rules ask for (每个点位有人管), with the gaps of a real
+    roster: a market always has its 责任单位, one in five has no 点位责任人 yet; elsewhere about one place in seven
+    lacks a keeper and one in ten a unit. A keeper (所长, 区长, 点位责任人) keeps up to three places in a community."""
     give, new_person, rng = roster.give, roster.new_person, roster.rng
-    points = roster.session.execute(text(
-        "SELECT id, point_type, region_code FROM assessment_points WHERE district_code = :d ORDER BY id"),
-        {"d": roster.district}).all()
+    points = roster.session.execute(text(load_sql(__file__, "points_required")), {"d": roster.district}).all()
     keeper_load: dict[str, tuple[int, int]] = {}
     for p in points:
         t, region = p.point_type, p.region_code
-        if t == "农贸市场":
-            give("responsible_unit", "assessment_points", [p.id], unit=unit_ids["县市场监督管理局"])
-            if rng.random() > 0.2:
-                give("point_keeper", "assessment_points", [p.id], new_person("市场负责人", region))
-        elif t in ("中小学校", "建筑工地"):
-            unit = unit_ids["县教育体育局" if t == "中小学校" else "县住房和城乡建设局"]
+        if "responsible_unit" in p.families and (t == "农贸市场" or rng.random() > 0.1):
+            unit = unit_ids.get(POINT_UNITS.get(t, ""), unit_ids.get(region[:9]))
             give("responsible_unit", "assessment_points", [p.id], unit=unit)
-        elif t in ("公共厕所", "老旧小区", "小区") and rng.random() > 0.15:
-            role = "toilet_chief" if t == "公共厕所" else "estate_chief"
-            holder, count = keeper_load.get(f"{role}{region}", (0, 3))
-            if count >= 3:  # each 所长/区长 keeps up to three places in their community
-                holder, count = new_person("公共厕所所长" if t == "公共厕所" else "小区区长", region), 0
-            keeper_load[f"{role}{region}"] = (holder, count + 1)
-            give(role, "assessment_points", [p.id], holder)
+        role = next((r for r in KEEPER_ROLES if r in p.roles), None)
+        if role is None or rng.random() < (0.2 if t == "农贸市场" else 0.15):
+            continue
+        holder, count = keeper_load.get(f"{role}{region}", (0, 3))
+        if count >= 3:
+            holder, count = new_person(KEEPER_ROLES[role], region), 0
+        keeper_load[f"{role}{region}"] = (holder, count + 1)
+        give(role, "assessment_points", [p.id], holder)
 
 
 def _store(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -185,6 +194,7 @@ def _store(session: Session, rows: list[dict[str, Any]]) -> None:
 
 
 def clear(session: Session, district: str) -> None:
+    demo_departments.clear(session)
     session.execute(text("DELETE FROM assignments WHERE region_code LIKE :d || '%' OR created_by = 'demo'"),
                     {"d": district})
     session.execute(text("DELETE FROM people WHERE name LIKE '%（示例）'"))

@@ -7,12 +7,15 @@ set-based with the timestamps a real year would have.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image, ImageDraw
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -32,8 +35,21 @@ ANCHORS = {
     "street": ["0101", "0201", "0401", "0403", "0601", "0502"],  # the thin background along ordinary streets
 }
 SOURCES = ["patrol", "grid_worker", "hotline", "mystery", "mock_assessment", "leader_referral", "public", "media"]
-SOURCE_WEIGHTS = [0.31, 0.26, 0.19, 0.03, 0.06, 0.03, 0.10, 0.02]
-PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+SOURCE_WEIGHTS = [0.33, 0.28, 0.21, 0.01, 0.02, 0.03, 0.115, 0.005]
+
+
+def _demo_photo() -> bytes:
+    """The one picture every demo re-inspection shows: plainly synthetic (sky, kerb, road), a real PNG a browser
+    draws (it was a bare PNG header, shown as a broken image)."""
+    img = Image.new("RGB", (320, 240), (196, 214, 230))
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 150, 320, 240), fill=(120, 124, 128))
+    draw.rectangle((0, 142, 320, 150), fill=(210, 210, 200))
+    for x in range(10, 320, 60):
+        draw.rectangle((x, 192, x + 30, 198), fill=(240, 240, 240))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
 
 
 def _anchors(session: Session) -> list[tuple[float, float, str]]:
@@ -73,7 +89,7 @@ def _histories(session: Session, rng: np.random.Generator, now: datetime) -> Non
     rows = session.execute(text(load_sql(__file__, "problem_ages"))).all()
     photo_path = Path(get_settings().data_dir).absolute() / "photos" / "demo.png"
     photo_path.parent.mkdir(parents=True, exist_ok=True)
-    photo_path.write_bytes(PNG)
+    photo_path.write_bytes(picture := _demo_photo())
     problems, events = [], []
     for pid, reported, amount, unit in rows:
         if rng.random() < 0.03:  # 不予立案
@@ -89,15 +105,15 @@ def _histories(session: Session, rng: np.random.Generator, now: datetime) -> Non
         events += [(pid, registered, "立案", "reported", "registered", None),
                    (pid, dispatched, "派遣", "registered", "dispatched", None),
                    (pid, dispatched + timedelta(hours=1), "签收整改", "dispatched", "in_progress", None)]
-        # Most are fixed in time; one in twelve late; one in thirty never (those are the overdue ones).
-        late = rng.random() < 1 / 12
-        never = rng.random() < 1 / 30
+        # Most are fixed in time; one in thirty late; one in eighty never (those are the overdue ones).
+        late = rng.random() < 1 / 30
+        never = rng.random() < 1 / 80
         span = (due - dispatched) * (rng.uniform(1.1, 3.0) if late else rng.uniform(0.2, 0.9))
         rectified = dispatched + span
         if never or rectified >= now:
             problems.append((pid, "in_progress", dispatched, due, None, 0))
             continue
-        rework = 1 if rng.random() < 0.08 else 0
+        rework = 1 if rng.random() < 0.03 else 0
         events.append((pid, rectified, "整改完成", "in_progress", "rectified", "已整改"))
         if rework:
             events += [(pid, rectified + timedelta(hours=20), "退回", "rectified", "in_progress", "复查仍有问题"),
@@ -126,7 +142,8 @@ def _histories(session: Session, rng: np.random.Generator, now: datetime) -> Non
     # Re-inspections carry a photo, as 销号 requires (one shared demo image on disk).
     verified = sorted({e[0] for e in events if e[4] == "verified"})
     photos = dict(session.execute(text(load_sql(__file__, "problem_photos_insert")),
-                                  {"ids": verified, "path": str(photo_path), "n": len(PNG), "h": "0" * 64}).all())
+                                  {"ids": verified, "path": str(photo_path), "n": len(picture),
+                                   "h": hashlib.sha256(picture).hexdigest()}).all())
     session.execute(
         text(load_sql(__file__, "problem_events_insert")),
         [{"p": e[0], "at": e[1], "a": e[2], "f": e[3], "t": e[4], "n": e[5],

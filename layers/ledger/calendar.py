@@ -78,13 +78,25 @@ class WorkCalendar:
         return n
 
 
-def set_day(session: Session, day: date, is_workday: bool, note: str | None, *, actor: str) -> None:
-    """Correct the calendar for one day (a holiday notice changed, a local day off)."""
+def set_day(session: Session, day: date, is_workday: bool | None, note: str | None, *,
+            actor: str) -> dict | None:
+    """Correct the calendar for one day (a holiday notice changed, a local day off); `is_workday=None` drops the
+    day's exception (it follows the week again). Audited with the day before and after; returns the day before
+    (None when it had no exception)."""
     from layers.common.audit import record
 
-    session.execute(
-        text("INSERT INTO work_calendar (day, is_workday, note) VALUES (:d, :w, :n) "
-             "ON CONFLICT (day) DO UPDATE SET is_workday = :w, note = :n"),
-        {"d": day, "w": is_workday, "n": note},
-    )
-    record(session, actor, "set_day", "work_calendar", day.isoformat(), {"is_workday": is_workday, "note": note})
+    before = session.execute(text("SELECT is_workday, note FROM work_calendar WHERE day = :d FOR UPDATE"),
+                             {"d": day}).mappings().first()
+    before = dict(before) if before is not None else None
+    if is_workday is None:
+        session.execute(text("DELETE FROM work_calendar WHERE day = :d"), {"d": day})
+        after = None
+    else:
+        session.execute(
+            text("INSERT INTO work_calendar (day, is_workday, note) VALUES (:d, :w, :n) "
+                 "ON CONFLICT (day) DO UPDATE SET is_workday = :w, note = :n"),
+            {"d": day, "w": is_workday, "n": note},
+        )
+        after = {"is_workday": is_workday, "note": note}
+    record(session, actor, "set_day", "work_calendar", day.isoformat(), {"before": before, "after": after})
+    return before

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
+from gis.sql import load
 from layers.access.caller import Caller
 from layers.ledger.calendar import TZ
 from layers.ledger.filters import check_source
@@ -195,8 +196,10 @@ def link_duplicates(session: Session, batch: str, batch_size: int) -> int:
 
 def snapshot_owners(session: Session, rows: str, staging: str | None = None) -> None:
     """Record the owners in force today (the database's calendar day, Beijing) of each routed report in the relation
-    `rows`. With `staging` (a big batch), they are first selected into that new unlogged table: a query that makes
-    a table may use both cores, one that inserts does not (the selection of four million owner rows: 8 s → 3 s)."""
+    `rows` (with its category_code), and the departments the rules send it to (sql/departments_route.sql). With
+    `staging` (a big batch), the owners are first selected into that new unlogged table: a query that makes a table
+    may use both cores, one that inserts does not (the selection of four million owner rows: 8 s → 3 s)."""
+    session.execute(text(load(__file__, "departments_route").format(rows=rows)))
     if staging is None:
         session.execute(text(OWNERS_SQL.format(rows=rows)))
         return

@@ -24,11 +24,12 @@ from gis.settings import get_settings
 from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.excel import write_workbook
+from layers.ledger.photos import EVIDENCE_FLAGS
 
 LEDGERS = ("points", "problems", "rectification")
 TITLES = {"points": "点位台账", "problems": "问题台账", "rectification": "整改台账"}
 FETCH_ROWS = 2_000  # rows per round trip from the server-side cursor
-LEVELS = ("subdistrict", "community", "owner")
+LEVELS = ("subdistrict", "community", "owner", "department")
 
 # The ledgers' SQL: layers/ledger/sql/ledger_<kind>.sql; the indicators': sql/indicators_<level>.sql.
 
@@ -77,8 +78,10 @@ def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime
     if kind not in LEDGERS:
         raise InvalidInput(f"ledger must be one of {', '.join(LEDGERS)}", field="kind")
     since, until = _period(session, since, until)
-    result = session.execute(text(load(__file__, f"ledger_{kind}")).execution_options(yield_per=FETCH_ROWS),
-                             {"scope": scope or "", "since": since, "until": until, "limit": limit})
+    params: dict[str, Any] = {"scope": scope or "", "since": since, "until": until, "limit": limit}
+    if kind == "rectification":  # 虚假整改嫌疑, by the flags' names
+        params.update(flag_codes=list(EVIDENCE_FLAGS), flag_names=list(EVIDENCE_FLAGS.values()))
+    result = session.execute(text(load(__file__, f"ledger_{kind}")).execution_options(yield_per=FETCH_ROWS), params)
     return list(result.keys()), (row for part in result.partitions() for row in part)
 
 
@@ -134,8 +137,8 @@ def indicators(session: Session, *, level: str = "subdistrict", scope: str | Non
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     since, until = _period(session, since, until)
-    rows = session.execute(text(load(__file__, f"indicators_{level}")),
-                           {"scope": scope or "", "since": since, "until": until}).mappings()
+    sql = load(__file__, "indicators").replace("{grouped}", load(__file__, f"indicators_grouped_{level}"))
+    rows = session.execute(text(sql), {"scope": scope or "", "since": since, "until": until}).mappings()
     out = []
     for r in rows:
         due = r["due"]
@@ -162,18 +165,24 @@ def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None
     if holder is None or not caller.covers(holder.region_code):
         field = "person_id" if person_id is not None else "unit_id"
         raise NotFound(f"no such {field.removesuffix('_id')}", field=field)
+    # Its problems as an owner of their places, and (a department) those the rules sent it as 主办/协办.
     rows = session.execute(text("""
+        WITH mine AS (
+            SELECT po.problem_id, r.name AS role_name FROM problem_owners po
+            JOIN assignments a ON a.id = po.assignment_id JOIN owner_roles r ON r.code = a.role
+            WHERE a.person_id IS NOT DISTINCT FROM :pid AND a.unit_id IS NOT DISTINCT FROM :uid
+            UNION ALL
+            SELECT pd.problem_id, CASE pd.duty WHEN 'lead' THEN '主办部门' ELSE '协办部门' END
+            FROM problem_departments pd WHERE pd.unit_id = :uid)
         SELECT DISTINCT ON (p.id) p.id, c.name AS category, coalesce(s.name, ap.name, g.name) AS place,
                p.address, p.description, p.reported_at, p.due_at, st.name AS status,
-               (p.due_at < now()) AS overdue, r.name AS role_name
-        FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-        JOIN owner_roles r ON r.code = a.role
-        JOIN problems p ON p.id = po.problem_id JOIN problem_statuses st ON st.code = p.status AND NOT st.final
+               (p.due_at < now()) AS overdue, m.role_name
+        FROM mine m
+        JOIN problems p ON p.id = m.problem_id JOIN problem_statuses st ON st.code = p.status AND NOT st.final
         JOIN problem_categories c ON c.code = p.category_code
         LEFT JOIN streets s ON s.id = p.street_id LEFT JOIN assessment_points ap ON ap.id = p.point_id
         LEFT JOIN regions g ON g.code = p.region_code
-        WHERE p.duplicate_of IS NULL AND a.person_id IS NOT DISTINCT FROM :pid AND a.unit_id IS NOT DISTINCT FROM :uid
-          AND (CAST(:pid AS int) IS NOT NULL OR CAST(:uid AS int) IS NOT NULL)
+        WHERE p.duplicate_of IS NULL
           AND (CAST(:scope AS text) IS NULL OR p.region_code LIKE :scope || '%')
         ORDER BY p.id"""), {"pid": person_id, "uid": unit_id, "scope": caller.scope}).mappings()
     items = sorted((dict(r) for r in rows), key=lambda r: (not r["overdue"], r["due_at"] or r["reported_at"]))

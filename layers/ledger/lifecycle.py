@@ -2,6 +2,10 @@
 
 Which action is allowed from which state, and for which access role, is data (`problem_transitions`). Every
 transition appends one `problem_events` row. The deadline clock starts at 派遣 and counts working time.
+
+核查通过 is refused to whoever did the latest 整改完成 when the category says its verifier must differ
+(`problem_categories.verifier_must_differ`, the default): the same account (or token, or the person behind two
+accounts) may not certify its own rectification. 退回 by them stays allowed.
 """
 
 from __future__ import annotations
@@ -112,6 +116,9 @@ def transition(
                        field="action")
     if role not in t["allowed_roles"]:
         raise Forbidden(f"role {role} may not {action}", field="action")
+    if t["to_status"] == "verified" and (rectifier := own_rectification(session, pid, caller)):
+        raise Forbidden(f"{action} must be done by someone other than who marked it rectified (整改完成 by "
+                        f"{rectifier}): this category needs another verifier", field="action")
     if t["needs_note"] and not (note or "").strip():
         raise InvalidInput(f"{action} needs a reason", field="note")
     if t["needs_photo"] and photo_id is None:
@@ -149,6 +156,22 @@ def transition(
                            "note": note, "photo": photo_id, "due": changes.get("due_at"), **assignee})
     return {"id": pid, "from": p["status"], "to": t["to_status"], **assignee,
             **{k: v for k, v in changes.items() if k != "status"}}
+
+
+def own_rectification(session: Session, pid: int, caller: Caller) -> str | None:
+    """Who did the latest 整改完成, when that is the caller and the category needs another verifier; else None.
+    The same caller: the same account, token or actor (names in `actor` may change: compared by the part before
+    the label), or an account of the same person."""
+    return session.execute(text("""
+        SELECT e.actor FROM problems p
+        JOIN problem_categories c ON c.code = p.category_code AND c.verifier_must_differ
+        JOIN LATERAL (SELECT e.actor, e.actor_user_id, e.actor_person_id FROM problem_events e
+                      WHERE e.problem_id = p.id AND e.to_status = 'rectified' ORDER BY e.id DESC LIMIT 1) e ON true
+        WHERE p.id = :p
+          AND (split_part(e.actor, ' ', 1) = split_part(:actor, ' ', 1)
+               OR e.actor_user_id = CAST(:uid AS integer)
+               OR e.actor_person_id = (SELECT u.person_id FROM users u WHERE u.id = CAST(:uid AS integer)))"""),
+        {"p": pid, "actor": caller.actor, "uid": caller.user_id}).scalar()
 
 
 def _record(session: Session, pid: int, event: dict[str, Any]) -> None:

@@ -2,7 +2,8 @@
 status, the owners and 街道/社区 names of the rows shown, and its export (Excel or CSV) of exactly what is filtered.
 
 The shared problem filters (category, status, source, dates, bbox, scope) are ProblemFilter's; this adds what only
-a list needs: overdue, due soon, an owner, closed lately, and one heatmap cell exactly (`cell_condition`).
+a list needs: overdue, due soon, an owner, closed lately, photos flagged as evidence of 虚假整改 (`evidence_flagged`),
+and one heatmap cell exactly (`cell_condition`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class ProblemQuery:
     closed_within_days: int | None = None
     bbox: tuple[float, float, float, float] | None = None
     owner_person_id: int | None = None
+    evidence_flagged: bool | None = None
+    department_id: int | None = None
     cell: str | None = None
     cell_key: str | None = None
     size_m: float | None = None
@@ -86,6 +89,14 @@ class ProblemQuery:
             where.append("EXISTS (SELECT 1 FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
                          "WHERE po.problem_id = p.id AND a.person_id = :owner)")
             params["owner"] = self.owner_person_id
+        if self.evidence_flagged is not None:
+            # A photo with an evidence flag (layers/ledger/photos.py): 虚假整改 suspicion.
+            flagged = "EXISTS (SELECT 1 FROM problem_photos f WHERE f.problem_id = p.id AND f.flags <> '{}')"
+            where.append(flagged if self.evidence_flagged else f"NOT {flagged}")
+        if self.department_id is not None:  # a department the problem was routed to (主办 or 协办)
+            where.append("EXISTS (SELECT 1 FROM problem_departments pd WHERE pd.problem_id = p.id "
+                         "AND pd.problem_reported_at = p.reported_at AND pd.unit_id = :department)")
+            params["department"] = self.department_id
         if self.cell or self.cell_key:
             cond, extra = cell_condition(self.cell, self.cell_key, self.size_m)
             where.append(cond)

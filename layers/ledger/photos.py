@@ -3,8 +3,17 @@
 Every upload is decoded with Pillow (JPEG or PNG only, under a pixel limit and a decoded-bytes limit read from the
 header before any pixel is unpacked, a few decodes at a time per process) and stored re-encoded as a JPEG: whatever
 rode along in the file (an HTML or PHP payload behind the image data, metadata with the phone's position) is gone,
-and what is served back is an image we wrote. The EXIF capture time is kept in a column. Each photo records its
+and what is served back is an image we wrote. The EXIF capture time and GPS position are kept in columns (or, for
+a photo a phone shrank before sending, what the sender says: `taken_at`, `lon`/`lat`). Each photo records its
 uploader's token and the lifecycle step it was taken in.
+
+Evidence checks flag, never refuse: a photo uploaded once the problem was dispatched (EVIDENCE_STEPS: the
+rectification and re-inspection photos) is flagged `taken_before_report` when it was taken more than
+`evidence_time_tolerance_s` before the problem was reported, and `far_from_place` when its GPS lies more than
+`evidence_max_distance_m` from the problem's point (measured in PostGIS on the metric copy). The report's own photos
+(上报, 立案) are not checked: they are naturally taken before the report, and anywhere the reporter stood. A photo
+without a capture time or position is not flagged (most shrunk photos have neither). Flags are set once, at upload;
+the problem and the 整改台账 show them as 虚假整改 suspicion (EVIDENCE_FLAGS has their names).
 
 A re-inspection photo (核查通过, 销号) must be new: uploaded by the verifying user during that step, and neither the
 same file (sha256) nor a near-duplicate (perceptual hash within `photo_duplicate_distance` bits) of any earlier
@@ -35,6 +44,7 @@ from sqlalchemy.orm import Session
 
 from gis.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyRequests
 from gis.settings import get_settings
+from gis.sql import load
 from gis.times import CITY_TZ, EARLIEST_YEAR, LATEST_YEAR
 from layers.access.caller import Caller
 from layers.common.audit import record
@@ -46,6 +56,13 @@ THUMB_PX = 320
 EXIF_TAKEN = (36867, 36868)
 EXIF_DATETIME = 306
 EXIF_OFFSET = 36881
+# GPS IFD tags: GPSLatitudeRef, GPSLatitude, GPSLongitudeRef, GPSLongitude.
+GPS_LAT_REF, GPS_LAT, GPS_LON_REF, GPS_LON = 1, 2, 3, 4
+
+# Evidence flags: their codes (stored in problem_photos.flags) and names, the one place that names them.
+EVIDENCE_FLAGS = {"taken_before_report": "拍摄时间早于上报时间", "far_from_place": "拍摄地点远离问题位置"}
+# The steps whose photos are evidence of the rectification: uploaded once the problem was dispatched.
+EVIDENCE_STEPS = ("dispatched", "in_progress", "rectified", "verified")
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,7 @@ class Decoded:
     height: int
     phash: int  # signed 64-bit, as PostgreSQL's bigint holds it
     taken_at: datetime | None
+    gps: tuple[float, float] | None = None  # (lon, lat) as the camera wrote it (WGS84)
 
 
 # --- decoding -------------------------------------------------------------------------------------------------
@@ -73,12 +91,12 @@ def decode(data: bytes) -> Decoded:
                 _check_decoded_bytes(img, settings.max_photo_decoded_bytes)
                 with _decode_slot():
                     img.load()  # a truncated or corrupt file fails here, not later
-                    taken_at = _taken_at(img)
+                    taken_at, gps = _taken_at(img), _gps(img)
                     upright = ImageOps.exif_transpose(img)
                     rgb = _rgb(upright)
                     out = io.BytesIO()
                     rgb.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
-                    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at)
+                    return Decoded(out.getvalue(), rgb.width, rgb.height, phash(rgb), taken_at, gps)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise InvalidInput(f"image has more than {settings.max_photo_pixels} pixels", field="file") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
@@ -172,6 +190,35 @@ def _taken_at(img: Image.Image) -> datetime | None:
     return when.replace(tzinfo=tz)
 
 
+def _gps(img: Image.Image) -> tuple[float, float] | None:
+    """The camera's position (lon, lat) from the EXIF GPS IFD, as written (WGS84); None when absent, incomplete,
+    out of range or 0, 0 (what some phones write without a fix)."""
+    try:
+        gps = img.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+        lat = _degrees(gps.get(GPS_LAT), gps.get(GPS_LAT_REF), "NS")
+        lon = _degrees(gps.get(GPS_LON), gps.get(GPS_LON_REF), "EW")
+    except (ValueError, TypeError, KeyError, OSError, SyntaxError, ZeroDivisionError):
+        return None
+    if lat is None or lon is None or (lat == 0 and lon == 0) or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    return lon, lat
+
+
+def _degrees(value: Any, ref: Any, hemispheres: str) -> float | None:
+    """Degrees, minutes, seconds (EXIF rationals) and N/S or E/W as signed decimal degrees."""
+    if not isinstance(value, tuple | list) or not 1 <= len(value) <= 3:
+        return None
+    degrees = sum(float(part) / 60**i for i, part in enumerate(value))
+    if not math.isfinite(degrees) or degrees < 0:
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    ref = ref.strip("\x00 ").upper()[:1] if isinstance(ref, str) else ""
+    if ref not in tuple(hemispheres):
+        return None  # no reference: the sign is unknown
+    return -degrees if ref == hemispheres[1] else degrees
+
+
 @cache
 def _dct_matrix(n: int) -> np.ndarray:
     k = np.arange(n)[:, None]
@@ -251,7 +298,7 @@ def hamming(a: int, b: int) -> int:
 
 def _problem(session: Session, pid: int) -> dict[str, Any] | None:
     row = session.execute(text("""
-        SELECT p.id, p.status, p.region_code, p.created_by, s.final, s.name AS status_name,
+        SELECT p.id, p.reported_at, p.status, p.region_code, p.created_by, s.final, s.name AS status_name,
                (SELECT max(e.id) FROM problem_events e WHERE e.problem_id = p.id) AS event_id
         FROM problems p JOIN problem_statuses s ON s.code = p.status
         WHERE p.id = :i FOR SHARE OF p"""), {"i": pid}).mappings().one_or_none()
@@ -297,29 +344,34 @@ def _throttle(session: Session, caller: Caller) -> None:
                                   retry_after=math.ceil(wait), field="file")
 
 
-def attach(session: Session, pid: int, data: bytes, *, caller: Caller,
-           taken_at: datetime | None = None) -> dict[str, Any]:
-    """Check, re-encode and keep a photo on disk under the data dir (path in the database); returns its row. The
-    capture time is the file's own (EXIF), else `taken_at` as the sender knew it (a phone that shrank the photo
-    before sending dropped its EXIF); a capture time in the future is refused."""
+def attach(session: Session, pid: int, data: bytes, *, caller: Caller, taken_at: datetime | None = None,
+           lon: float | None = None, lat: float | None = None) -> dict[str, Any]:
+    """Check, re-encode and keep a photo on disk under the data dir (path in the database); returns its row, with
+    its evidence flags. The capture time and position are the file's own (EXIF), else `taken_at` and `lon`/`lat`
+    (WGS84) as the sender knew them (a phone that shrank the photo before sending dropped its EXIF); a capture time
+    in the future is refused."""
     problem = _may_attach(caller, _problem(session, pid), pid)
+    position = _sent_position(lon, lat)
     _throttle(session, caller)
     image = decode(data)
     digest = hashlib.sha256(data).hexdigest()  # of the file as sent: the same file sent again is recognised
     path = Path(get_settings().data_dir).absolute() / "photos" / str(pid) / f"{digest}.jpg"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(image.jpeg)
-    row = session.execute(text("""
-        INSERT INTO problem_photos (problem_id, path, mime, bytes, sha256, created_by, created_at, token_id, step,
-                                    event_id, phash, width, height, taken_at)
-        VALUES (:p, :path, 'image/jpeg', :n, :h, :a, clock_timestamp(), :tok, :step, :ev, :ph, :w, :hh, :taken)
-        RETURNING id, problem_id, mime, bytes, width, height, taken_at, step, created_at"""),
-        {"p": pid, "path": str(path), "n": len(image.jpeg), "h": digest, "a": caller.actor, "tok": caller.token_id,
-         "step": problem["status"], "ev": problem["event_id"], "ph": image.phash, "w": image.width,
-         "hh": image.height, "taken": image.taken_at or _sent_time(session, taken_at)},
-    ).mappings().one()
+    settings = get_settings()
+    gps = image.gps or position
+    row = session.execute(text(load(__file__, "photo_insert")), {
+        "p": pid, "rat": problem["reported_at"], "path": str(path), "n": len(image.jpeg), "h": digest,
+        "a": caller.actor, "tok": caller.token_id, "step": problem["status"], "ev": problem["event_id"],
+        "ph": image.phash, "w": image.width, "hh": image.height,
+        "taken": image.taken_at or _sent_time(session, taken_at),
+        "lon": gps[0] if gps else None, "lat": gps[1] if gps else None,
+        "evidence_steps": list(EVIDENCE_STEPS), "tolerance_s": settings.evidence_time_tolerance_s,
+        "max_m": settings.evidence_max_distance_m,
+    }).mappings().one()
     record(session, caller.actor, "photo", "problems", pid,
-           {"photo_id": row["id"], "bytes": len(data), "stored_bytes": len(image.jpeg), "step": problem["status"]})
+           {"photo_id": row["id"], "bytes": len(data), "stored_bytes": len(image.jpeg), "step": problem["status"],
+            **({"flags": list(row["flags"])} if row["flags"] else {})})
     return dict(row)
 
 
@@ -327,6 +379,23 @@ def _sent_time(session: Session, taken_at: datetime | None) -> datetime | None:
     if taken_at is not None and taken_at > session.execute(text("SELECT now() + interval '10 minutes'")).scalar_one():
         raise InvalidInput("a photo cannot be taken in the future", field="taken_at")
     return taken_at
+
+
+def _sent_position(lon: float | None, lat: float | None) -> tuple[float, float] | None:
+    """Where the sender says the photo was taken: both or neither, finite and in range."""
+    if lon is None and lat is None:
+        return None
+    if lon is None or lat is None:
+        raise InvalidInput("send lon and lat together", field="lon" if lon is None else "lat")
+    for value, limit, field in ((lon, 180, "lon"), (lat, 90, "lat")):
+        if not math.isfinite(value) or abs(value) > limit:
+            raise InvalidInput(f"{field} must be between -{limit} and {limit}", field=field)
+    return lon, lat
+
+
+def flag_names(flags: list[str] | tuple[str, ...] | None) -> list[str]:
+    """The zh-CN names of evidence flags, in EVIDENCE_FLAGS' order."""
+    return [name for code, name in EVIDENCE_FLAGS.items() if code in (flags or ())]
 
 
 # --- re-inspection --------------------------------------------------------------------------------------------

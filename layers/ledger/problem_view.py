@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from gis.errors import NotFound
 from gis.sql import load
 from layers.access.caller import Caller
-from layers.ledger import lifecycle
+from layers.ledger import lifecycle, photos
 from layers.ledger.calendar import TZ, WorkCalendar
 
 
@@ -40,8 +40,9 @@ def timeline(session: Session, pid: int, *, caller: Caller) -> list[dict[str, An
 
 
 def photo_list(session: Session, pid: int, *, caller: Caller) -> list[dict[str, Any]]:
+    """The problem's photos, oldest first, each with its evidence flags and their names (`flag_names`)."""
     rows = session.execute(text(load(__file__, "problem_photo_list")), {"i": pid, "s": caller.scope}).mappings()
-    return [dict(r) for r in rows]
+    return [{**r, "flags": list(r["flags"] or ()), "flag_names": photos.flag_names(r["flags"])} for r in rows]
 
 
 def current_assignee(events: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -76,7 +77,8 @@ def deadline(session: Session, due_at: datetime | None, *, final: bool, closed_a
 def actions(session: Session, pid: int, status: str, *, caller: Caller, due_at: datetime | None,
             now: datetime | None = None) -> list[dict[str, Any]]:
     """The actions the caller may take now (from problem_transitions, for the caller's role) with what each needs;
-    延期 carries its limit. None for a caller who may not handle problems (a viewer)."""
+    延期 carries its limit; 核查通过 carries `blocked` (why not) for whoever marked it rectified, when the category
+    needs another verifier. None for a caller who may not handle problems (a viewer)."""
     if not caller.can("handle_problems"):
         return []
     found = lifecycle.allowed_actions(session, status, caller.role)
@@ -92,4 +94,6 @@ def actions(session: Session, pid: int, status: str, *, caller: Caller, due_at: 
             a["max_extension_days"] = limit
             a["latest_due_at"] = lifecycle.latest_extension(WorkCalendar.load(session), due_at, now, limit)
         a["new_photo"] = a["needs_photo"] and a["to_status"] in lifecycle.REINSPECTION_STATUSES
+        if a["to_status"] == "verified" and lifecycle.own_rectification(session, pid, caller):
+            a["blocked"] = "整改完成由您办理，本类问题须由他人核查"
     return found

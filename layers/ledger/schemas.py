@@ -97,12 +97,29 @@ class ProblemSummary(Out):
     duplicates: int = Field(description="reports linked to this one as duplicates")
 
 
+EVIDENCE = ("evidence flags (虚假整改 suspicion, flagged not refused): taken_before_report (taken before the problem "
+            "was reported), far_from_place (GPS farther than CCGRID_EVIDENCE_MAX_DISTANCE_M from the problem)")
+
+
+class ProblemPhoto(Out):
+    id: int
+    step: str | None = Field(None, description="the status the problem was in when the photo was uploaded")
+    created_at: datetime
+    taken_at: datetime | None = Field(None, description="capture time: EXIF, else as the sender said")
+    gps_lon: float | None = Field(None, description="capture position (WGS84): EXIF GPS, else as the sender said")
+    gps_lat: float | None = None
+    flags: list[str] = Field(description=EVIDENCE)
+
+
 class Problem(ProblemSummary):
     """One problem with its routing, owners, history and duplicates; what intake answers."""
 
     duplicate_ids: list[int]
     owners: list[ProblemOwner] = Field(description="the owners in force when it was reported (or handed over)")
     history: list[ProblemEvent]
+    photos: list[ProblemPhoto] = Field([], description="its photos, oldest first, with their evidence flags")
+    evidence_flags: list[str] = Field([], description="every evidence flag of its photos, once each")
+    evidence_flagged_photos: int = Field(0, description="how many of its photos are flagged")
 
 
 class ProblemDetail(Problem):
@@ -121,6 +138,10 @@ class Photo(Out):
     id: int
     problem_id: int
     bytes: int
+    taken_at: datetime | None = None
+    gps_lon: float | None = None
+    gps_lat: float | None = None
+    flags: list[str] = Field([], description=EVIDENCE)
 
 
 class Transition(Out):
@@ -179,6 +200,8 @@ class RectificationLedgerRow(Out):
     rework_count: int = Field(alias="返工次数")
     extension_count: int = Field(alias="延期次数")
     status: str = Field(alias="状态")
+    evidence: str | None = Field(None, alias="虚假整改嫌疑", description="the evidence flags of its photos, by name "
+                                                                     "(拍摄时间早于上报时间、拍摄地点远离问题位置)")
 
 
 def _ledger_kind(row: Any) -> str:
@@ -204,6 +227,8 @@ class Indicator(Out):
     closed_on_time: int
     reworked: int
     overdue: int
+    evidence_flagged: int = Field(0, description="dispatched problems with a photo flagged as evidence of 虚假整改 "
+                                                 "(taken before the report, far from the place)")
     closure_rate: float | None = Field(None, description="结案率")
     on_time_rate: float | None = Field(None, description="按期结案率")
     rework_rate: float | None = Field(None, description="返工率")
@@ -216,9 +241,12 @@ class EscalationRun(Out):
 
 class Escalation(Out):
     id: int
+    party: str = Field(description="person or unit")
     level: int
+    level_code: str = Field(description="notice (通报), talk (约谈), accountability (问责)")
     level_name: str
-    exposure_no: int
+    exposure_no: int = Field(description="the count the ladder reached: exposures in the window, or "
+                                         "consecutive periods")
     kind: str
     reason: str
     problem_id: int
@@ -229,6 +257,18 @@ class Escalation(Out):
     holder: str | None = None
     region_code: str | None = None
     window_problem_ids: list[int] | None = None
+    because_of: int | None = Field(None, description="a unit head's record: the unit's record it answers for")
+    because_of_unit: str | None = None
+    state: str
+    state_name: str
+    scheduled_at: datetime | None = None
+    venue: str | None = None
+    attendees: str | None = None
+    minutes: str | None = None
+    decision: str | None = None
+    decided_at: datetime | None = None
+    updated_by: str | None = None
+    updated_at: datetime | None = None
 
 
 class SheetItem(Out):

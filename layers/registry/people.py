@@ -22,7 +22,7 @@ from layers.common.audit import record
 PHONE = re.compile(r"^[0-9+() -]{5,24}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 CREDIT_CODE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
-UNIT_KINDS = ("government", "responsible_unit", "patron_unit", "storefront", "other")
+UNIT_KINDS = ("government", "department", "responsible_unit", "patron_unit", "storefront", "other")
 
 
 def roles(session: Session) -> list[dict[str, Any]]:
@@ -182,7 +182,8 @@ def list_units(session: Session, *, caller: Caller, with_contact: bool = False) 
 def get_unit(session: Session, uid: int, *, caller: Caller, with_contact: bool = False) -> dict[str, Any]:
     """One unit of the caller's region, with how many people belong to it and how many places it holds today."""
     row = session.execute(text(
-        "SELECT u.id, u.name, u.kind, u.credit_code, u.phone, u.region_code, u.active, "
+        "SELECT u.id, u.name, u.kind, u.credit_code, u.phone, u.region_code, u.active, u.head_person_id, "
+        "(SELECT name FROM people h WHERE h.id = u.head_person_id) AS head_name, "
         "(SELECT count(*) FROM people p WHERE p.unit_id = u.id AND p.active) AS members, "
         "(SELECT count(*) FROM assignments_on(current_date) a WHERE a.unit_id = u.id) AS current_assignments "
         "FROM units u WHERE u.id = :i"), {"i": uid}).mappings().one_or_none()
@@ -192,10 +193,10 @@ def get_unit(session: Session, uid: int, *, caller: Caller, with_contact: bool =
 
 
 def update_unit(session: Session, uid: int, changes: dict[str, Any], *, caller: Caller) -> None:
-    """Rename, re-kind, change the credit code or phone of a unit, or deactivate it (active=false: no longer
-    offered for new assignments; what it holds stays until handed over)."""
+    """Rename, re-kind, change the credit code, phone or head (一把手, who answers for the unit's 约谈) of a unit, or
+    deactivate it (active=false: no longer offered for new assignments; what it holds stays until handed over)."""
     current = get_unit(session, uid, caller=caller)
-    allowed = {"name", "kind", "credit_code", "phone", "active"}
+    allowed = {"name", "kind", "credit_code", "phone", "active", "head_person_id"}
     unknown = set(changes) - allowed
     if unknown:
         raise InvalidInput(f"cannot be changed; changeable: {', '.join(sorted(allowed))}", field=sorted(unknown)[0])
@@ -216,6 +217,11 @@ def update_unit(session: Session, uid: int, changes: dict[str, Any], *, caller: 
         changes["phone"] = _phone(changes["phone"])
     if "active" in changes and not isinstance(changes["active"], bool):
         raise InvalidInput("must be true or false", field="active")
+    if changes.get("head_person_id") is not None:
+        head = session.execute(text("SELECT region_code FROM people WHERE id = :i AND active"),
+                               {"i": changes["head_person_id"]}).one_or_none()
+        if head is None or not caller.covers(head.region_code):
+            raise InvalidInput(f"no active person {changes['head_person_id']} in your region", field="head_person_id")
     if changes:
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         session.execute(text(f"UPDATE units SET {sets} WHERE id = :id"), {**changes, "id": uid})

@@ -23,7 +23,8 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/accounts/{login}"), ("get", "/maps/problems"), ("get", "/maps/problems/{problem_id}"),
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
-         ("get", "/maps/owners/import/sample.csv")}
+         ("get", "/maps/owners/import/sample.csv"), ("get", "/maps/escalations"),
+         ("get", "/maps/rules")}
 # The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
 PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
           ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}")}
@@ -47,6 +48,9 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/analytics/owners", "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
             "/api/v1/account-candidates",
+            # The rule tables and the work calendar are city-wide: the same for every region.
+            "/api/v1/rules", "/api/v1/rules/changes", "/api/v1/rules/{table}", "/api/v1/rules/{table}/{key}",
+            "/api/v1/calendar",
             "/tiles/{layer}/{z}/{x}/{y}.mvt", "/tiles/{layer}.json", "/ogc", "/ogc/", "/ogc/conformance",
             "/ogc/collections", "/ogc/collections/{collectionId}", "/ogc/collections/{collectionId}/items"}
 # Any caller with credentials may ask who it is (a `public` token too).
@@ -116,6 +120,7 @@ def targets(demo):
         "point_id": scalar("SELECT min(id) FROM assessment_points WHERE region_code LIKE '411421001%'"),
         "login": _account_in_411421001(),
         "token_id": _token_in_411421001(),
+        "escalation_id": scalar("SELECT min(id) FROM escalations WHERE region_code LIKE '411421001%'"),
     }
 
 

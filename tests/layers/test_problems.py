@@ -118,15 +118,15 @@ def test_a_report_outside_the_callers_region_is_refused_and_writes_nothing(spot)
     assert scalar("SELECT count(*) FROM problems") == before
 
 
-def _walk(pid, *steps, role="admin"):
+def _walk(pid, *steps, role="admin", actor="test"):
     with transaction() as s:
         for action, kw in steps:
-            lifecycle.transition(s, pid, action, caller=as_role(role), **kw)
+            lifecycle.transition(s, pid, action, caller=as_role(role, actor), **kw)
 
 
-def _photo(pid, seed=None):
+def _photo(pid, seed=None, actor="test"):
     with transaction() as s:
-        return photos.attach(s, pid, photo(pid if seed is None else seed), caller=as_role("admin"))["id"]
+        return photos.attach(s, pid, photo(pid if seed is None else seed), caller=as_role("admin", actor))["id"]
 
 
 def test_full_lifecycle_to_closing_with_rework_and_extension(spot):
@@ -137,7 +137,9 @@ def test_full_lifecycle_to_closing_with_rework_and_extension(spot):
     photo = _photo(pid)
     _walk(pid, ("整改完成", {"photo_id": photo}), ("退回", {"note": "未清理干净"}),
           ("整改完成", {"photo_id": photo}))
-    _walk(pid, ("核查通过", {"photo_id": _photo(pid, seed=pid + 1)}), ("销号", {}))  # photographed at 核查
+    # Photographed at 核查, by another than who rectified it (the category's verifier_must_differ).
+    _walk(pid, ("核查通过", {"photo_id": _photo(pid, seed=pid + 1, actor="verifier")}), ("销号", {}),
+          actor="verifier")
     row = scalar("SELECT row(status, rework_count, extension_count, closed_at IS NOT NULL)::text FROM problems "
                  "WHERE id = :p", p=pid)
     assert row == "(closed,1,1,t)"

@@ -111,14 +111,22 @@ def test_ccgrid_intake_places_reports_and_snapshots_owners_as_the_bulk_path_does
                                   UNION ALL (SELECT id, {columns} FROM {routed}
                                    EXCEPT SELECT -id, {columns} FROM problems WHERE id = ANY(:ids))) d""", ids=ids)
         assert differ == 0 and _one(s, f"SELECT count(*) FROM {routed}") == len(ids)
-        by_intake = s.execute(text("SELECT problem_id, assignment_id, place FROM problem_owners "
-                                   "WHERE problem_id = ANY(:ids) ORDER BY 1, 2"), {"ids": ids}).all()
+        owners = ("SELECT problem_id, assignment_id, place FROM problem_owners WHERE problem_id = ANY(:ids) "
+                  "ORDER BY 1, 2")
+        departments = ("SELECT problem_id, unit_id, duty, rule_id FROM problem_departments "
+                       "WHERE problem_id = ANY(:ids) ORDER BY 1, 2")
+        by_intake = s.execute(text(owners), {"ids": ids}).all()
+        departments_by_intake = s.execute(text(departments), {"ids": ids}).all()
         s.execute(text("DELETE FROM problem_owners WHERE problem_id = ANY(:ids)"), {"ids": ids})
+        s.execute(text("DELETE FROM problem_departments WHERE problem_id = ANY(:ids)"), {"ids": ids})
         intake.snapshot_owners(s, f"""(SELECT id, reported_at, district_code, region_code, grid_cell_id, street_id,
-                                              point_id FROM problems WHERE id = ANY(ARRAY{ids}::bigint[]))""")
-        by_bulk = s.execute(text("SELECT problem_id, assignment_id, place FROM problem_owners "
-                                 "WHERE problem_id = ANY(:ids) ORDER BY 1, 2"), {"ids": ids}).all()
+                                              point_id, category_code
+                                       FROM problems WHERE id = ANY(ARRAY{ids}::bigint[]))""")
+        by_bulk = s.execute(text(owners), {"ids": ids}).all()
         assert by_intake == by_bulk and len(by_intake) >= len(ids)
+        # 乱搭乱建 goes to the demo's 城管 (主办) and 住建 (协办) wherever it is reported.
+        assert s.execute(text(departments), {"ids": ids}).all() == departments_by_intake
+        assert len(departments_by_intake) >= 2 * len(ids)
         s.rollback()
 
 
@@ -167,7 +175,8 @@ def test_ccgrid_problem_json_matches_the_listing(points):
         shown = intake.get(s, pid, at=at, with_contact=True)
         listed = intake.search(s, scope=shown["region_code"], with_contact=True, limit=1000)["items"]
         row = json.loads(json.dumps(next(r for r in listed if r["id"] == pid), default=str))
-        assert set(row) == set(shown) - {"owners", "history", "duplicate_ids"}
+        assert set(row) == set(shown) - {"owners", "history", "duplicate_ids", "photos", "evidence_flags",
+                                         "evidence_flagged_photos"}
         for key in ("status", "street_id", "grid_cell_code", "point_id", "duplicates", "overdue", "reporter"):
             assert row[key] == shown[key]
         s.rollback()

@@ -133,8 +133,11 @@ def test_a_dispatched_task_signed_for_delayed_and_rectified_with_a_photo(browser
     photo = scalar("SELECT photo_id FROM problem_events WHERE problem_id = :p AND action = '整改完成'", p=pid)
     assert photo == scalar("SELECT id FROM problem_photos WHERE problem_id = :p", p=pid)
     assert scalar("SELECT array[width, height] FROM problem_photos WHERE id = :i", i=photo) == [1600, 1200]
-    # Shrinking dropped the EXIF; the capture time came along beside the photo.
+    # Shrinking dropped the EXIF; the capture time and the phone's position came along beside the photo, and
+    # the position is near the problem, so nothing is flagged.
     assert scalar("SELECT taken_at IS NOT NULL FROM problem_photos WHERE id = :i", i=photo)
+    assert scalar("SELECT gps_lon IS NOT NULL AND gps_lat IS NOT NULL AND flags = '{}' FROM problem_photos "
+                  "WHERE id = :i", i=photo)
     _done(page, server)
     context.close()
 

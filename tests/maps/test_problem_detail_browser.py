@@ -1,6 +1,7 @@
 """The page of one problem (/maps/problems/{id}) in headless Chromium, logged in with a password: the office takes a
 report through its whole lifecycle by clicking (立案, 派遣 to one of the place's owners, 签收整改, 整改完成 with a
-rectification photo, 核查通过 with a new photo, 销号) and sees the photos; then the database is asserted. A viewer
+rectification photo; then another account, since whoever rectified may not verify: 核查通过 with a new photo, 销号)
+and sees the photos; then the database is asserted. A viewer
 sees no buttons, a problem of another 街道 is a 404 page, and a re-sent rectification photo shows the API's
 refusal in the page. No request leaves this host."""
 
@@ -131,6 +132,14 @@ def test_the_office_takes_a_report_through_its_lifecycle_in_the_browser(browser,
     fixed = encode(street(31))
     checked = encode(street(77))  # the re-inspection: a new photo of the spot, not the rectification photo again
     _do(page, "整改完成", "rectified", note="已清理", photo_bytes=fixed, name="fix.jpg")
+    # Whoever marked it rectified may not verify it (the category's verifier_must_differ): the page says so.
+    assert page.locator("form.ccg-act[data-action='核查通过']").count() == 0
+    assert "须由他人核查" in page.locator(".ccg-act-blocked[data-action='核查通过']").text_content()
+    _only_this_host(requests, server)
+    page.context.close()
+    checker = _account("detail-checker", "city_office", name="赵核查员")
+    page, requests = _login(browser, server, checker["login"])
+    _open(page, server, pid)
     _do(page, "核查通过", "verified", photo_bytes=checked, name="check.jpg")
     _do(page, "销号", "closed")
     assert page.locator("form.ccg-act").count() == 0  # final: nothing left to do
@@ -141,7 +150,7 @@ def test_the_office_takes_a_report_through_its_lifecycle_in_the_browser(browser,
     page.locator("#ccg-photos a.ccg-thumb").first.click()  # full size, in the page
     assert _images_loaded(page, "#ccg-lightbox img")[0] == 640
     timeline = page.locator("#ccg-timeline").text_content()
-    assert "王办事员" in timeline and f"派遣给 {owner['holder']}" in timeline
+    assert "王办事员" in timeline and "赵核查员" in timeline and f"派遣给 {owner['holder']}" in timeline
     _only_this_host(requests, server)
     page.context.close()
 
@@ -151,11 +160,11 @@ def test_the_office_takes_a_report_through_its_lifecycle_in_the_browser(browser,
         events = s.execute(text("SELECT action, actor_user_id, assignee_person_id, photo_id FROM problem_events "
                                 "WHERE problem_id = :p ORDER BY id"), {"p": pid}).mappings().all()
         assert [e["action"] for e in events] == actions
-        assert all(e["actor_user_id"] == office["id"] for e in events[1:])
+        assert [e["actor_user_id"] for e in events[1:]] == [office["id"]] * 4 + [checker["id"]] * 2
         assert events[2]["assignee_person_id"] == owner["person_id"]
         photos = s.execute(text("SELECT id, created_by FROM problem_photos WHERE problem_id = :p ORDER BY id"),
                            {"p": pid}).all()
-    assert [f.created_by.split(" ")[0] for f in photos] == [f"user:{office['id']}"] * 2
+    assert [f.created_by.split(" ")[0] for f in photos] == [f"user:{office['id']}", f"user:{checker['id']}"]
     assert [events[4]["photo_id"], events[5]["photo_id"]] == [f.id for f in photos]
     _shots(browser, server, office["login"], pid, "closed")
 

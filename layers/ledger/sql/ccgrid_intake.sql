@@ -1,6 +1,6 @@
 -- One report's intake in one round trip (layers/ledger/server_functions.py): look up its category and source,
 -- refuse a retry, create the month's partition, place the point, find its master among the open reports nearby,
--- and write the row, its external id, first event, audit line and owner snapshot.
+-- and write the row, its external id, first event, audit line, owner snapshot and departments.
 --
 -- Returns (outcome, new_id, new_at). Outcomes: created, existing (the external id is known: a retry), category
 -- (unknown, inactive or top-level), source (unknown), outside (no region contains the point), scope (outside the
@@ -144,6 +144,20 @@ BEGIN
     JOIN live a ON a.layer = x.layer AND a.feature_id = x.fid
     WHERE x.fid IS NOT NULL
     ORDER BY a.id, x.ord;
+
+    -- Its departments by the active department rules (layers/ledger/sql/departments_route.sql).
+    INSERT INTO problem_departments (problem_id, problem_reported_at, district_code, unit_id, duty, rule_id)
+    SELECT DISTINCT ON (d.unit_id) v_id, v_at, CAST(left(v_route.region_code, 6) AS char(6)), d.unit_id, d.duty,
+           d.id
+    FROM department_rules d
+    JOIN units u ON u.id = d.unit_id AND u.active
+    LEFT JOIN assessment_points ap ON ap.id = v_route.point_id
+    LEFT JOIN streets s ON s.id = v_route.street_id
+    WHERE d.active
+      AND (d.category_code IS NULL OR d.category_code = v_cat.code OR d.category_code = v_cat.parent_code)
+      AND (d.point_type IS NULL OR d.point_type = ap.point_type)
+      AND (d.road_class IS NULL OR d.road_class = s.road_class)
+    ORDER BY d.unit_id, d.duty = 'lead' DESC, d.id;
 
     RETURN QUERY SELECT 'created', v_id, v_at;
 END

@@ -32,14 +32,7 @@ BEGIN
                p.dispatched_at, p.due_at, p.closed_at, p.rework_count, p.extension_count,
                (p.status = ANY(v_pending) AND p.due_at < now()) AS overdue,
                p.updated_at,
-               (SELECT coalesce(json_agg(json_build_object(
-                           'place', po.place, 'role', a.role, 'role_name', r.name, 'holder', coalesce(pp.name, u.name),
-                           'phone', CASE WHEN p_c THEN coalesce(pp.phone, u.phone) END, 'person_id', a.person_id,
-                           'unit_id', a.unit_id) ORDER BY r.sort, a.id), '[]')
-                FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-                JOIN owner_roles r ON r.code = a.role
-                LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-                WHERE po.problem_id = p.id) AS owners,
+               ccgrid_problem_owners(p.id, p.reported_at, p_c) AS owners,
                (SELECT coalesce(json_agg(json_build_object(
                            'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
                            'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at,
@@ -47,7 +40,13 @@ BEGIN
                            ORDER BY e.id), '[]')
                 FROM problem_events e WHERE e.problem_id = p.id) AS history,
                ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
-                     ORDER BY d.id) AS duplicate_ids
+                     ORDER BY d.id) AS duplicate_ids,
+               -- Its photos with their evidence flags (layers/ledger/photos.py), and the flags of all of them.
+               ccgrid_problem_photos(p.id) AS photos,
+               ARRAY(SELECT DISTINCT x.flag FROM problem_photos f, unnest(f.flags) AS x(flag)
+                     WHERE f.problem_id = p.id ORDER BY x.flag) AS evidence_flags,
+               (SELECT count(*) FROM problem_photos f WHERE f.problem_id = p.id AND f.flags <> '{}')::int
+                   AS evidence_flagged_photos
         FROM problems p
         JOIN problem_categories c ON c.code = p.category_code
         LEFT JOIN problem_categories pc ON pc.code = c.parent_code
@@ -70,14 +69,7 @@ BEGIN
                p.dispatched_at, p.due_at, p.closed_at, p.rework_count, p.extension_count,
                (p.status = ANY(v_pending) AND p.due_at < now()) AS overdue,
                p.updated_at,
-               (SELECT coalesce(json_agg(json_build_object(
-                           'place', po.place, 'role', a.role, 'role_name', r.name, 'holder', coalesce(pp.name, u.name),
-                           'phone', CASE WHEN p_c THEN coalesce(pp.phone, u.phone) END, 'person_id', a.person_id,
-                           'unit_id', a.unit_id) ORDER BY r.sort, a.id), '[]')
-                FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id
-                JOIN owner_roles r ON r.code = a.role
-                LEFT JOIN people pp ON pp.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
-                WHERE po.problem_id = p.id) AS owners,
+               ccgrid_problem_owners(p.id, p.reported_at, p_c) AS owners,
                (SELECT coalesce(json_agg(json_build_object(
                            'id', e.id, 'at', e.at, 'actor', e.actor, 'action', e.action, 'from_status', e.from_status,
                            'to_status', e.to_status, 'note', e.note, 'photo_id', e.photo_id, 'due_at', e.due_at,
@@ -85,7 +77,13 @@ BEGIN
                            ORDER BY e.id), '[]')
                 FROM problem_events e WHERE e.problem_id = p.id) AS history,
                ARRAY(SELECT d.id FROM problems d WHERE d.duplicate_of = p.id AND d.reported_at >= p.reported_at
-                     ORDER BY d.id) AS duplicate_ids
+                     ORDER BY d.id) AS duplicate_ids,
+               -- Its photos with their evidence flags (layers/ledger/photos.py), and the flags of all of them.
+               ccgrid_problem_photos(p.id) AS photos,
+               ARRAY(SELECT DISTINCT x.flag FROM problem_photos f, unnest(f.flags) AS x(flag)
+                     WHERE f.problem_id = p.id ORDER BY x.flag) AS evidence_flags,
+               (SELECT count(*) FROM problem_photos f WHERE f.problem_id = p.id AND f.flags <> '{}')::int
+                   AS evidence_flagged_photos
         FROM problems p
         JOIN problem_categories c ON c.code = p.category_code
         LEFT JOIN problem_categories pc ON pc.code = c.parent_code

@@ -5,7 +5,8 @@ DO $$
 DECLARE f regprocedure;
 BEGIN
     FOR f IN SELECT oid::regprocedure FROM pg_proc
-             WHERE proname IN ('ccgrid_intake', 'ccgrid_problem_json') AND pronamespace = 'public'::regnamespace LOOP
+             WHERE proname IN ('ccgrid_intake', 'ccgrid_problem_json', 'ccgrid_problem_owners',
+                               'ccgrid_problem_photos') AND pronamespace = 'public'::regnamespace LOOP
         EXECUTE 'DROP FUNCTION ' || f;
     END LOOP;
 END $$

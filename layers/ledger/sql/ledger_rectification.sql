@@ -1,6 +1,7 @@
 -- 整改台账 (layers/ledger/ledgers.py:export): each dispatched first report in `scope` dispatched between `since`
 -- and `until`, with its primary owners. Fixed (整改完成) is the last rectification after any rework: the deadline
--- is for the fix, not for the paperwork after it.
+-- is for the fix, not for the paperwork after it. 虚假整改嫌疑: the evidence flags of its photos, by their names
+-- (:flag_codes, :flag_names: layers/ledger/photos.py:EVIDENCE_FLAGS), empty when none is flagged.
 SELECT p.id AS "编号", c.name AS "类别", g.name AS "所属社区",
        (SELECT string_agg(DISTINCT r.name || '：' || coalesce(pp.name, u.name), '；')
         FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id JOIN owner_roles r ON r.code = a.role
@@ -10,11 +11,16 @@ SELECT p.id AS "编号", c.name AS "类别", g.name AS "所属社区",
        CASE WHEN fixed.at <= p.due_at THEN '按期'
             WHEN fixed.at IS NOT NULL THEN '超期完成'
             WHEN p.due_at < now() THEN '超期未完成' ELSE '整改中' END AS "是否按期",
-       p.rework_count AS "返工次数", p.extension_count AS "延期次数", st.name AS "状态"
+       p.rework_count AS "返工次数", p.extension_count AS "延期次数", st.name AS "状态",
+       (SELECT string_agg(n.name, '、' ORDER BY n.ord)
+        FROM unnest(CAST(:flag_codes AS text[]), CAST(:flag_names AS text[])) WITH ORDINALITY AS n(code, name, ord)
+        WHERE n.code = ANY(evidence.flags)) AS "虚假整改嫌疑"
 FROM problems p JOIN problem_categories c ON c.code = p.category_code
 JOIN problem_statuses st ON st.code = p.status LEFT JOIN regions g ON g.code = p.region_code
 LEFT JOIN LATERAL (SELECT max(e.at) AS at FROM problem_events e
                    WHERE e.problem_id = p.id AND e.to_status = 'rectified') fixed ON true
+LEFT JOIN LATERAL (SELECT array_agg(x.flag) AS flags FROM problem_photos f CROSS JOIN unnest(f.flags) AS x(flag)
+                   WHERE f.problem_id = p.id) evidence ON true
 WHERE p.duplicate_of IS NULL AND p.dispatched_at IS NOT NULL
   AND coalesce(p.region_code, '') LIKE :scope || '%'
   AND p.dispatched_at >= :since AND p.dispatched_at < :until

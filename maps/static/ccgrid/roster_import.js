@@ -17,29 +17,8 @@
   const skip = form.elements.skip_invalid;
   let ready = false;
 
-  function row(tbody, values) {
-    const tr = document.createElement("tr");
-    values.forEach(([text, cls]) => {
-      const td = document.createElement("td");
-      if (cls) td.className = cls;
-      td.textContent = text == null ? "" : String(text);
-      tr.appendChild(td);
-    });
-    tbody.appendChild(tr);
-  }
 
-  function url(dryRun) {
-    const q = new URLSearchParams();
-    if (dryRun) q.set("dry_run", "true");
-    if (skip.checked) q.set("skip_invalid", "true");
-    return form.dataset.endpoint + "?" + q.toString();
-  }
 
-  function upload() {
-    const data = new FormData();
-    data.append("file", file.files[0]);
-    return data;
-  }
 
   function show(a) {
     box.hidden = false;
@@ -50,11 +29,11 @@
       "已存在 " + a.unchanged + " 条" + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
     const rejected = box.querySelector("#ccg-roster-rejected tbody");
     rejected.textContent = "";
-    a.rejected.forEach((r) => row(rejected, [[r.row, "num"], [FIELD[r.field] || r.field], [r.reason]]));
+    a.rejected.forEach((r) => CCG.row(rejected, [[r.row, "num"], [FIELD[r.field] || r.field], [r.reason]]));
     box.querySelector(".ccg-rejected").hidden = !a.rejected.length;
     const rows = box.querySelector("#ccg-roster-rows tbody");
     rows.textContent = "";
-    a.outcomes.forEach((o) => row(rows, [[o.row, "num"], [o.holder], [o.holder_state === "created" ? "新建" : "已有"],
+    a.outcomes.forEach((o) => CCG.row(rows, [[o.row, "num"], [o.holder], [o.holder_state === "created" ? "新建" : "已有"],
       [o.role], [LAYER[o.layer] || o.layer], [o.place], [o.created, "num"], [o.unchanged, "num"]]));
   }
 
@@ -70,7 +49,7 @@
     stale();
     if (!file.files.length) { CCG.showError(form, Object.assign(new Error("请先选择花名册文件"), { field: "file" })); return; }
     try {
-      const a = await CCG.api("POST", url(true), upload());
+      const a = await CCG.importFile(form, true, [skip]);
       show(a);
       ready = a.outcomes.length > 0 && (!a.rejected.length || skip.checked);
       submit.disabled = !ready;
@@ -87,7 +66,7 @@
     submit.disabled = true;
     CCG.showError(form, null);
     try {
-      const a = await CCG.api("POST", url(false), upload());
+      const a = await CCG.importFile(form, false, [skip]);
       box.hidden = true;
       stale();
       flash.hidden = false;

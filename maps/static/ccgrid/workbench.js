@@ -92,5 +92,29 @@
     submit(form);
   });
 
-  window.CCG = { api, csrf, values, submit, showError };
+  // A row of text cells (`values`: [text, class] pairs) at the end of `tbody`; text only, never HTML.
+  function row(tbody, values, cls) {
+    const tr = document.createElement("tr");
+    if (cls) tr.className = cls;
+    values.forEach(([text, tdClass]) => {
+      const td = document.createElement("td");
+      if (tdClass) td.className = tdClass;
+      td.textContent = text == null ? "" : String(text);
+      tr.appendChild(td);
+    });
+    tbody.appendChild(tr);
+  }
+
+  // An import form's file sent to its data-endpoint: a preview (dry_run) or the import, with each ticked option
+  // (a checkbox named as the API's flag: skip_invalid, replace) as `flag=true`.
+  function importFile(form, dryRun, options) {
+    const q = new URLSearchParams();
+    if (dryRun) q.set("dry_run", "true");
+    (options || []).forEach((el) => { if (el.checked) q.set(el.name, "true"); });
+    const data = new FormData();
+    data.append("file", form.elements.file.files[0]);
+    return api("POST", form.dataset.endpoint + "?" + q.toString(), data);
+  }
+
+  window.CCG = { api, csrf, values, submit, showError, row, importFile };
 })();

@@ -60,6 +60,9 @@
       const form = new FormData();
       form.append("file", blobs[i], name + "-" + (i + 1) + ".jpg");
       if (blobs[i].lastModified) form.append("taken_at", new Date(blobs[i].lastModified).toISOString());
+      // Where the phone was when the photo was taken (shrinking drops the camera's GPS): the server flags a
+      // rectification photo taken far from the problem.
+      if (job.where) { form.append("lon", String(job.where.lon)); form.append("lat", String(job.where.lat)); }
       sent.push((await send("POST", "/api/v1/problems/" + problemId + "/photos", form,
         job.id + ":" + tag + ":" + i)).id);
       await save(job);
@@ -162,6 +165,15 @@
     return flush();
   }
 
+  // The phone's position now, if it has one within a few seconds (a fix up to a minute old will do); null
+  // otherwise, never an error: a photo without a position is still sent.
+  function fix() {
+    if (!navigator.geolocation) return Promise.resolve(null);
+    return new Promise((resolve) => navigator.geolocation.getCurrentPosition(
+      (pos) => resolve({ lon: +pos.coords.longitude.toFixed(6), lat: +pos.coords.latitude.toFixed(6) }),
+      () => resolve(null), { enableHighAccuracy: true, timeout: 8000, maximumAge: 60000 }));
+  }
+
   // Photos go up small: the long edge at most 1600 px, JPEG. The capture time (the file's) travels separately.
   async function shrink(file, edge) {
     const max = edge || 1600;
@@ -187,11 +199,13 @@
     id: "问题不存在或不在您的辖区内", track: "巡查轨迹无效（速度或时间异常）", times: "巡查轨迹的时间有误",
     taken_at: "照片时间有误" };
   function explain(job) {
-    const why = WHY[job.errorField] || "服务器拒绝了这条内容";
+    // 核查通过 of one's own rectification (a category that needs another verifier): not a stale status.
+    const own = job.errorField === "action" && /someone other than who marked it rectified/.test(job.error || "");
+    const why = own ? "整改完成由您办理，本类问题须由他人核查" : WHY[job.errorField] || "服务器拒绝了这条内容";
     return why + "。（" + job.error + "）";
   }
 
-  window.M_OUTBOX = { add, list, flush, drop, retry, shrink, uuid, explain, sending: () => sending };
+  window.M_OUTBOX = { add, list, flush, drop, retry, shrink, fix, uuid, explain, sending: () => sending };
   window.addEventListener("online", flush);
   setInterval(() => { if (navigator.onLine) flush(); }, 20000);
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flush); else flush();

@@ -14,11 +14,11 @@
     p.textContent = text;
   }
 
-  async function queue(card, action, photos) {
+  async function queue(card, action, photos, where) {
     const id = Number(card.dataset.id);
     const title = card.querySelector(".m-task-head b").textContent;
     const jobId = await M_OUTBOX.add({ kind: "action", label: action.action + " · #" + id + " " + title,
-      problemId: id, photos, action });
+      problemId: id, photos, action, where: where || null });
     card.dataset.job = jobId;
     card.querySelectorAll("button, .m-sheet").forEach((el) => { if (el.tagName === "FORM") el.hidden = true; else el.disabled = true; });
     note(card, "已保存在手机上，" + (navigator.onLine ? "正在发送…" : "联网后自动发送"));
@@ -48,6 +48,7 @@
     sheet.querySelector(".m-error").textContent = "";
     sheet._photo = null;
     if (!input.files.length) return;
+    sheet._where = M_OUTBOX.fix();  // asked for while the photo shrinks: where it was taken
     sheet._photo = await M_OUTBOX.shrink(input.files[0]);
     const img = document.createElement("img");
     img.alt = "整改照片";
@@ -75,7 +76,7 @@
     }
     const said = action.action === "申请延期" && until ? "希望延至 " + until + "。" + text : text;
     if (said) action.note = said;
-    queue(card, action, sheet._photo ? [sheet._photo] : []);
+    Promise.resolve(sheet._photo && sheet._where).then((where) => queue(card, action, sheet._photo ? [sheet._photo] : [], where));
   });
 
   // The server's word on each job of this page: the new status, or why it was refused.
