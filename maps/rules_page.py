@@ -95,6 +95,7 @@ class Input:
     high: float | None = None
     max_length: int | None = None
     size: str = ""  # wide (text, names, notes), mid (a select of names) or the default
+    empty: str = "（不限）"  # what the empty choice of a nullable select means here
 
 
 @dataclass
@@ -134,11 +135,16 @@ def _filter_groups(refs: dict[str, dict[Any, str]]) -> list[tuple[str, list[tupl
             ("区域级别", list(REGION_LEVELS.items()))]
 
 
+# The empty choice of a nullable select, where 不限 would say the wrong thing.
+EMPTY_CHOICES = {"exposure_kind": "（不计为曝光）", "parent_code": "（无，本身是大类）", "deadline_unit": "（无时限）",
+                 "head_person_id": "（未指定）"}
+
+
 def _input(spec: Table, column: Column, refs: dict[str, dict[Any, str]], value: Any = None) -> Input:
     label = LABELS[spec.name].get(column.name, column.name)
     size = "wide" if column.kind == "longtext" or column.name == "name" else ("mid" if column.ref else "")
     common = {"name": column.name, "label": label, "nullable": column.nullable, "required": column.required,
-              "size": size}
+              "size": size, "empty": EMPTY_CHOICES.get(column.name, "（不限）")}
     if value is not None and column.kind == "bool":
         value = "true" if value else "false"
     if spec.name == "coverage_rules" and column.name == "filter_value":

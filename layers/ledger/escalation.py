@@ -106,6 +106,11 @@ def act(session: Session, escalation_id: int, action: str, *, actor: str, scope:
     for name in required:
         if name not in values:
             raise InvalidInput(f"{action} needs {name}", field=name)
+    if action == "hold" and row["scheduled_at"] is not None:
+        now = session.execute(text("SELECT now()")).scalar_one()
+        if row["scheduled_at"] > now:  # minutes of a talk not held yet
+            raise InvalidInput(f"the talk is scheduled for {row['scheduled_at']:%Y-%m-%d %H:%M}; record its minutes "
+                               "once it has been held (约谈尚未举行)", field="minutes")
     for name in ("venue", "attendees", "minutes", "decision"):
         if name in values and len(str(values[name])) > 4000:
             raise InvalidInput(f"{name} is longer than 4000 characters", field=name)

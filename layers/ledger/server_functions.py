@@ -3,6 +3,7 @@
 
 - `ccgrid_intake`: one report's intake in one round trip instead of five (over HTTP that is most of what taking a
   report costs: bench/intake.py). Called by layers/ledger/intake.py:receive.
+- `ccgrid_department_rule_rank`: how specific a department rule is (intake picks the 主办 department by it).
 - `ccgrid_problem_owners`, `ccgrid_problem_photos`: a problem's owners and departments, its photos, as JSON, for
   `ccgrid_problem_json` (whose two branches both need them).
 - `ccgrid_problem_json`: a problem as the JSON the API sends, with a kept generic plan. Called by
@@ -18,7 +19,8 @@ from sqlalchemy import Connection, text
 from gis.sql import load
 
 # In the order they are created; `drop_server_functions.sql` names the same functions.
-FUNCTIONS = ("ccgrid_problem_owners", "ccgrid_problem_photos", "ccgrid_problem_json", "ccgrid_intake")
+FUNCTIONS = ("ccgrid_department_rule_rank", "ccgrid_problem_owners", "ccgrid_problem_photos", "ccgrid_problem_json",
+             "ccgrid_intake")
 
 
 def install(conn: Connection) -> None:

@@ -68,7 +68,8 @@ def crossing(database):
         a.assign(s, role="subdistrict_street_chief", layer="streets", feature_ids=ids, holder=a.Holder(chief),
                  valid_from=date(2025, 1, 1), caller=TEST)
         police = _department(s, "测试交警大队", "测试大队长")
-        _rule(s, police, point_type="交通路口")
+        # 占道经营 at a 路口: more specific than the demo's rules for a 路口 (any category) or a class (街面秩序).
+        _rule(s, police, category="0401", point_type="交通路口")
     return {**t, "chief": chief, "police": police, "lon": lon, "lat": lat}
 
 
@@ -80,6 +81,10 @@ def test_a_crossing_problem_in_a_street_goes_to_its_street_chief_and_the_traffic
     assert ("street", "街道级街长", "路口街长") in holders
     assert ("department", "主办部门", "测试交警大队") in holders
     assert p["point_type"] == "交通路口"
+    # One 主办 only: another department a rule names as lead (the demo's 城管 leads 街面秩序 as a whole class and its
+    # 交警 anything at a 路口, when the demo is loaded) assists; this rule is the most specific.
+    leads = scalar("SELECT array_agg(unit_id) FROM problem_departments WHERE problem_id = :p AND duty = 'lead'", p=pid)
+    assert leads == [crossing["police"]]
     # The ledger is cut by department as well as by place.
     with transaction() as s:
         listed = problems.search(s, scope="419941")["items"]
@@ -168,6 +173,7 @@ def test_one_exposure_per_party_per_problem_and_the_ladder(database):
     finally:
         with transaction() as s:
             s.execute(text("UPDATE escalation_settings SET value = 'periods' WHERE key = 'unit_count_mode'"))
+            s.execute(text("UPDATE department_rules SET active = false WHERE unit_id = :u"), {"u": dept})
     assert new > 0 and again == 0
     ladder = scalar("""SELECT array_agg(e.party || ':' || l.name ORDER BY e.party, e.exposed_at)
                        FROM escalations e JOIN escalation_levels l ON l.party = e.party AND l.level = e.level
@@ -192,26 +198,32 @@ def test_one_exposure_per_party_per_problem_and_the_ladder(database):
         assert e.value.field == "scheduled_at"
         with pytest.raises(InvalidInput):
             escalation.act(s, talk["id"], "decide", actor="test", decision="x")  # a 约谈 is not decided
+        later = datetime.now(TZ) + timedelta(days=3)
+        escalation.act(s, talk["id"], "schedule", actor="test", scheduled_at=later, venue="区创城办",
+                       attendees="阶梯街长")
+        with pytest.raises(InvalidInput) as e:  # not held yet: no minutes
+            escalation.act(s, talk["id"], "hold", actor="test", minutes="提前写好的纪要")
+        assert e.value.field == "minutes"
         done = escalation.act(s, talk["id"], "schedule", actor="test", scheduled_at=d(10, 25, 15),
-                              venue="区创城办302会议室", attendees="阶梯街长；街道分管领导")
+                              venue="区创城办302会议室", attendees="阶梯街长；街道分管领导")  # moved to an earlier day
         assert done["state"] == "scheduled" and done["venue"] == "区创城办302会议室"
         held = escalation.act(s, talk["id"], "hold", actor="test", minutes="已约谈，限期一周整改到位")
         assert held["state_name"] == "已约谈"
     assert scalar("SELECT count(*) FROM audit_log WHERE entity = 'escalations' AND entity_id = :i",
-                  i=str(talk["id"])) == 2
+                  i=str(talk["id"])) == 3
 
 
 def test_indicators_and_the_ranking_cut_by_department(crossing):
     # Two crossing problems dispatched in July: the 交警 leads both; one fixed on time and closed.
-    first = _report(crossing["lon"], crossing["lat"] + 0.0001, "乱堆物料", d(7, 1, 9))
+    first = _report(crossing["lon"], crossing["lat"] + 0.0001, "占道经营", d(7, 1, 9))
     _steps(first, [("立案", d(7, 1)), ("派遣", d(7, 1)), ("签收整改", d(7, 1, 11)), ("整改完成", d(7, 2))])
     with transaction() as s:
         verifier = as_role("city_office", "inspector-x")  # not who rectified it
         shot = photos.attach(s, first, photo(first * 100 + 50), caller=verifier)["id"]
         lifecycle.transition(s, first, "核查通过", caller=verifier, photo_id=shot, now=d(7, 2, 12))
         lifecycle.transition(s, first, "销号", caller=as_role("city_office"), now=d(7, 2, 13))
-    second = _report(crossing["lon"] + 0.0001, crossing["lat"], "乱堆物料", d(7, 3, 9))
-    _steps(second, [("立案", d(7, 3)), ("派遣", d(7, 3))])
+    second = _report(crossing["lon"] + 0.0001, crossing["lat"], "占道经营", d(7, 6, 9))
+    _steps(second, [("立案", d(7, 6)), ("派遣", d(7, 6))])
     with transaction() as s:
         rows = ledgers.indicators(s, level="department", scope="419941", since=d(7, 1, 0), until=d(8, 1, 0))
         board = ranking.ranking(s, level="department", period="2026-07", scope="419941", min_sample=1)

@@ -299,8 +299,9 @@ def test_migrate_installs_the_server_functions_as_the_code_writes_them(demo):
                           {"f": list(FUNCTIONS)}).all()
         pid = _report(s)
         assert json.loads(problems.get_json(s, pid))["id"] == pid
-    assert [tuple(r) for r in found] == [("ccgrid_intake", 13), ("ccgrid_problem_json", 4),
-                                         ("ccgrid_problem_owners", 3), ("ccgrid_problem_photos", 1)]
+    assert [tuple(r) for r in found] == [("ccgrid_department_rule_rank", 3), ("ccgrid_intake", 13),
+                                         ("ccgrid_problem_json", 4), ("ccgrid_problem_owners", 3),
+                                         ("ccgrid_problem_photos", 1)]
 
 
 def test_a_new_month_of_many_reports_is_loaded_bare_and_attached(demo, tmp_path, monkeypatch):

@@ -145,19 +145,26 @@ BEGIN
     WHERE x.fid IS NOT NULL
     ORDER BY a.id, x.ord;
 
-    -- Its departments by the active department rules (layers/ledger/sql/departments_route.sql).
+    -- Its departments by the active department rules, one of them 主办 (layers/ledger/sql/departments_route.sql).
     INSERT INTO problem_departments (problem_id, problem_reported_at, district_code, unit_id, duty, rule_id)
-    SELECT DISTINCT ON (d.unit_id) v_id, v_at, CAST(left(v_route.region_code, 6) AS char(6)), d.unit_id, d.duty,
-           d.id
-    FROM department_rules d
-    JOIN units u ON u.id = d.unit_id AND u.active
-    LEFT JOIN assessment_points ap ON ap.id = v_route.point_id
-    LEFT JOIN streets s ON s.id = v_route.street_id
-    WHERE d.active
-      AND (d.category_code IS NULL OR d.category_code = v_cat.code OR d.category_code = v_cat.parent_code)
-      AND (d.point_type IS NULL OR d.point_type = ap.point_type)
-      AND (d.road_class IS NULL OR d.road_class = s.road_class)
-    ORDER BY d.unit_id, d.duty = 'lead' DESC, d.id;
+    SELECT v_id, v_at, CAST(left(v_route.region_code, 6) AS char(6)), m.unit_id,
+           CASE WHEN m.duty = 'lead' AND row_number() OVER (ORDER BY m.duty = 'lead' DESC, m.specific DESC,
+                                                            m.rule_id) = 1
+                THEN 'lead' ELSE 'assist' END,
+           m.rule_id
+    FROM (
+        SELECT DISTINCT ON (d.unit_id) d.unit_id, d.duty, d.id AS rule_id,
+               ccgrid_department_rule_rank(d.category_code, d.point_type, d.road_class) AS specific
+        FROM department_rules d
+        JOIN units u ON u.id = d.unit_id AND u.active
+        LEFT JOIN assessment_points ap ON ap.id = v_route.point_id
+        LEFT JOIN streets s ON s.id = v_route.street_id
+        WHERE d.active
+          AND (d.category_code IS NULL OR d.category_code = v_cat.code OR d.category_code = v_cat.parent_code)
+          AND (d.point_type IS NULL OR d.point_type = ap.point_type)
+          AND (d.road_class IS NULL OR d.road_class = s.road_class)
+        ORDER BY d.unit_id, d.duty = 'lead' DESC,
+                 ccgrid_department_rule_rank(d.category_code, d.point_type, d.road_class) DESC, d.id) m;
 
     RETURN QUERY SELECT 'created', v_id, v_at;
 END

@@ -18,9 +18,10 @@ BEGIN
     SELECT json_build_object(
                'place', 'department', 'role', 'department_' || pd.duty,
                'role_name', CASE pd.duty WHEN 'lead' THEN '主办部门' ELSE '协办部门' END,
-               'holder', du.name, 'phone', CASE WHEN p_c THEN du.phone END, 'person_id', NULL,
+               'holder', du.name, 'phone', CASE WHEN p_c THEN coalesce(du.phone, head.phone) END, 'person_id', NULL,
                'unit_id', pd.unit_id), 100000 + (pd.duty <> 'lead')::int, pd.unit_id
     FROM problem_departments pd JOIN units du ON du.id = pd.unit_id
+    LEFT JOIN people head ON head.id = du.head_person_id  -- no phone of its own: its head's
     WHERE pd.problem_id = p_id AND pd.problem_reported_at = p_at) o);
 END
 $fn$

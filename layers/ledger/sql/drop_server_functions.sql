@@ -6,7 +6,8 @@ DECLARE f regprocedure;
 BEGIN
     FOR f IN SELECT oid::regprocedure FROM pg_proc
              WHERE proname IN ('ccgrid_intake', 'ccgrid_problem_json', 'ccgrid_problem_owners',
-                               'ccgrid_problem_photos') AND pronamespace = 'public'::regnamespace LOOP
+                               'ccgrid_problem_photos', 'ccgrid_department_rule_rank')
+               AND pronamespace = 'public'::regnamespace LOOP
         EXECUTE 'DROP FUNCTION ' || f;
     END LOOP;
 END $$

@@ -42,9 +42,8 @@ unit_party AS (
     SELECT DISTINCT ON (problem_id) problem_id, unit_id FROM (
         SELECT pd.problem_id, pd.unit_id,
                0 AS source_rank,
-               -- the most specific rule: a small class over a whole class, a place condition over none
-               -((d.category_code IS NOT NULL AND length(d.category_code) > 2)::int * 4
-                 + (d.point_type IS NOT NULL)::int * 2 + (d.road_class IS NOT NULL)::int) AS specific
+               -- one lead per problem since intake picks it; the most specific rule first all the same
+               -(ccgrid_department_rule_rank(d.category_code, d.point_type, d.road_class)) AS specific
         FROM problem_departments pd LEFT JOIN department_rules d ON d.id = pd.rule_id
         WHERE pd.duty = 'lead' AND pd.problem_id IN (SELECT problem_id FROM exposure)
         UNION ALL
