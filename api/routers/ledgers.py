@@ -45,13 +45,15 @@ def ledger(
     until: CityDatetime | None = None,
     format: str = Query("json", pattern="^(json|xlsx)$"),  # noqa: A002 - the query parameter's name
     limit: int | None = Query(None, ge=1, description="most rows; default and largest CCGRID_EXPORT_MAX_ROWS"),
+    department_id: int | None = Query(None, ge=1, le=2**31 - 1,
+                                      description="problems and rectification: only those routed to this department"),
     principal: Principal = Depends(require("read")),
 ):
     # Written to a file as it is read, then streamed: a year of reports is never in memory (429 when too many
     # exports run already; a response whose X-Truncated header is set holds only the first `limit` rows).
     with spool() as out:
         done = ledgers.export(s, kind, out, caller=principal.caller, region=region, fmt=format, since=since,
-                              until=until, limit=limit)
+                              until=until, limit=limit, department_id=department_id)
         headers = {"X-Row-Count": str(done.rows), "X-Truncated": "true" if done.truncated else "false"}
         if format == "xlsx":
             return send(out, XLSX, f"{kind}.xlsx", headers)

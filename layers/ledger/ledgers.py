@@ -73,12 +73,16 @@ def _within(caller: Caller, region: str | None) -> str | None:
 
 
 def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime | None, until: datetime | None,
-                 limit: int) -> tuple[list[str], Iterator[Any]]:
+                 limit: int, department_id: int | None = None) -> tuple[list[str], Iterator[Any]]:
     """The ledger's columns and its rows, fetched from a server-side cursor a batch at a time."""
     if kind not in LEDGERS:
         raise InvalidInput(f"ledger must be one of {', '.join(LEDGERS)}", field="kind")
+    if department_id is not None and kind == "points":
+        raise InvalidInput("the points ledger is by place; department_id cuts the problems and rectification "
+                           "ledgers", field="department_id")
     since, until = _period(session, since, until)
-    params: dict[str, Any] = {"scope": scope or "", "since": since, "until": until, "limit": limit}
+    params: dict[str, Any] = {"scope": scope or "", "since": since, "until": until, "limit": limit,
+                              "department": department_id}
     if kind == "rectification":  # 虚假整改嫌疑, by the flags' names
         params.update(flag_codes=list(EVIDENCE_FLAGS), flag_names=list(EVIDENCE_FLAGS.values()))
     result = session.execute(text(load(__file__, f"ledger_{kind}")).execution_options(yield_per=FETCH_ROWS), params)
@@ -87,7 +91,7 @@ def _ledger_rows(session: Session, kind: str, scope: str | None, since: datetime
 
 def export(session: Session, kind: str, out: IO[bytes], *, caller: Caller, region: str | None = None,
            fmt: str = "xlsx", since: datetime | None = None, until: datetime | None = None,
-           limit: int | None = None) -> Export:
+           limit: int | None = None, department_id: int | None = None) -> Export:
     """One of the 三本账 written to `out` as it is read (a write-only workbook or a JSON array), at most `limit`
     rows (CCGRID_EXPORT_MAX_ROWS at most), while holding one of the process's export slots."""
     if fmt not in ("xlsx", "json"):
@@ -96,7 +100,7 @@ def export(session: Session, kind: str, out: IO[bytes], *, caller: Caller, regio
     scope = _within(caller, region)
     done = Export()
     with export_slot():
-        header, rows = _ledger_rows(session, kind, scope, since, until, limit + 1)
+        header, rows = _ledger_rows(session, kind, scope, since, until, limit + 1, department_id)
 
         def capped() -> Iterator[Any]:
             for n, row in enumerate(rows):

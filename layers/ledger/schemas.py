@@ -180,6 +180,7 @@ class ProblemLedgerRow(Out):
     point: str | None = Field(alias="点位")
     description: str | None = Field(alias="描述")
     owners: str | None = Field(alias="责任人")
+    lead_department: str | None = Field(None, alias="主办部门")
     status: str = Field(alias="状态")
     reported_at: datetime = Field(alias="上报时间")
     dispatched_at: datetime | None = Field(alias="派遣时间")
@@ -192,6 +193,7 @@ class RectificationLedgerRow(Out):
     category: str = Field(alias="类别")
     community: str | None = Field(alias="所属社区")
     owners: str | None = Field(alias="责任人")
+    lead_department: str | None = Field(None, alias="主办部门")
     dispatched_at: datetime | None = Field(alias="派遣时间")
     due_at: datetime | None = Field(alias="整改时限")
     rectified_at: datetime | None = Field(alias="整改完成")
@@ -255,6 +257,8 @@ class Escalation(Out):
     person_id: int | None = None
     unit_id: int | None = None
     holder: str | None = None
+    holder_title: str | None = Field(None, description="a person's title (职务)")
+    category_name: str | None = Field(None, description="the problem's category")
     region_code: str | None = None
     window_problem_ids: list[int] | None = None
     because_of: int | None = Field(None, description="a unit head's record: the unit's record it answers for")

@@ -232,3 +232,21 @@ def test_indicators_and_the_ranking_cut_by_department(crossing):
         (2, 2, 1, 1, 1)
     assert police["name"] == "测试交警大队"
     assert f"unit:{crossing['police']}" in {r["key"] for r in board["rows"] if r["ranked"]}
+
+
+def test_the_ledgers_name_and_cut_by_the_lead_department(crossing):
+    import io
+    import json as jsonlib
+
+    pid = _report(crossing["lon"] - 0.0001, crossing["lat"] - 0.0001, "占道经营", d(8, 10, 9))
+    _steps(pid, [("立案", d(8, 10)), ("派遣", d(8, 10))])
+    for kind in ("problems", "rectification"):
+        out = io.BytesIO()
+        with transaction() as s:
+            ledgers.export(s, kind, out, caller=TEST, region="419941", fmt="json", since=d(8, 1, 0),
+                           until=d(9, 1, 0), department_id=crossing["police"])
+        rows = jsonlib.loads(out.getvalue())
+        assert [r["编号"] for r in rows] == [pid] and rows[0]["主办部门"] == "测试交警大队"
+    with transaction() as s, pytest.raises(InvalidInput) as e:
+        ledgers.export(s, "points", io.BytesIO(), caller=TEST, fmt="json", department_id=crossing["police"])
+    assert e.value.field == "department_id"
