@@ -70,15 +70,18 @@ def coverage_gaps(
 def red_black_list(
     s: DbSession,
     level: str = Query("subdistrict", pattern="^(subdistrict|community|owner|department)$"),
-    period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026"),
+    period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026; none: the "
+                                                                 "last complete month"),
     sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),
     min_sample: int = Query(ranking.DEFAULT_MIN_SAMPLE, ge=1, le=10_000,
                             description="problems due in the period below which a row is shown but not ranked"),
+    min_ranked: int = Query(ranking.DEFAULT_MIN_RANKED, ge=2, le=10_000,
+                            description="ranked rows needed before a 红榜 and 黑榜 are drawn"),
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     return ranking.ranking(s, level=level, period=period, scope=principal.within(region), sort=sort,
-                           min_sample=min_sample)
+                           min_sample=min_sample, min_ranked=min_ranked)
 
 
 @router.get("/owners", summary="Each street (or point, or grid cell) in view with its current owners and the "

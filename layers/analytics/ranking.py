@@ -20,12 +20,21 @@ from layers.ledger.ledgers import LEVELS, indicators
 METRICS = {"on_time_rate": True, "closure_rate": True, "rework_rate": False, "overdue_rate": False,
            "per_street_km": False, "per_point": False, "escalations": False}
 DEFAULT_MIN_SAMPLE = 10
+# Fewer ranked rows than this and there are no lists: with four ranked communities, the 3rd and 4th are not 黑榜
+# material just for being last.
+DEFAULT_MIN_RANKED = 6
 _PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|W(?P<w>\d{1,2})|Q(?P<q>[1-4])))?$")
 
 
+def last_complete_month(today: date) -> str:
+    """The month before this one: a ranking of a month four days old would rank almost nothing."""
+    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{y}-{m:02d}"
+
+
 def period_bounds(period: str | None, today: date) -> tuple[datetime, datetime, str]:
-    """'2026-10' (month), '2026-W47' (ISO week), '2026-Q3', '2026'; none = the current month."""
-    period = period or f"{today.year}-{today.month:02d}"
+    """'2026-10' (month), '2026-W47' (ISO week), '2026-Q3', '2026'; none = the last complete month."""
+    period = period or last_complete_month(today)
     m = _PERIOD.match(period)
     try:
         if not m:
@@ -88,7 +97,11 @@ def _rows(session: Session, level: str, scope: str, since: datetime, until: date
 
 
 def ranking(session: Session, *, level: str = "subdistrict", period: str | None = None, scope: str | None = None,
-            sort: str = "on_time_rate", min_sample: int = DEFAULT_MIN_SAMPLE, board: int = 3) -> dict[str, Any]:
+            sort: str = "on_time_rate", min_sample: int = DEFAULT_MIN_SAMPLE, board: int = 3,
+            min_ranked: int = DEFAULT_MIN_RANKED) -> dict[str, Any]:
+    """Rows ranked on `sort`; the top `board` (at most half of the ranked) are the 红榜, the bottom ones the 黑榜,
+    once at least `min_ranked` rows rank. A row never sits on both, nor on the 黑榜 with a value as good as a 红榜
+    row's (ties at the boundary stay off both)."""
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     if sort not in METRICS:
@@ -113,12 +126,15 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
     ranked_now = ranked(now_rows)
     rank_of = {r["key"]: i for i, r in enumerate(ranked_now, start=1)}
     n = len(ranked_now)
+    size = min(board, n // 2) if n >= min_ranked else 0
+    red = {r["key"] for r in ranked_now[:size]}
+    red_values = {r[sort] for r in ranked_now[:size]}
+    black = {r["key"] for r in ranked_now[n - size:] if r["key"] not in red and r[sort] not in red_values}
     for r in sorted(now_rows.values(), key=lambda r: (r["key"] not in rank_of, rank_of.get(r["key"], 0), r["key"])):
         p = before.get(r["key"])
         rank = rank_of.get(r["key"])
         row = {**r, "rank": rank, "ranked": rank is not None,
-               "board": ("red" if rank and rank <= min(board, n // 2) else
-                         "black" if rank and rank > n - min(board, n // 2) else None),
+               "board": "red" if r["key"] in red else "black" if r["key"] in black else None,
                "previous": ({k: p[k] for k in ("dispatched", "on_time_rate", "closure_rate", "rework_rate",
                                                "overdue_rate", "per_street_km", "per_point", "escalations")}
                             if p else None),
@@ -129,4 +145,4 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
         out.append(row)
     return {"level": level, "period": period, "since": start, "until": end, "previous_since": prev_start,
             "previous_until": prev_end, "sort": sort, "higher_is_better": higher_better, "min_sample": min_sample,
-            "rows": out}
+            "ranked": n, "min_ranked": min_ranked, "boards_shown": size > 0, "rows": out}

@@ -135,6 +135,9 @@ class Ranking(Out):
     sort: str
     higher_is_better: bool
     min_sample: int
+    ranked: int = Field(description="rows with enough sample to rank")
+    min_ranked: int = Field(description="ranked rows needed before the 红榜 and 黑榜 are drawn")
+    boards_shown: bool = Field(description="whether any row is on the 红榜 or 黑榜")
     rows: list[RankingRow]
 
 

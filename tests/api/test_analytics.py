@@ -178,6 +178,23 @@ def test_ranking_ranks_only_rows_with_enough_sample(client, viewer):
     assert red and black and max(r["rank"] for r in red) < min(r["rank"] for r in black)
 
 
+def test_ranking_defaults_to_the_last_complete_month_and_needs_enough_ranked_rows(client, viewer):
+    last = scalar("SELECT to_char(date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') - interval '1 month', "
+                  "'YYYY-MM')")
+    body = client.get(RANK, params={"level": "community", "min_sample": 1}, headers=viewer).json()
+    assert body["period"] == last and body["until"][:7] != body["since"][:7]  # a whole month, ended
+    assert body["ranked"] >= 6 and body["boards_shown"]
+    red = {r["key"] for r in body["rows"] if r["board"] == "red"}
+    black = {r["key"] for r in body["rows"] if r["board"] == "black"}
+    assert red and black and not red & black
+    worst_red = min(r["on_time_rate"] for r in body["rows"] if r["key"] in red)
+    assert all(r["on_time_rate"] < worst_red for r in body["rows"] if r["key"] in black)
+    # Fewer ranked rows than min_ranked: no 红榜, no 黑榜 (four communities are not a league).
+    few = client.get(RANK, params={"level": "community", "min_sample": 1, "min_ranked": body["ranked"] + 1},
+                     headers=viewer).json()
+    assert not few["boards_shown"] and all(r["board"] is None for r in few["rows"])
+
+
 def test_ranking_periods_and_bad_input(client, viewer):
     body = client.get(RANK, params={"period": "2026-Q3", "level": "owner", "sort": "overdue_rate"},
                       headers=viewer).json()

@@ -326,7 +326,8 @@
         body.appendChild(tr);
       });
     }
-    setStatus(data.period + "：" + ranked + " 个参与排名");
+    setStatus(data.period + "：" + ranked + " 个参与排名" +
+      (data.boards_shown ? "" : "（少于 " + data.min_ranked + " 个，不列红黑榜）"));
   }
 
   const PAGES = { heatmap, coverage, owners, ranking };
