@@ -31,9 +31,10 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
     truncated = len(rows) > cap
     features = []
     for r in rows[:cap]:
-        props = {k: v for k, v in r.items() if k != "g"}
+        props = {k: v for k, v in r.items() if k not in ("g", "exact_m")}
         primary = [o for o in props["owners"] if o["primary"]]
         props["owned"] = bool(primary)
+        props["uncovered"] = bool(props["missing"])  # a role its rules require is held by nobody
         props["colour_key"] = primary[0]["holder_key"] if primary else None
         if layer == "streets":
             props["road_class"] = props["kind"]
@@ -41,9 +42,18 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
             for o in props["owners"]:
                 o.pop("phone", None)
         features.append({"type": "Feature", "id": r["id"], "geometry": json.loads(r["g"]), "properties": props})
-    owned_m = sum(f["properties"]["length_m"] or 0 for f in features if f["properties"]["owned"])
-    total_m = sum(f["properties"]["length_m"] or 0 for f in features)
+    exact = [r["exact_m"] or 0 for r in rows[:cap]]
+    owned_m = sum(m for m, f in zip(exact, features, strict=True) if f["properties"]["owned"])
     owned = sum(1 for f in features if f["properties"]["owned"])
+    # What the coverage rules require, as the coverage report and the home page count it (one definition): a
+    # place is uncovered when a role its rules require is held by nobody; places no rule asks about do not count.
+    uncovered = [f["properties"]["uncovered"] for f in features]
+    required = [f["properties"]["required"] for f in features]
     return {"type": "FeatureCollection", "layer": layer, "features": features, "truncated": truncated,
-            "owned_km": round(owned_m / 1000, 2), "unowned_km": round((total_m - owned_m) / 1000, 2),
-            "owned_count": owned, "unowned_count": len(features) - owned}
+            "owned_km": round(owned_m / 1000, 2), "unowned_km": round((sum(exact) - owned_m) / 1000, 2),
+            "owned_count": owned, "unowned_count": len(features) - owned,
+            "covered_km": round(sum(m for m, q, u in zip(exact, required, uncovered, strict=True) if q and not u)
+                                / 1000, 2),
+            "uncovered_km": round(sum(m for m, u in zip(exact, uncovered, strict=True) if u) / 1000, 2),
+            "covered_count": sum(1 for q, u in zip(required, uncovered, strict=True) if q and not u),
+            "uncovered_count": sum(uncovered)}

@@ -163,7 +163,9 @@ class StreetOwnership(Out):
     region_code: str | None = None
     owners: list[StreetOwnerEntry]
     missing: list[str] = Field(description="required role families nobody holds")
-    owned: bool
+    owned: bool = Field(description="has a primary owner")
+    required: bool = Field(description="a coverage rule asks for an owner of this place")
+    uncovered: bool = Field(description="a role its coverage rules require is held by nobody")
     colour_key: str | None = None
 
 
@@ -178,6 +180,11 @@ class StreetOwnerMap(FeatureCollection[StreetOwnerFeature]):
     unowned_km: Number
     owned_count: int = Field(description="places in the answer with a primary owner")
     unowned_count: int
+    covered_km: Number = Field(description="streets only: length the coverage rules require with every required "
+                                           "role held (the coverage report's and home page's definition)")
+    uncovered_km: Number = Field(description="streets only: length lacking a role the coverage rules require")
+    covered_count: int = Field(description="places whose required roles are all held")
+    uncovered_count: int = Field(description="places lacking a role the coverage rules require")
 
 
 # --- tiles ------------------------------------------------------------------------------------------------------

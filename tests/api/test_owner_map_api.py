@@ -52,3 +52,25 @@ def test_streets_keep_their_lengths_and_road_class(client, viewer):
 def test_a_layer_the_map_cannot_draw_is_refused(client, admin):
     r = client.get("/api/v1/analytics/owners", params={"layer": "regions"}, headers=admin)
     assert r.status_code == 422 and r.json()["field"] == "layer", r.text
+
+
+def test_one_definition_of_unowned_road_and_places(client, admin, demo):
+    """The home page, the owners map and the coverage report give the same unowned kilometres (what the coverage
+    rules require, not every road without an owner) and the same places lacking a required role."""
+    from gis.db import transaction
+    from layers.analytics import headline
+
+    with transaction() as s:
+        home = headline.numbers(s, "411421")  # what the home page shows
+    report = client.get("/api/v1/coverage/ownership", params={"region": "411421", "limit": 10000},
+                        headers=admin).json()
+    streets = _owners(client, admin, region="411421", layer="streets")
+    points = _owners(client, admin, region="411421", layer="assessment_points")
+    assert not streets["truncated"] and not points["truncated"]
+    assert streets["uncovered_km"] == pytest.approx(report["streets_km"]["uncovered"], abs=0.01)
+    assert streets["covered_km"] == pytest.approx(report["streets_km"]["covered"], abs=0.01)
+    assert streets["uncovered_km"] < streets["unowned_km"]  # branch roads nobody must own are not gaps
+    missing_points = {m["id"] for m in report["missing"] if m["layer"] == "assessment_points"}
+    assert points["uncovered_count"] == len(missing_points) > 0
+    assert {f["id"] for f in points["features"] if f["properties"]["uncovered"]} == missing_points
+    assert home["unowned_street_km"] == pytest.approx(streets["uncovered_km"], abs=0.01)

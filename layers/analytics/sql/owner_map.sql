@@ -1,5 +1,6 @@
 -- Every place of one layer in view (streets: main roads first when cut to the limit) with its current owners by
--- role and the primary roles its coverage rules require that nobody holds. Only the branch of :layer runs: the
+-- role, whether a coverage rule asks for an owner at all (`required`), and the primary roles its coverage rules
+-- require that nobody holds. Only the branch of :layer runs: the
 -- others' constant-false WHERE stops them before they touch their table.
 WITH cur AS (SELECT * FROM assignments_on(:on) WHERE layer = :layer),
 place AS (
@@ -24,7 +25,9 @@ place AS (
     ORDER BY rank, id
     LIMIT :limit)
 SELECT s.id, s.code, s.name, s.kind, s.section_from, s.section_to, s.region_code,
-       round(s.length_m::numeric, 1)::float AS length_m,
+       round(s.length_m::numeric, 1)::float AS length_m, s.length_m AS exact_m,
+       EXISTS (SELECT 1 FROM coverage_rules rl WHERE rl.active AND rl.layer = :layer
+               AND (rl.filter_value IS NULL OR rl.filter_value = s.kind)) AS required,
        coalesce((SELECT json_agg(json_build_object(
                     'role', r.code, 'role_name', r.name, 'primary', r.is_primary,
                     'holder', coalesce(p.name, u.name),

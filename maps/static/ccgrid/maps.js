@@ -217,12 +217,15 @@
 
   const OWNER_LAYERS = { streets: "道路", assessment_points: "测评点位", grid_cells: "单元网格" };
 
-  // Owned places wear their primary owner's colour, unowned ones red. With the owners panel on the page
-  // (owners_map.js) a click opens the place there ("ccgrid:place"); otherwise a popup tells who owns it.
+  // Owned places wear their primary owner's colour; a place lacking a role its coverage rules require is red
+  // (dashed when it has no owner at all), and one no rule asks about, without owner, light grey: the same
+  // definition as the coverage report's. With the owners panel on the page (owners_map.js) a click opens the
+  // place there ("ccgrid:place"); otherwise a popup tells who owns it.
   function ownerStyle(layer, p, selected) {
-    const colour = p.owned ? colourOf(p.colour_key) : "#e31a1c";
+    const colour = p.uncovered ? "#e31a1c" : p.owned ? colourOf(p.colour_key) : "#bbb";
     const ring = selected ? { color: "#00bcd4", weight: layer === "streets" ? 9 : 4 } : {};
-    if (layer === "streets") return Object.assign(p.owned ? { color: colour, weight: 4 } : { color: colour, weight: 5, dashArray: "8 5" }, ring);
+    if (layer === "streets") return Object.assign(p.owned ? { color: colour, weight: 4 }
+      : p.uncovered ? { color: colour, weight: 5, dashArray: "8 5" } : { color: colour, weight: 2 }, ring);
     if (layer === "grid_cells") return Object.assign({ color: colour, weight: 1.5, fillColor: colour, fillOpacity: p.owned ? 0.15 : 0.3,
       dashArray: p.owned ? null : "4 3" }, ring);
     return Object.assign({ radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 }, selected ? { color: "#00bcd4", weight: 4 } : {});
@@ -268,9 +271,10 @@
     replace(map, "owners", layer, data.features.length);
     state.drawnSeq = mine;  // what is on the map answers the latest request (a test waits for it)
     const name = OWNER_LAYERS[layerName];
-    legend(map, name + "责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "无责任人", layerName !== "assessment_points"]],
-      layerName === "streets" ? "视图内有人负责 " + fmt(data.owned_km, 2) + " km，无人负责 " + fmt(data.unowned_km, 2) + " km"
-        : "视图内有人负责 " + fmt(data.owned_count, 0) + " 处，无人负责 " + fmt(data.unowned_count, 0) + " 处");
+    legend(map, name + "责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "缺覆盖规则要求的责任人", layerName !== "assessment_points"],
+      ["#bbb", "无需指定责任人"]],
+      layerName === "streets" ? "视图内按覆盖规则：已落实 " + fmt(data.covered_km, 2) + " km，缺责任人 " + fmt(data.uncovered_km, 2) + " km"
+        : "视图内按覆盖规则：已落实 " + fmt(data.covered_count, 0) + " 处，缺责任人 " + fmt(data.uncovered_count, 0) + " 处");
     setStatus("视图内 " + fmt(data.features.length, 0) + " 个" + (layerName === "streets" ? "路段" : name) +
       (data.truncated ? (layerName === "streets" ? "（只显示主要道路，放大可见全部）" : "（只显示一部分，请放大）") : ""));
   }
