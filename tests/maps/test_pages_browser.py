@@ -70,6 +70,38 @@ def test_filters_reload_from_the_api(browser_page, server):
     assert "加载失败" not in page.locator("#ccg-status").text_content()
 
 
+def test_a_popup_stays_open_after_its_auto_pan(browser_page, server):
+    # A cell clicked near the map's top edge: its popup pans the map to fit, and that pan does not redraw the layer
+    # (which closed the popup within a few seconds).
+    page, _ = browser_page
+    _open(page, server, "/maps/heatmap")
+    x, y = page.evaluate("""() => {
+        const m = CCGRID.map, l = CCGRID_STATE.heat.getLayers()[0], c = l.getBounds().getCenter();
+        m.setView(c, m.getZoom(), { animate: false });
+        const p = m.latLngToContainerPoint(c), box = m.getContainer().getBoundingClientRect();
+        m.panBy([0, p.y - 12], { animate: false });  // the cell's centre 12 px below the top edge
+        const q = m.latLngToContainerPoint(c);
+        return [box.left + q.x, box.top + q.y]; }""")
+    page.wait_for_function("CCGRID_STATE.drawnSeq === CCGRID_STATE.seq", timeout=15_000)
+    seq = page.evaluate("CCGRID_STATE.seq")
+    page.mouse.click(x, y)
+    page.wait_for_selector(".leaflet-popup", timeout=5_000)
+    page.wait_for_timeout(3_000)
+    assert page.locator(".leaflet-popup").count() == 1
+    assert page.evaluate("CCGRID_STATE.seq") == seq  # no reload
+
+
+def test_choosing_a_region_flies_the_map_to_it(browser_page, server):
+    page, _ = browser_page
+    _open(page, server, "/maps/heatmap")
+    code = page.evaluate("Object.keys(CCGRID_STATE.regionBounds).find((c) => c.length === 12 && c.startsWith('411421'))")
+    page.select_option("select[name=region]", code)
+    page.wait_for_function("CCGRID_STATE.drawnSeq === CCGRID_STATE.seq", timeout=15_000)
+    inside = page.evaluate(f"""() => {{ const b = CCGRID_STATE.regionBounds['{code}'], v = CCGRID.map.getBounds();
+        return v.contains(b.getCenter()) && b.pad(0.5).contains(v.getCenter()); }}""")
+    assert inside
+
+
 def test_landing_page_and_logout(browser_page, server):
     page, _ = browser_page
     page.goto(f"{server}/maps/")
@@ -77,3 +109,4 @@ def test_landing_page_and_logout(browser_page, server):
     page.click("text=退出")
     page.goto(f"{server}/maps/owners")
     assert "/login" in page.url
+

@@ -80,6 +80,8 @@
   // --- The city's own layers: enough to read the map with no basemap at all -------------------------------
   async function cityLayers(map, cfg) {
     const regions = await getJSON("/api/v1/layers/regions/features", { limit: 10000 });
+    // Each region's extent, so that choosing one in the filters flies the map there.
+    state.regionBounds = Object.fromEntries(regions.features.map((f) => [f.properties.code, L.geoJSON(f).getBounds()]));
     const style = (f) => ({
       district: { color: "#333", weight: 3, fill: false },
       subdistrict: { color: "#555", weight: 2, fill: false, dashArray: "6 4" },
@@ -164,6 +166,7 @@
       },
     });
     replace(map, "heat", layer, data.features.length);
+    state.drawnSeq = mine;
     const rows = b.map((v, i) => [HEAT[Math.min(i + 1, HEAT.length - 1)], "≥ " + fmt(v, 0) + " 件"]);
     legend(map, "问题数（件/格）", [[HEAT[0], "< " + fmt(b[0], 0) + " 件"]].concat(rows),
       "合计 " + fmt(data.total, 0) + " 件；格网：" + ({ hex: "六边形", square: "方格", grid_cell: "单元网格", community: "社区" }[data.cell]) +
@@ -202,6 +205,7 @@
       },
     });
     replace(map, "gaps", layer, data.features.length);
+    state.drawnSeq = mine;
     const s = data.summary;
     legend(map, "覆盖缺口", data.kinds.map((k) => [GAP[k][0], GAP[k][1] + "：" + fmt((s[k] || {}).count || 0, 0) + " 处" +
       ((s[k] || {}).length_m ? "，" + fmt(s[k].length_m / 1000, 2) + " km" : "") +
@@ -315,6 +319,7 @@
       },
     });
     replace(map, "ranking", layer, shapes.features.length);
+    state.drawnSeq = mine;
     legend(map, "红黑榜：" + metric, [[RANK[0], "前列"], [RANK[RANK.length - 1], "后列"], ["#ccc", "样本不足（少于 " + data.min_sample + " 件）"]],
       data.period + "，与上期比较");
     const body = document.getElementById("ccg-ranking-body");
@@ -362,10 +367,29 @@
         toggle.setAttribute("aria-expanded", "false");
         toggle.addEventListener("click", () => toggle.setAttribute("aria-expanded", String(form.classList.toggle("open"))));
         form.insertBefore(toggle, form.querySelector("b").nextSibling);
-        form.addEventListener("change", draw);
+        form.addEventListener("change", (ev) => {
+          // A region chosen: go there (the whole city when none), and draw once the map is there.
+          if (ev.target.name === "region") {
+            const all = Object.values(state.regionBounds || {}).reduce((b, x) => (b ? b.extend(x) : L.latLngBounds(x.getSouthWest(), x.getNorthEast())), null);
+            const to = (state.regionBounds || {})[ev.target.value] || all;
+            if (to && to.isValid()) {
+              const before = map.getCenter().toString() + map.getZoom();
+              map.fitBounds(to, { padding: [20, 20], animate: false });
+              if (cfg.reload_on_move && map.getCenter().toString() + map.getZoom() !== before) return;  // moveend draws
+            }
+          }
+          draw();
+        });
         form.addEventListener("submit", (ev) => { ev.preventDefault(); draw(); });
       }
-      if (cfg.reload_on_move) map.on("moveend", draw);
+      // A popup that pans the map to fit is not a new view: redrawing would close the popup it opened for.
+      map.on("autopanstart", () => { state.autopanning = true; });
+      if (cfg.reload_on_move) {
+        map.on("moveend", () => {
+          if (state.autopanning) { state.autopanning = false; return; }
+          draw();
+        });
+      }
     },
   };
 })();
