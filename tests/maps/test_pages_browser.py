@@ -94,7 +94,8 @@ def test_a_popup_stays_open_after_its_auto_pan(browser_page, server):
 def test_choosing_a_region_flies_the_map_to_it(browser_page, server):
     page, _ = browser_page
     _open(page, server, "/maps/heatmap")
-    code = page.evaluate("Object.keys(CCGRID_STATE.regionBounds).find((c) => c.length === 12 && c.startsWith('411421'))")
+    code = page.evaluate("Object.keys(CCGRID_STATE.regionBounds)"
+                         ".find((c) => c.length === 12 && c.startsWith('411421'))")
     page.select_option("select[name=region]", code)
     page.wait_for_function("CCGRID_STATE.drawnSeq === CCGRID_STATE.seq", timeout=15_000)
     inside = page.evaluate(f"""() => {{ const b = CCGRID_STATE.regionBounds['{code}'], v = CCGRID.map.getBounds();
