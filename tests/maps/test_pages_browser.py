@@ -103,6 +103,18 @@ def test_choosing_a_region_flies_the_map_to_it(browser_page, server):
     assert inside
 
 
+def test_the_heatmap_legend_classes_are_distinct(browser_page, server):
+    page, _ = browser_page
+    _open(page, server, "/maps/heatmap")
+    swatches = page.eval_on_selector_all(".ccg-legend i", "els => els.map((e) => getComputedStyle(e).backgroundColor)")
+    assert len(swatches) >= 2 and len(set(swatches)) == len(swatches), swatches
+    # Each drawn cell with reports wears one of the legend's colours.
+    fills = page.evaluate("CCGRID_STATE.heat.getLayers().filter((l) => l.feature.properties.count)"
+                          ".map((l) => l.options.fillColor)")
+    as_rgb = {f"rgb({int(h[1:3], 16)}, {int(h[3:5], 16)}, {int(h[5:7], 16)})" for h in fills}
+    assert fills and as_rgb <= set(swatches)
+
+
 def test_landing_page_and_logout(browser_page, server):
     page, _ = browser_page
     page.goto(f"{server}/maps/")

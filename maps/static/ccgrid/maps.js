@@ -152,7 +152,9 @@
     const data = await getJSON("/api/v1/analytics/heatmap", params);
     if (mine !== state.seq) return;
     const b = breaks(data.features.map((x) => x.properties.count));
-    const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return HEAT[Math.min(i, HEAT.length - 1)]; };
+    // Class k holds counts from b[k] up to the next break (b has at most as many breaks as HEAT has colours), so no
+    // two classes share a colour; a cell with no report is white.
+    const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return HEAT[Math.max(0, i - 1)]; };
     const layer = L.geoJSON(data, {
       renderer: renderer(data),
       style: (x) => ({ color: "#a63603", weight: 0.5, fillColor: x.properties.count ? colour(x.properties.count) : "#fff",
@@ -167,8 +169,9 @@
     });
     replace(map, "heat", layer, data.features.length);
     state.drawnSeq = mine;
-    const rows = b.map((v, i) => [HEAT[Math.min(i + 1, HEAT.length - 1)], "≥ " + fmt(v, 0) + " 件"]);
-    legend(map, "问题数（件/格）", [[HEAT[0], "< " + fmt(b[0], 0) + " 件"]].concat(rows),
+    const rows = b.map((v, i) => [HEAT[i], i + 1 < b.length
+      ? (b[i + 1] - 1 > v ? fmt(v, 0) + "–" + fmt(b[i + 1] - 1, 0) : fmt(v, 0)) + " 件" : "≥ " + fmt(v, 0) + " 件"]);
+    legend(map, "问题数（件/格）", rows,
       "合计 " + fmt(data.total, 0) + " 件；格网：" + ({ hex: "六边形", square: "方格", grid_cell: "单元网格", community: "社区" }[data.cell]) +
       (data.size_m ? " " + fmt(data.size_m, 0) + " 米" : ""));
     setStatus("共 " + fmt(data.total, 0) + " 件问题，" + fmt(data.features.length, 0) + " 个格");
