@@ -40,7 +40,10 @@ def _fmt(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def supervision_sheet_html(sheet: dict[str, Any]) -> str:
+def supervision_sheet_html(sheet: dict[str, Any], *, prev_url: str | None = None, next_url: str | None = None) -> str:
+    """The printable 督导单: one page of its problems (numbered on from the page's offset), the totals, and links to
+    the pages before and after."""
+    first = sheet.get("offset") or 0
     rows = "".join(
         "<tr>"
         f"<td>{i}</td><td>{escape(_fmt(r['id']))}</td><td>{escape(_fmt(r['category']))}</td>"
@@ -49,8 +52,11 @@ def supervision_sheet_html(sheet: dict[str, Any]) -> str:
         f"<td class=\"{'overdue' if r['overdue'] else ''}\">{escape(_fmt(r['due_at']))}"
         f"{'（已超期）' if r['overdue'] else ''}</td><td>{escape(_fmt(r['status']))}</td>"
         "<td class=\"reply\"></td><td class=\"reply\"></td></tr>"
-        for i, r in enumerate(sheet["items"], start=1)
+        for i, r in enumerate(sheet["items"], start=first + 1)
     )
+    shown = (f"第 {first + 1}–{first + len(sheet['items'])} 件，共 {sheet['open']} 件" if sheet["items"] else "")
+    links = "".join(f'<a href="{escape(u)}">{t}</a>　' for u, t in ((prev_url, "上一页"), (next_url, "下一页")) if u)
+    pager = f'<p class="pager">{shown}　{links}</p>' if (prev_url or next_url) else ""
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>督导单 — {escape(sheet['holder'])}</title>
 <style>{_STYLE}</style></head><body>
@@ -60,6 +66,7 @@ def supervision_sheet_html(sheet: dict[str, Any]) -> str:
 <table><thead><tr><th>序号</th><th>编号</th><th>类别</th><th>位置</th><th>问题描述</th><th>上报时间</th>
 <th>整改时限</th><th>状态</th><th>整改情况（回复）</th><th>签字/日期</th></tr></thead>
 <tbody>{rows or '<tr><td colspan="10">无待整改问题</td></tr>'}</tbody></table>
+{pager}
 <p>请于收到本单后按时限整改，并在“整改情况”栏填写处理结果，签字后交回创城办对账销号。</p>
 </body></html>"""
 

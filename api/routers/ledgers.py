@@ -17,6 +17,7 @@ from layers.ledger.schemas import Escalation, EscalationRun, Indicator, Ledger, 
 from maps.sheets import supervision_sheet_html, supervision_sheet_xlsx
 
 router = APIRouter(prefix="/api/v1", tags=["ledgers"])
+SHEET_PAGE = 200  # problems on one page of a 督导单 (its workbook has them all)
 
 
 class EscalationAction(BaseModel):
@@ -119,11 +120,22 @@ def supervision_sheet(
     person_id: int | None = None,
     unit_id: int | None = None,
     format: str = Query("html", pattern="^(html|xlsx|json)$"),  # noqa: A002
+    limit: int = Query(SHEET_PAGE, ge=1, le=5000, description="json and html: one page of this many (Excel: all)"),
+    offset: int = Query(0, ge=0, le=10_000_000),
     principal: Principal = Depends(require("read")),
 ):
-    sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, caller=principal.caller)
+    paged = format != "xlsx"  # the workbook has every problem; a page or an answer has one page, and the totals
+    sheet = ledgers.supervision_sheet(s, person_id=person_id, unit_id=unit_id, caller=principal.caller,
+                                      limit=limit if paged else None, offset=offset if paged else 0)
     if format == "json":
         return sheet
     if format == "html":
-        return HTMLResponse(supervision_sheet_html(sheet))
+        holder = f"person_id={person_id}" if person_id is not None else f"unit_id={unit_id}"
+
+        def at(n: int) -> str:
+            return f"/api/v1/supervision-sheet?{holder}&format=html&limit={limit}&offset={n}"
+
+        prev = at(max(0, offset - limit)) if offset > 0 else None
+        after = at(offset + limit) if offset + limit < sheet["open"] else None
+        return HTMLResponse(supervision_sheet_html(sheet, prev_url=prev, next_url=after))
     return _xlsx(supervision_sheet_xlsx(sheet), "supervision-sheet")

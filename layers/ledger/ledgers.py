@@ -156,9 +156,14 @@ def indicators(session: Session, *, level: str = "subdistrict", scope: str | Non
 
 
 def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None = None,
-                      unit_id: int | None = None) -> dict[str, Any]:
-    """The 督导单 of one owner: their open problems (overdue first), with room for their reply. Only problems in
+                      unit_id: int | None = None, limit: int | None = None, offset: int = 0) -> dict[str, Any]:
+    """The 督导单 of one owner: their open problems (overdue first), with room for their reply; `limit` and
+    `offset` page it (None: every one, for the workbook), `open` and `overdue` count them all. Only problems in
     the caller's region: an owner may also hold places elsewhere, whose reports the caller may not read."""
+    if limit is not None and not 1 <= limit <= 5000:
+        raise InvalidInput("limit must be between 1 and 5000", field="limit")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative", field="offset")
     if (person_id is None) == (unit_id is None):
         raise InvalidInput("give person_id or unit_id", field="person_id")
     holder = session.execute(
@@ -169,27 +174,15 @@ def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None
     if holder is None or not caller.covers(holder.region_code):
         field = "person_id" if person_id is not None else "unit_id"
         raise NotFound(f"no such {field.removesuffix('_id')}", field=field)
-    # Its problems as an owner of their places, and (a department) those the rules sent it as 主办/协办.
-    rows = session.execute(text("""
-        WITH mine AS (
-            SELECT po.problem_id, r.name AS role_name FROM problem_owners po
-            JOIN assignments a ON a.id = po.assignment_id JOIN owner_roles r ON r.code = a.role
-            WHERE a.person_id IS NOT DISTINCT FROM :pid AND a.unit_id IS NOT DISTINCT FROM :uid
-            UNION ALL
-            SELECT pd.problem_id, CASE pd.duty WHEN 'lead' THEN '主办部门' ELSE '协办部门' END
-            FROM problem_departments pd WHERE pd.unit_id = :uid)
-        SELECT DISTINCT ON (p.id) p.id, c.name AS category, coalesce(s.name, ap.name, g.name) AS place,
-               p.address, p.description, p.reported_at, p.due_at, st.name AS status,
-               (p.due_at < now()) AS overdue, m.role_name
-        FROM mine m
-        JOIN problems p ON p.id = m.problem_id JOIN problem_statuses st ON st.code = p.status AND NOT st.final
-        JOIN problem_categories c ON c.code = p.category_code
-        LEFT JOIN streets s ON s.id = p.street_id LEFT JOIN assessment_points ap ON ap.id = p.point_id
-        LEFT JOIN regions g ON g.code = p.region_code
-        WHERE p.duplicate_of IS NULL
-          AND (CAST(:scope AS text) IS NULL OR p.region_code LIKE :scope || '%')
-        ORDER BY p.id"""), {"pid": person_id, "uid": unit_id, "scope": caller.scope}).mappings()
-    items = sorted((dict(r) for r in rows), key=lambda r: (not r["overdue"], r["due_at"] or r["reported_at"]))
+    # Its problems as an owner of their places, and (a department) those the rules sent it as 主办/协办: the totals,
+    # then one page of them, overdue first (sql/supervision_sheet.sql).
+    params = {"pid": person_id, "uid": unit_id, "scope": caller.scope}
+    body = load(__file__, "supervision_sheet")
+    totals = session.execute(text(body + " SELECT count(*) AS open, count(*) FILTER (WHERE overdue) AS overdue "
+                                  "FROM items"), params).one()
+    page = (" SELECT * FROM items ORDER BY overdue DESC, coalesce(due_at, reported_at), id"
+            + (" LIMIT :limit OFFSET :offset" if limit is not None else " OFFSET :offset"))
+    rows = session.execute(text(body + page), {**params, "limit": limit, "offset": offset}).mappings()
     return {"holder": holder.name, "person_id": person_id, "unit_id": unit_id,
-            "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": items,
-            "open": len(items), "overdue": sum(1 for r in items if r["overdue"])}
+            "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": [dict(r) for r in rows],
+            "open": totals.open, "overdue": totals.overdue, "offset": offset, "limit": limit}

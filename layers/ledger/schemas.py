@@ -293,9 +293,11 @@ class SupervisionSheet(Out):
     person_id: int | None = None
     unit_id: int | None = None
     generated_at: datetime
-    items: list[SheetItem]
-    open: int
+    items: list[SheetItem] = Field(description="one page of the open problems, overdue first")
+    open: int = Field(description="all the open problems, not only this page")
     overdue: int
+    offset: int = 0
+    limit: int | None = Field(None, description="the page's size; none: all of them (the workbook)")
 
 
 # --- inspections -----------------------------------------------------------------------------------------------

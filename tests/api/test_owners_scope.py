@@ -13,6 +13,7 @@ from gis.db import transaction
 from layers.access.caller import Caller
 from layers.registry import assignments as a
 from layers.registry import people as owners
+from tests.conftest import scalar
 from tests.crafted import owner_town
 
 TEST = Caller("test")
@@ -149,3 +150,25 @@ def test_supervision_sheet_xlsx_for_a_name_excel_refuses_as_a_sheet_title(client
     assert title.startswith("督导单-王 五") and not set(title) & set("[]/?*:\x07")
     assert client.get("/api/v1/supervision-sheet", params={"person_id": pid, "format": "json"},
                       headers=admin).json()["holder"] == name
+
+
+def test_a_supervision_sheet_is_paged_with_its_totals(client, admin):
+    uid = scalar("SELECT pd.unit_id FROM problem_departments pd JOIN problems p ON p.id = pd.problem_id "
+                 "AND p.reported_at = pd.problem_reported_at JOIN problem_statuses st ON st.code = p.status "
+                 "WHERE NOT st.final AND p.duplicate_of IS NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+    whole = client.get("/api/v1/supervision-sheet", params={"unit_id": uid, "format": "json", "limit": 5000},
+                       headers=admin).json()
+    assert whole["open"] == len(whole["items"]) > 3
+    first = client.get("/api/v1/supervision-sheet", params={"unit_id": uid, "format": "json", "limit": 2},
+                       headers=admin).json()
+    second = client.get("/api/v1/supervision-sheet",
+                        params={"unit_id": uid, "format": "json", "limit": 2, "offset": 2}, headers=admin).json()
+    assert (first["open"], first["overdue"]) == (whole["open"], whole["overdue"])  # totals of all, not the page
+    assert [i["id"] for i in first["items"] + second["items"]] == [i["id"] for i in whole["items"][:4]]
+    page = client.get("/api/v1/supervision-sheet", params={"unit_id": uid, "format": "html", "limit": 2},
+                      headers=admin).text
+    assert f"第 1–2 件，共 {whole['open']} 件" in page and "下一页" in page and "上一页" not in page
+    book = client.get("/api/v1/supervision-sheet", params={"unit_id": uid, "format": "xlsx", "limit": 2},
+                      headers=admin)
+    rows = list(load_workbook(BytesIO(book.content)).active.iter_rows(values_only=True))
+    assert sum(1 for r in rows if isinstance(r[0], int)) == whole["open"]  # the workbook has them all
