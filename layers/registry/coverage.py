@@ -60,6 +60,21 @@ def ownership(
     return _report(on, region, found)
 
 
+def totals(session: Session, *, region: str | None = None, on: date | None = None) -> dict[str, Any]:
+    """The report's totals only (what the home page shows): required and covered places, pct, missing, and the
+    street kilometres with and without every required role; the same statements as `ownership`'s, without the
+    lists."""
+    params = {"on": on or today(session), "layer": None, "family": None, "scope": region or ""}
+    by_rule = [dict(r) for r in session.execute(text(status_sql(load(__file__, "coverage_by_rule"))),
+                                                params).mappings()]
+    km = session.execute(text(status_sql(load(__file__, "coverage_streets_km"))), params).mappings().one()
+    required = sum(r["required"] for r in by_rule)
+    covered = sum(r["covered"] for r in by_rule)
+    return {"required": required, "covered": covered, "pct": _pct(covered, required), "missing": required - covered,
+            "streets_km": {"covered": round(float(km["covered_km"]), 2),
+                           "uncovered": round(float(km["uncovered_km"]), 2)}}
+
+
 _OVER_STATUS = ("by_rule", "by_region", "by_region_family", "streets_km", "missing")
 _PARTS = (*_OVER_STATUS, "doubly_owned", "expiring", "overloaded", "idle")
 

@@ -250,3 +250,24 @@ def test_the_ledgers_name_and_cut_by_the_lead_department(crossing):
     with transaction() as s, pytest.raises(InvalidInput) as e:
         ledgers.export(s, "points", io.BytesIO(), caller=TEST, fmt="json", department_id=crossing["police"])
     assert e.value.field == "department_id"
+
+
+def test_the_home_numbers_equal_direct_counts(demo):
+    from layers.analytics import headline
+    from layers.ledger.filters import flag_params
+    from layers.registry import coverage
+
+    with transaction() as s:
+        home = headline.numbers(s, "411421")
+        flags = flag_params(s)
+        direct = s.execute(text("""
+            SELECT count(*) FILTER (WHERE status <> ALL(:final)) AS open,
+                   count(*) FILTER (WHERE status = ANY(:pending) AND due_at < now()) AS overdue,
+                   count(*) FILTER (WHERE status = 'closed' AND closed_at >= now() - interval '30 days') AS closed_30d,
+                   count(*) FILTER (WHERE reported_at >= date_trunc('day', now() AT TIME ZONE 'Asia/Shanghai')
+                                                       AT TIME ZONE 'Asia/Shanghai') AS today
+            FROM problems WHERE duplicate_of IS NULL AND region_code LIKE '411421%'"""), flags).mappings().one()
+        report = coverage.ownership(s, region="411421", limit=1)
+    assert {k: home[k] for k in direct} == dict(direct) and direct["open"] > 0
+    assert home["missing_owners"] == report["totals"]["missing"]
+    assert home["unowned_street_km"] == report["streets_km"]["uncovered"]
