@@ -1,0 +1,149 @@
+"""Every page a user opens, as the user's browser sees it: headless Chromium opens each page cold (browser cache
+cleared, logged in), N times, and prints per page the time until it is ready (its data drawn: a map page's
+`ccgrid:ready` mark, a server-rendered page's load event), the bytes over the network, the number of requests
+and the slowest API call behind it; p50 and p95 against the targets (ready < 1.0 s p50, < 2 s p95). Baseline in
+the same run: /healthz fetched by the same browser (what a round trip costs here).
+
+    python -m bench.pages [--scale small|city] [--reports N] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import statistics
+import sys
+
+from sqlalchemy import text
+
+from bench.common import console, parser, prepare
+from bench.tiles import _port, _server
+from gis.db import transaction
+from layers.access import users
+from layers.access.caller import SYSTEM
+
+PASSWORD = "Bench-pages-2026-x"
+MAP_READY = "!!document.body && document.body.dataset.ccgridReady === '1'"
+LOADED = "document.readyState === 'complete'"
+FIELD_READY = "!!(document.querySelector('#m-places-count') && document.querySelector('#m-places-count').textContent)"
+TARGET_P50_MS, TARGET_P95_MS = 1000, 2000
+
+
+def _accounts() -> tuple[str, str, int]:
+    """(an admin's login, a street chief's login, the person with the most open problems), made once."""
+    with transaction() as s:
+        found = s.execute(text("SELECT login, role FROM users WHERE login LIKE 'bench-pages-%'")).all()
+        have = {role: login for login, role in found}
+        busiest = s.execute(text(
+            "SELECT a.person_id FROM problem_owners po JOIN assignments a ON a.id = po.assignment_id "
+            "WHERE a.person_id IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")).scalar_one()
+        if "admin" not in have:
+            have["admin"] = f"bench-pages-{secrets.token_hex(3)}"
+            users.create(s, SYSTEM, login=have["admin"], display_name="基准测试管理员", role="admin",
+                         password=PASSWORD, must_change_password=False)
+        if "street_chief" not in have:
+            person, region = s.execute(text(
+                "SELECT a.person_id, p.region_code FROM assignments_on(current_date) a "
+                "JOIN people p ON p.id = a.person_id WHERE a.person_id IS NOT NULL GROUP BY 1, 2 "
+                "ORDER BY count(*) DESC, 1 LIMIT 1")).one()
+            have["street_chief"] = f"bench-pages-{secrets.token_hex(3)}"
+            users.create(s, SYSTEM, login=have["street_chief"], display_name="基准测试街长", role="street_chief",
+                         region_code=region, person_id=person, password=PASSWORD, must_change_password=False)
+    return have["admin"], have["street_chief"], busiest
+
+
+def _context(browser, base: str, login: str, phone: bool):
+    size = {"width": 390, "height": 844} if phone else {"width": 1440, "height": 900}
+    # No service worker: the field app's would answer its assets from its cache, and this is the first visit.
+    context = browser.new_context(viewport=size, is_mobile=phone, has_touch=phone, locale="zh-CN",
+                                  geolocation={"latitude": 34.65, "longitude": 115.15}, permissions=["geolocation"],
+                                  service_workers="block")
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_load_state("load")
+    return context, page
+
+
+def _open(context, page, base: str, path: str, ready: str) -> tuple[float, int, int, float, str]:
+    """(ms to ready, bytes over the network, requests, slowest API ms, its path) for one cold load of `path`."""
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.clearBrowserCache")
+    sizes: dict[str, int] = {}
+    cdp.on("Network.loadingFinished", lambda e: sizes.__setitem__(e["requestId"], int(e["encodedDataLength"])))
+    page.goto("about:blank")
+    page.goto(f"{base}{path}", wait_until="commit")
+    page.wait_for_function(ready, timeout=120_000)
+    took = page.evaluate("performance.getEntriesByName('ccgrid:ready')[0]?.startTime"
+                         " ?? (performance.getEntriesByType('navigation')[0]?.loadEventEnd || performance.now())")
+    api = page.evaluate("""() => performance.getEntriesByType('resource')
+        .filter((r) => new URL(r.name).pathname.startsWith('/api/') || r.name.includes('/tiles/'))
+        .map((r) => [r.duration, new URL(r.name).pathname]).sort((a, b) => b[0] - a[0])[0] || [0, '']""")
+    cdp.detach()
+    return took, sum(sizes.values()), len(sizes), api[0], api[1]
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    ap = parser(__doc__.splitlines()[0])
+    ap.set_defaults(reports=None, repeat=5)
+    args = ap.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        sys.exit("Debian's chromium is needed (make browser)")
+    prepare(args.scale, args.reports)
+    admin, chief, busiest = _accounts()
+    port = _port()
+    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
+           "--log-level", "warning"]
+    base = f"http://127.0.0.1:{port}"
+    pages = [("/healthz (baseline)", admin, "/healthz", LOADED, False),
+             ("首页 /maps/", admin, "/maps/", LOADED, False),
+             ("热力图 /maps/heatmap", admin, "/maps/heatmap", MAP_READY, False),
+             ("热力图 (phone)", admin, "/maps/heatmap", MAP_READY, True),
+             ("覆盖缺口 /maps/coverage", admin, "/maps/coverage", MAP_READY, False),
+             ("责任人 /maps/owners", admin, "/maps/owners", MAP_READY, False),
+             ("红黑榜 /maps/ranking", admin, "/maps/ranking", MAP_READY, False),
+             ("问题台账 /maps/problems", admin, "/maps/problems", LOADED, False),
+             ("通报约谈 /maps/escalations", admin, "/maps/escalations", LOADED, False),
+             ("规则设置 /maps/rules", admin, "/maps/rules", LOADED, False),
+             ("督导单 (busiest person)", admin, f"/api/v1/supervision-sheet?person_id={busiest}&format=html",
+              LOADED, False),
+             ("外勤 /m/ (phone)", chief, "/m/", FIELD_READY, True)]
+    from playwright.sync_api import sync_playwright
+
+    results = {}
+    with _server(cmd, {}, f"{base}/healthz"), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+        for name, login, path, ready, phone in pages:
+            context, page = _context(browser, base, login, phone)
+            _open(context, page, base, path, ready)  # the server's first visit of this page: plans, caches
+            results[name] = [_open(context, page, base, path, ready) for _ in range(args.repeat)]
+            context.close()
+        browser.close()
+    console.print(f"[bold]pages[/bold] ({args.scale}, {args.repeat} cold loads each; target ready p50 < "
+                  f"{TARGET_P50_MS} ms, p95 < {TARGET_P95_MS} ms)")
+    console.print("| page | ready p50 | ready p95 | target | over the network | requests | slowest API call |",
+                  soft_wrap=True)
+    console.print("|---|---|---|---|---|---|---|", soft_wrap=True)
+    for name, rows in results.items():
+        ready = [r[0] for r in rows]
+        p50, p95 = statistics.median(ready), _pct(ready, 0.95)
+        met = "met" if p50 < TARGET_P50_MS and p95 < TARGET_P95_MS else "missed"
+        slow = max(rows, key=lambda r: r[3])
+        call = f"{slow[3]:,.0f} ms {slow[4]}" if slow[4] else "—"
+        kb = statistics.median(r[1] for r in rows) / 1024
+        n = statistics.median(r[2] for r in rows)
+        console.print(f"| {name} | {p50:,.0f} ms | {p95:,.0f} ms | {met} | {kb:,.1f} KB | {n:.0f} | {call} |",
+                      soft_wrap=True)
+
+
+if __name__ == "__main__":
+    main()
