@@ -24,6 +24,7 @@ from gis.settings import get_settings
 from gis.sql import load
 from layers.access.caller import Caller
 from layers.common.excel import write_workbook
+from layers.ledger.filters import flag_params
 from layers.ledger.photos import EVIDENCE_FLAGS
 
 LEDGERS = ("points", "problems", "rectification")
@@ -176,13 +177,18 @@ def supervision_sheet(session: Session, *, caller: Caller, person_id: int | None
         raise NotFound(f"no such {field.removesuffix('_id')}", field=field)
     # Its problems as an owner of their places, and (a department) those the rules sent it as 主办/协办: the totals,
     # then one page of them, overdue first (sql/supervision_sheet.sql).
-    params = {"pid": person_id, "uid": unit_id, "scope": caller.scope}
-    body = load(__file__, "supervision_sheet")
-    totals = session.execute(text(body + " SELECT count(*) AS open, count(*) FILTER (WHERE overdue) AS overdue "
-                                  "FROM items"), params).one()
-    page = (" SELECT * FROM items ORDER BY overdue DESC, coalesce(due_at, reported_at), id"
-            + (" LIMIT :limit OFFSET :offset" if limit is not None else " OFFSET :offset"))
-    rows = session.execute(text(body + page), {**params, "limit": limit, "offset": offset}).mappings()
+    params = {"pid": person_id, "uid": unit_id, "scope": caller.scope, "final": flag_params(session)["final"]}
+    rows = [dict(r) for r in session.execute(text(load(__file__, "supervision_sheet")),
+                                             {**params, "limit": limit, "offset": offset}).mappings()]
+    if rows:
+        n_open, n_overdue = rows[0]["n_open"], rows[0]["n_overdue"]
+    elif offset:  # past the last page: the totals alone
+        first = session.execute(text(load(__file__, "supervision_sheet")),
+                                {**params, "limit": 1, "offset": 0}).mappings().first()
+        n_open, n_overdue = (first["n_open"], first["n_overdue"]) if first else (0, 0)
+    else:
+        n_open = n_overdue = 0
+    items = [{k: v for k, v in r.items() if k not in ("n_open", "n_overdue")} for r in rows]
     return {"holder": holder.name, "person_id": person_id, "unit_id": unit_id,
-            "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": [dict(r) for r in rows],
-            "open": totals.open, "overdue": totals.overdue, "offset": offset, "limit": limit}
+            "generated_at": session.execute(text("SELECT now()")).scalar_one(), "items": items,
+            "open": n_open, "overdue": n_overdue, "offset": offset, "limit": limit}
