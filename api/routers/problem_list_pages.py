@@ -30,8 +30,8 @@ def problem_list_page(s: DbSession, request: Request) -> Response:
         req.region, req.query.scope = None, p.region_code
     result, counts = {"total": 0, "items": []}, {}
     try:
-        result = listing.search(s, req.query, sort=req.sort, limit=req.limit, offset=req.offset)
-        counts = listing.status_counts(s, req.query)
+        result = listing.search(s, req.query, sort=req.sort, limit=req.limit, offset=req.offset, counts=True)
+        counts = result["by_status"]
     except CcgridError as exc:  # a filter the service refuses (an unknown category, a bad cell key)
         s.rollback()
         req.errors.append(str(exc))
