@@ -10,67 +10,29 @@
     street: "道路", feature_id: "地点", valid_from: "起始日期", valid_to: "截止日期", note: "备注", row: "整行",
     file: "文件" };
   const form = document.getElementById("ccg-roster");
-  const box = document.getElementById("ccg-roster-preview");
-  const flash = document.getElementById("ccg-roster-flash");
-  const submit = form.querySelector("[type=submit]");
-  const file = form.elements.file;
+  const plan = document.getElementById("ccg-roster-preview");
   const skip = form.elements.skip_invalid;
-  let ready = false;
 
-
-
-
-  function show(a) {
-    box.hidden = false;
-    const good = a.outcomes.length;
-    const created = a.outcomes.filter((o) => o.holder_state === "created").length;
-    box.querySelector(".ccg-preview-title").textContent = "共 " + a.rows + " 行：可导入 " + good + " 行" +
-      "（新建人员/单位 " + created + "，匹配已有 " + (good - created) + "），将新建指派 " + a.created + " 条，" +
-      "已存在 " + a.unchanged + " 条" + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
-    const rejected = box.querySelector("#ccg-roster-rejected tbody");
-    rejected.textContent = "";
-    a.rejected.forEach((r) => CCG.row(rejected, [[r.row, "num"], [FIELD[r.field] || r.field], [r.reason]]));
-    box.querySelector(".ccg-rejected").hidden = !a.rejected.length;
-    const rows = box.querySelector("#ccg-roster-rows tbody");
-    rows.textContent = "";
-    a.outcomes.forEach((o) => CCG.row(rows, [[o.row, "num"], [o.holder], [o.holder_state === "created" ? "新建" : "已有"],
-      [o.role], [LAYER[o.layer] || o.layer], [o.place], [o.created, "num"], [o.unchanged, "num"]]));
-  }
-
-  function stale() {
-    ready = false;
-    submit.disabled = true;
-    submit.title = "先预览";
-  }
-
-  async function preview() {
-    CCG.showError(form, null);
-    flash.hidden = true;
-    stale();
-    if (!file.files.length) { CCG.showError(form, Object.assign(new Error("请先选择花名册文件"), { field: "file" })); return; }
-    try {
-      const a = await CCG.importFile(form, true, [skip]);
-      show(a);
-      ready = a.outcomes.length > 0 && (!a.rejected.length || skip.checked);
-      submit.disabled = !ready;
-      submit.title = ready ? "" : (a.rejected.length ? "有误的行须先改正，或勾选跳过有误的行" : "没有可导入的行");
-    } catch (err) {
-      box.hidden = true;
-      CCG.showError(form, err);
-    }
-  }
-
-  async function commit(ev) {
-    ev.preventDefault();
-    if (!ready) return;
-    submit.disabled = true;
-    CCG.showError(form, null);
-    try {
-      const a = await CCG.importFile(form, false, [skip]);
-      box.hidden = true;
-      stale();
-      flash.hidden = false;
-      flash.className = "ccg-flash";
+  CCG.importForm({
+    form, plan, flash: document.getElementById("ccg-roster-flash"),
+    previewButton: form.querySelector("[data-roster-preview]"), options: [skip], missing: "请先选择花名册文件",
+    fields: FIELD,
+    show(a) {
+      const good = a.outcomes.length;
+      const created = a.outcomes.filter((o) => o.holder_state === "created").length;
+      plan.querySelector(".ccg-preview-title").textContent = "共 " + a.rows + " 行：可导入 " + good + " 行" +
+        "（新建人员/单位 " + created + "，匹配已有 " + (good - created) + "），将新建指派 " + a.created + " 条，" +
+        "已存在 " + a.unchanged + " 条" + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
+      const rows = plan.querySelector("#ccg-roster-rows tbody");
+      rows.textContent = "";
+      a.outcomes.forEach((o) => CCG.row(rows, [[o.row, "num"], [o.holder], [o.holder_state === "created" ? "新建" : "已有"],
+        [o.role], [LAYER[o.layer] || o.layer], [o.place], [o.created, "num"], [o.unchanged, "num"]]));
+    },
+    verdict(a) {
+      if (a.outcomes.length > 0 && (!a.rejected.length || skip.checked)) return "";
+      return a.rejected.length ? "有误的行须先改正，或勾选跳过有误的行" : "没有可导入的行";
+    },
+    done(a, flash) {
       flash.textContent = "已导入 " + a.outcomes.length + " 行：新建指派 " + a.created + " 条，已存在 " + a.unchanged +
         " 条" + (a.rejected.length ? "，跳过有误的 " + a.rejected.length + " 行" : "") + "。";
       const link = document.createElement("a");
@@ -78,14 +40,6 @@
       link.textContent = " 到责任人地图查看";
       flash.appendChild(link);
       form.reset();
-    } catch (err) {
-      CCG.showError(form, err);
-      submit.disabled = false;
-    }
-  }
-
-  form.querySelector("[data-roster-preview]").addEventListener("click", preview);
-  file.addEventListener("change", () => { stale(); box.hidden = true; });
-  skip.addEventListener("change", stale);
-  form.addEventListener("submit", commit);  // no data-api: workbench.js leaves this form alone
+    },
+  });
 })();

@@ -34,82 +34,34 @@
   const form = document.getElementById("ccg-cal-file");
   if (!form) return;
   const ACTION = { create: "新增", change: "修改", same: "不变", remove: "恢复为平常" };
-  const FIELD = { day: "日期", kind: "安排", note: "说明", row: "整行", file: "文件" };
   const plan = document.getElementById("ccg-cal-plan");
-  const flash = document.getElementById("ccg-cal-flash");
-  const submit = form.querySelector("[type=submit]");
-  const file = form.elements.file;
-  const replace = form.elements.replace;
+  const kind = (isWorkday) => (isWorkday === null || isWorkday === undefined ? "—" : (isWorkday ? "上班" : "放假"));
 
-
-  function kind(isWorkday) {
-    return isWorkday === null || isWorkday === undefined ? "—" : (isWorkday ? "上班" : "放假");
-  }
-
-
-
-  function show(a) {
-    plan.hidden = false;
-    plan.querySelector(".ccg-preview-title").textContent = "共 " + a.lines + " 行（" + a.years.join("、") +
-      " 年）：新增 " + a.created + " 天，修改 " + a.changed + " 天，不变 " + a.unchanged + " 天" +
-      (a.replace ? "，恢复为平常 " + a.removed + " 天" : "") + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
-    const rejected = plan.querySelector("#ccg-cal-rejected tbody");
-    rejected.textContent = "";
-    a.rejected.forEach((r) => CCG.row(rejected, [[r.row, "num"], [FIELD[r.field] || r.field], [r.reason]]));
-    plan.querySelector(".ccg-rejected").hidden = !a.rejected.length;
-    const rows = plan.querySelector("#ccg-cal-rows tbody");
-    rows.textContent = "";
-    a.days.forEach((d) => {
-      const before = d.before ? "（原为" + kind(d.before.is_workday) + (d.before.note ? " " + d.before.note : "") + "）" : "";
-      CCG.row(rows, [[d.line, "num"], [d.day, "ccg-nowrap"], [kind(d.is_workday)], [d.note],
-        [ACTION[d.action] + (d.action === "change" || d.action === "remove" ? before : "")]],
-        d.action === "same" ? "ccg-muted" : "");
-    });
-  }
-
-  function stale() {
-    submit.disabled = true;
-    submit.title = "先预览";
-  }
-
-  async function preview() {
-    CCG.showError(form, null);
-    flash.hidden = true;
-    stale();
-    if (!file.files.length) {
-      CCG.showError(form, Object.assign(new Error("请先选择日历文件"), { field: "file" }));
-      return;
-    }
-    try {
-      const a = await CCG.importFile(form, true, [replace]);
-      show(a);
-      const changes = a.created + a.changed + a.removed;
-      submit.disabled = !!a.rejected.length || !changes;
-      submit.title = a.rejected.length ? "有误的行须先改正" : (changes ? "" : "文件与日历一致，无需导入");
-    } catch (err) {
-      plan.hidden = true;
-      CCG.showError(form, err);
-    }
-  }
-
-  document.getElementById("ccg-cal-preview").addEventListener("click", preview);
-  file.addEventListener("change", () => { stale(); plan.hidden = true; });
-  replace.addEventListener("change", stale);
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    if (submit.disabled) return;
-    submit.disabled = true;
-    try {
-      const a = await CCG.importFile(form, false, [replace]);
-      flash.className = "ccg-flash";
+  CCG.importForm({
+    form, plan, flash: document.getElementById("ccg-cal-flash"), previewButton: document.getElementById("ccg-cal-preview"),
+    options: [form.elements.replace], missing: "请先选择日历文件",
+    fields: { day: "日期", kind: "安排", note: "说明", row: "整行", file: "文件" },
+    show(a) {
+      plan.querySelector(".ccg-preview-title").textContent = "共 " + a.lines + " 行（" + a.years.join("、") +
+        " 年）：新增 " + a.created + " 天，修改 " + a.changed + " 天，不变 " + a.unchanged + " 天" +
+        (a.replace ? "，恢复为平常 " + a.removed + " 天" : "") + (a.rejected.length ? "；有误 " + a.rejected.length + " 行" : "");
+      const rows = plan.querySelector("#ccg-cal-rows tbody");
+      rows.textContent = "";
+      a.days.forEach((d) => {
+        const before = d.before ? "（原为" + kind(d.before.is_workday) + (d.before.note ? " " + d.before.note : "") + "）" : "";
+        CCG.row(rows, [[d.line, "num"], [d.day, "ccg-nowrap"], [kind(d.is_workday)], [d.note],
+          [ACTION[d.action] + (d.action === "change" || d.action === "remove" ? before : "")]],
+          d.action === "same" ? "ccg-muted" : "");
+      });
+    },
+    verdict(a) {
+      if (a.rejected.length) return "有误的行须先改正";
+      return a.created + a.changed + a.removed ? "" : "文件与日历一致，无需导入";
+    },
+    done(a, flash) {
       flash.textContent = "已导入：新增 " + a.created + " 天，修改 " + a.changed + " 天" +
         (a.replace ? "，恢复为平常 " + a.removed + " 天" : "") + "。";
-      flash.hidden = false;
-      plan.hidden = true;
       window.setTimeout(() => window.location.reload(), 1200);
-    } catch (err) {
-      CCG.showError(form, err);
-      stale();
-    }
+    },
   });
 })();

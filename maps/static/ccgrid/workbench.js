@@ -116,5 +116,58 @@
     return api("POST", form.dataset.endpoint + "?" + q.toString(), data);
   }
 
-  window.CCG = { api, csrf, values, submit, showError, row, importFile };
+  // A file import previewed first (the roster, the work calendar). 预览 (`previewButton`) posts the file with
+  // dry_run, lists the refused rows (field names by `fields`) in `plan`'s .ccg-rejected table and hands the answer
+  // to `show`; the form's submit is enabled only by a preview of this very file (and these options) for which
+  // `verdict(answer)` has nothing against it (it returns the button's title: why not, or ""). Submitting sends
+  // the same request without dry_run and hands the answer and the emptied `flash` to `done`.
+  function importForm({ form, plan, flash, previewButton, options, missing, fields, show, verdict, done }) {
+    const button = form.querySelector("[type=submit]");
+    let ready = false;
+    const stale = () => { ready = false; button.disabled = true; button.title = "先预览"; };
+    previewButton.addEventListener("click", async () => {
+      showError(form, null);
+      flash.hidden = true;
+      stale();
+      if (!form.elements.file.files.length) { showError(form, Object.assign(new Error(missing), { field: "file" })); return; }
+      try {
+        const a = await importFile(form, true, options);
+        plan.hidden = false;
+        const rejected = plan.querySelector(".ccg-rejected tbody");
+        rejected.textContent = "";
+        a.rejected.forEach((r) => row(rejected, [[r.row, "num"], [fields[r.field] || r.field], [r.reason]]));
+        plan.querySelector(".ccg-rejected").hidden = !a.rejected.length;
+        show(a);
+        const why = verdict(a);
+        ready = !why;
+        button.disabled = !ready;
+        button.title = why;
+      } catch (err) {
+        plan.hidden = true;
+        showError(form, err);
+      }
+    });
+    form.elements.file.addEventListener("change", () => { stale(); plan.hidden = true; });
+    options.forEach((el) => el.addEventListener("change", stale));
+    form.addEventListener("submit", async (ev) => {  // no data-api: the handler above leaves this form alone
+      ev.preventDefault();
+      if (!ready) return;
+      button.disabled = true;
+      showError(form, null);
+      try {
+        const a = await importFile(form, false, options);
+        plan.hidden = true;
+        stale();
+        flash.className = "ccg-flash";
+        flash.textContent = "";
+        flash.hidden = false;
+        done(a, flash);
+      } catch (err) {
+        showError(form, err);
+        button.disabled = false;  // the preview still holds: the same import may be sent again
+      }
+    });
+  }
+
+  window.CCG = { api, csrf, values, submit, showError, row, importFile, importForm };
 })();
