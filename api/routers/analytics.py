@@ -12,6 +12,7 @@ from gis.times import CityDatetime
 from layers.analytics import gaps, heatmap, owner_map, ranking
 from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
 from layers.ledger.filters import ProblemFilter
+from layers.ledger.ledgers import LEVELS
 from layers.spatial.features import parse_bbox
 
 router = APIRouter(prefix="/api/v1/analytics", tags=["analytics"])
@@ -69,7 +70,7 @@ def coverage_gaps(
             response_model=Ranking)
 def red_black_list(
     s: DbSession,
-    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner|department)$"),
+    level: str = Query("subdistrict", pattern="^(" + "|".join(LEVELS) + ")$"),
     period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026; none: the "
                                                                  "last complete month"),
     sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),

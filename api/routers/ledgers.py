@@ -65,7 +65,7 @@ def ledger(
             response_model=list[Indicator])
 def indicators(
     s: DbSession,
-    level: str = Query("subdistrict", pattern="^(subdistrict|community|owner|department)$"),
+    level: str = Query("subdistrict", pattern="^(" + "|".join(ledgers.LEVELS) + ")$"),
     region: str | None = None,
     since: CityDatetime | None = None,
     until: CityDatetime | None = None,

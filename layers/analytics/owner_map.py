@@ -42,18 +42,22 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
             for o in props["owners"]:
                 o.pop("phone", None)
         features.append({"type": "Feature", "id": r["id"], "geometry": json.loads(r["g"]), "properties": props})
-    exact = [r["exact_m"] or 0 for r in rows[:cap]]
-    owned_m = sum(m for m, f in zip(exact, features, strict=True) if f["properties"]["owned"])
-    owned = sum(1 for f in features if f["properties"]["owned"])
-    # What the coverage rules require, as the coverage report and the home page count it (one definition): a
-    # place is uncovered when a role its rules require is held by nobody; places no rule asks about do not count.
-    uncovered = [f["properties"]["uncovered"] for f in features]
-    required = [f["properties"]["required"] for f in features]
+    # Owned: a primary owner. Covered and uncovered by the coverage rules, as the coverage report and the home page
+    # count them (one definition): uncovered when a role its rules require is held by nobody; places no rule asks
+    # about are neither. Lengths unrounded, as the report sums them.
+    metres = {"owned": 0.0, "covered": 0.0, "uncovered": 0.0, "all": 0.0}
+    counts = {"owned": 0, "covered": 0, "uncovered": 0}
+    for r, f in zip(rows[:cap], features, strict=True):
+        p, m = f["properties"], r["exact_m"] or 0
+        metres["all"] += m
+        for kind, yes in (("owned", p["owned"]), ("covered", p["required"] and not p["uncovered"]),
+                          ("uncovered", p["uncovered"])):
+            if yes:
+                metres[kind] += m
+                counts[kind] += 1
+    km = {k: round(v / 1000, 2) for k, v in metres.items()}
     return {"type": "FeatureCollection", "layer": layer, "features": features, "truncated": truncated,
-            "owned_km": round(owned_m / 1000, 2), "unowned_km": round((sum(exact) - owned_m) / 1000, 2),
-            "owned_count": owned, "unowned_count": len(features) - owned,
-            "covered_km": round(sum(m for m, q, u in zip(exact, required, uncovered, strict=True) if q and not u)
-                                / 1000, 2),
-            "uncovered_km": round(sum(m for m, u in zip(exact, uncovered, strict=True) if u) / 1000, 2),
-            "covered_count": sum(1 for q, u in zip(required, uncovered, strict=True) if q and not u),
-            "uncovered_count": sum(uncovered)}
+            "owned_km": km["owned"], "unowned_km": round((metres["all"] - metres["owned"]) / 1000, 2),
+            "owned_count": counts["owned"], "unowned_count": len(features) - counts["owned"],
+            "covered_km": km["covered"], "uncovered_km": km["uncovered"],
+            "covered_count": counts["covered"], "uncovered_count": counts["uncovered"]}

@@ -32,7 +32,8 @@ TITLES = {"points": "点位台账", "problems": "问题台账", "rectification":
 FETCH_ROWS = 2_000  # rows per round trip from the server-side cursor
 LEVELS = ("subdistrict", "community", "owner", "department")
 
-# The ledgers' SQL: layers/ledger/sql/ledger_<kind>.sql; the indicators': sql/indicators_<level>.sql.
+# The ledgers' SQL: layers/ledger/sql/ledger_<kind>.sql; the indicators': sql/indicators.sql with the level's
+# sql/indicators_grouped_<level>.sql.
 
 
 def _period(session: Session, since: datetime | None, until: datetime | None) -> tuple[datetime, datetime]:

@@ -68,11 +68,17 @@ def totals(session: Session, *, region: str | None = None, on: date | None = Non
     by_rule = [dict(r) for r in session.execute(text(status_sql(load(__file__, "coverage_by_rule"))),
                                                 params).mappings()]
     km = session.execute(text(status_sql(load(__file__, "coverage_streets_km"))), params).mappings().one()
+    return {**_sums(by_rule), "streets_km": _km(km)}
+
+
+def _sums(by_rule: list[dict[str, Any]]) -> dict[str, Any]:
     required = sum(r["required"] for r in by_rule)
     covered = sum(r["covered"] for r in by_rule)
-    return {"required": required, "covered": covered, "pct": _pct(covered, required), "missing": required - covered,
-            "streets_km": {"covered": round(float(km["covered_km"]), 2),
-                           "uncovered": round(float(km["uncovered_km"]), 2)}}
+    return {"required": required, "covered": covered, "pct": _pct(covered, required), "missing": required - covered}
+
+
+def _km(row: Any) -> dict[str, float]:
+    return {"covered": round(float(row["covered_km"]), 2), "uncovered": round(float(row["uncovered_km"]), 2)}
 
 
 _OVER_STATUS = ("by_rule", "by_region", "by_region_family", "streets_km", "missing")
@@ -90,17 +96,14 @@ def _report(on: date, region: str | None, found: dict[str, list[dict[str, Any]]]
     for r in by_region:
         r["missing"] = r["required"] - r["covered"]
         r["missing_by_family"] = gaps.get(r["code"], [])
-    required = sum(r["required"] for r in by_rule)
-    covered = sum(r["covered"] for r in by_rule)
     for r in overloaded:
         r["street_km"] = float(r["street_km"]) if r["street_km"] is not None else None
     return {
         "on": on,
         "region": region,
-        "totals": {"required": required, "covered": covered, "pct": _pct(covered, required),
-                   "missing": required - covered, "doubly_owned": len(doubly), "expiring": len(expiring),
+        "totals": {**_sums(by_rule), "doubly_owned": len(doubly), "expiring": len(expiring),
                    "overloaded": len(overloaded), "idle_people": len(idle)},
-        "streets_km": {"covered": round(float(km["covered_km"]), 2), "uncovered": round(float(km["uncovered_km"]), 2)},
+        "streets_km": _km(km),
         "by_rule": by_rule,
         "by_subdistrict": [r for r in by_region if r["level"] == "subdistrict"],
         "by_community": [r for r in by_region if r["level"] == "community"],
