@@ -105,7 +105,7 @@ def _filters(page: str, lookups: dict[str, list[tuple[str, str]]]) -> str:
     return f"""
 <label>层级 <select name="level">{_options([("subdistrict", "街道"), ("community", "社区")])}</select></label>
 <label>指标 <select name="sort">{_options(METRICS)}</select></label>
-<label>期间 <input name="period" placeholder="2026-10 / 2026-W47 / 2026-Q3" size="14"></label>
+<label>期间 <input name="period" placeholder="2026-11 / 2026-W49 / 2026-B6 / 2026-Q4" size="14"></label>
 <label>最少样本 <input type="number" name="min_sample" value="10" min="1" style="width:60px"></label>{region}"""
 
 

@@ -71,8 +71,8 @@ def coverage_gaps(
 def red_black_list(
     s: DbSession,
     level: str = Query("subdistrict", pattern="^(" + "|".join(LEVELS) + ")$"),
-    period: str | None = Query(None, max_length=10, description="2026-10, 2026-W47, 2026-Q3 or 2026; none: the "
-                                                                 "last complete month"),
+    period: str | None = Query(None, max_length=10, description="2026-11, 2026-W49, 2026-B6 (bi-month), "
+                                                                 "2026-Q4 or 2026; none: the last complete month"),
     sort: str = Query("on_time_rate", pattern="^(" + "|".join(ranking.METRICS) + ")$"),
     min_sample: int = Query(ranking.DEFAULT_MIN_SAMPLE, ge=1, le=10_000,
                             description="problems due in the period below which a row is shown but not ranked"),

@@ -4,16 +4,15 @@ the change against the previous period of the same length. Rows below the minimu
 
 from __future__ import annotations
 
-import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis import periods
 from gis.errors import InvalidInput
 from gis.sql import load
-from layers.ledger.calendar import TZ
 from layers.ledger.ledgers import LEVELS, indicators
 
 # metric → True when higher is better.
@@ -23,46 +22,11 @@ DEFAULT_MIN_SAMPLE = 10
 # Fewer ranked rows than this and there are no lists: with four ranked communities, the 3rd and 4th are not 黑榜
 # material just for being last.
 DEFAULT_MIN_RANKED = 6
-_PERIOD = re.compile(r"^(?P<y>\d{4})(?:-(?:(?P<m>\d{1,2})|W(?P<w>\d{1,2})|Q(?P<q>[1-4])))?$")
 
 
 def last_complete_month(today: date) -> str:
     """The month before this one: a ranking of a month four days old would rank almost nothing."""
-    y, m = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
-    return f"{y}-{m:02d}"
-
-
-def period_bounds(period: str | None, today: date) -> tuple[datetime, datetime, str]:
-    """'2026-10' (month), '2026-W47' (ISO week), '2026-Q3', '2026'; none = the last complete month."""
-    period = period or last_complete_month(today)
-    m = _PERIOD.match(period)
-    try:
-        if not m:
-            raise ValueError
-        y = int(m["y"])
-        if m["m"]:
-            start = date(y, int(m["m"]), 1)
-            end = date(y + (start.month == 12), start.month % 12 + 1, 1)
-        elif m["w"]:
-            start = date.fromisocalendar(y, int(m["w"]), 1)
-            end = start + timedelta(days=7)
-        elif m["q"]:
-            start = date(y, 3 * int(m["q"]) - 2, 1)
-            end = date(y + (m["q"] == "4"), (3 * int(m["q"])) % 12 + 1, 1)
-        else:
-            start, end = date(y, 1, 1), date(y + 1, 1, 1)
-    except ValueError:
-        raise InvalidInput(f"period {period!r}: use 2026-10, 2026-W47, 2026-Q3 or 2026", field="period") from None
-    to_dt = lambda d: datetime(d.year, d.month, d.day, tzinfo=TZ)  # noqa: E731
-    return to_dt(start), to_dt(end), period
-
-
-def _previous(start: datetime, end: datetime, period: str) -> tuple[datetime, datetime]:
-    if "-W" in period:
-        return start - timedelta(days=7), start
-    months = 1 if re.match(r"^\d{4}-\d{1,2}$", period) else 3 if "-Q" in period else 12
-    y, mo = divmod(start.year * 12 + start.month - 1 - months, 12)
-    return start.replace(year=y, month=mo + 1), start
+    return periods.last_complete("month", today).code
 
 
 def _extras(session: Session, level: str, scope: str, since: datetime, until: datetime) -> dict[str, dict]:
@@ -107,8 +71,10 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
     if sort not in METRICS:
         raise InvalidInput(f"sort must be one of {', '.join(METRICS)}", field="sort")
     today = session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date")).scalar_one()
-    start, end, period = period_bounds(period, today)
-    prev_start, prev_end = _previous(start, end, period)
+    chosen = periods.parse(period) if period else periods.last_complete("month", today)
+    start, end = chosen.bounds()
+    prev_start, prev_end = chosen.previous().bounds()
+    period = chosen.code
     scope = scope or ""
     now_rows = _rows(session, level, scope, start, end)
     before = _rows(session, level, scope, prev_start, prev_end)
@@ -143,6 +109,7 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
                          else None)
         row["rank_change"] = (prev_rank[r["key"]] - rank if rank and r["key"] in prev_rank else None)
         out.append(row)
-    return {"level": level, "period": period, "since": start, "until": end, "previous_since": prev_start,
+    return {"level": level, "period": period, "period_label": chosen.label, "since": start, "until": end,
+            "previous_since": prev_start,
             "previous_until": prev_end, "sort": sort, "higher_is_better": higher_better, "min_sample": min_sample,
             "ranked": n, "min_ranked": min_ranked, "boards_shown": size > 0, "rows": out}

@@ -128,6 +128,7 @@ class RankingRow(Out):
 class Ranking(Out):
     level: str
     period: str
+    period_label: str = Field(description="the period as a 通报 names it, e.g. 2026年第6双月（11—12月）")
     since: datetime
     until: datetime
     previous_since: datetime
