@@ -26,6 +26,10 @@ LEAFLET_VERSION := 1.9.4
 SWAGGER_UI_VERSION := 5.35.0
 REDOC_VERSION := 2.5.2
 IDB_VERSION := 8.0.4
+VECTORGRID_VERSION := 1.3.0
+# The libraries Leaflet.VectorGrid's bundle includes, fetched only for their licence texts.
+VECTORGRID_BUNDLED := pbf@3.0.5 ieee754@1.1.8 @mapbox/vector-tile@1.3.0 @mapbox/point-geometry@0.1.0 geojson-vt@2.4.0 \
+  topojson-client@2.1.0
 VENDOR_TMP := /tmp/ccgrid-vendor
 vendor:
 	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc $(VENDOR_TMP)/idb
@@ -46,6 +50,18 @@ vendor:
 	# The field app's outbox stores its queue in IndexedDB through idb (ISC).
 	cd $(VENDOR_TMP)/idb/package && cp build/umd.js $(CURDIR)/maps/static/vendor/idb/idb.umd.js && cp LICENSE \
 	  $(CURDIR)/maps/static/vendor/idb/
+	# Leaflet.VectorGrid draws the owners map from our vector tiles. Its licence (Beerware) is in its README; the
+	# bundle includes pbf, ieee754, vector-tile, point-geometry, geojson-vt and topojson, whose licences go beside it.
+	rm -rf maps/static/vendor/leaflet.vectorgrid && mkdir -p maps/static/vendor/leaflet.vectorgrid $(VENDOR_TMP)/vg
+	cd $(VENDOR_TMP)/vg && npm pack -q leaflet.vectorgrid@$(VECTORGRID_VERSION) $(VECTORGRID_BUNDLED) >/dev/null && \
+	  for t in *.tgz; do mkdir -p "$${t%.tgz}" && tar xzf "$$t" -C "$${t%.tgz}"; done
+	cp $(VENDOR_TMP)/vg/leaflet.vectorgrid-$(VECTORGRID_VERSION)/package/dist/Leaflet.VectorGrid.bundled.min.js \
+	  maps/static/vendor/leaflet.vectorgrid/
+	{ echo "Leaflet.VectorGrid $(VECTORGRID_VERSION) (npm leaflet.vectorgrid), from its README:"; \
+	  sed -n '/THE BEER-WARE LICENSE/,/buy me a beer/p' $(VENDOR_TMP)/vg/leaflet.vectorgrid-$(VECTORGRID_VERSION)/package/README.md; \
+	  for d in $(VENDOR_TMP)/vg/*/package; do n=$$(sed -n 's/^ *"name": "\(.*\)",/\1/p' $$d/package.json | head -1); \
+	    [ "$$n" = leaflet.vectorgrid ] && continue; echo; echo "=== bundled: $$n ==="; cat $$d/LICENSE*; done; \
+	} > maps/static/vendor/leaflet.vectorgrid/LICENSE
 	# ReDoc's "by Redocly" badge loads its logo from Redocly's host at run time: an empty image instead (the badge hides itself).
 	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
 	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js

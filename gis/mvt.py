@@ -80,3 +80,9 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     lat_r = math.radians(lat)
     y = int((1.0 - math.log(math.tan(lat_r) + 1.0 / math.cos(lat_r)) / math.pi) / 2.0 * n)
     return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def tile_bounds(srid: int = 4490, buffer: int = BUFFER) -> str:
+    """The SELECT giving `merc` (the tile in web mercator) and `env` (widened by `buffer`, in `srid`) for tile
+    :z/:x/:y, for tile SQL kept in .sql files."""
+    return _bounds(srid, buffer)

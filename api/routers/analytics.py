@@ -10,7 +10,7 @@ from api.deps import DbSession
 from api.responses import GeoJSONResponse
 from gis.times import CityDatetime
 from layers.analytics import gaps, heatmap, owner_map, ranking
-from layers.analytics.schemas import CoverageGaps, Heatmap, Ranking, StreetOwnerMap
+from layers.analytics.schemas import CoverageGaps, Heatmap, OwnerMapTotals, Ranking, StreetOwnerMap
 from layers.ledger.filters import ProblemFilter
 from layers.ledger.ledgers import LEVELS
 from layers.spatial.features import parse_bbox
@@ -83,6 +83,18 @@ def red_black_list(
 ) -> dict:
     return ranking.ranking(s, level=level, period=period, scope=principal.within(region), sort=sort,
                            min_sample=min_sample, min_ranked=min_ranked)
+
+
+@router.get("/owners/totals", summary="The owners map legend: places and km owned, covered and uncovered by the "
+            "coverage rules over a whole view or region", response_model=OwnerMapTotals)
+def owner_totals(
+    s: DbSession,
+    layer: str = Query("streets", description="streets, assessment_points or grid_cells"),
+    bbox: str | None = Query(None, description="minLon,minLat,maxLon,maxLat; none: the whole region"),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    return owner_map.totals(s, layer=layer, scope=principal.within(region), bbox=parse_bbox(bbox))
 
 
 @router.get("/owners", summary="Each street (or point, or grid cell) in view with its current owners and the "

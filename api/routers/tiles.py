@@ -21,8 +21,10 @@ MVT = "application/vnd.mapbox-vector-tile"
 def vector_tile(s: DbSession, layer: str, z: int, x: int, y: int, filters: ProblemFilter = Depends(problem_filter),
                 principal: Principal = Depends(require("read"))) -> Response:
     data = tiles.tile(s, layer, z, x, y, scope=principal.region_code, filters=filters)
-    # Private: what a tile holds depends on the caller's region. Short: problems change all day.
-    return Response(data, media_type=MVT, headers={"Cache-Control": "private, max-age=60"})
+    # Private: what a tile holds depends on the caller's region. Short: problems change all day. Owners tiles are
+    # asked again every time: an assignment made elsewhere must show on the next pan, not a minute later.
+    cache = "private, no-cache" if layer in tiles.OWNER_TILE_LAYERS else "private, max-age=60"
+    return Response(data, media_type=MVT, headers={"Cache-Control": cache})
 
 
 @router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a tile layer", response_model=TileJSON)

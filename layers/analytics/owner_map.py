@@ -61,3 +61,21 @@ def street_owners(session: Session, *, scope: str | None, bbox: tuple[float, flo
             "owned_count": counts["owned"], "unowned_count": len(features) - counts["owned"],
             "covered_km": km["covered"], "uncovered_km": km["uncovered"],
             "covered_count": counts["covered"], "uncovered_count": counts["uncovered"]}
+
+
+def totals(session: Session, *, layer: str = "streets", scope: str | None = None,
+           bbox: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    """The legend of the owners map over everything in the view (or the region): counts and kilometres owned,
+    covered and uncovered, by the coverage rules' definition, whatever the tiles drew."""
+    if layer not in MAP_LAYERS:
+        raise InvalidInput(f"layer must be one of {', '.join(MAP_LAYERS)}", field="layer")
+    x0, y0, x1, y1 = bbox or (None, None, None, None)
+    r = session.execute(text(load(__file__, "owner_map_totals")),
+                        {"on": today(session), "layer": layer, "scope": scope or "", "x0": x0, "y0": y0, "x1": x1,
+                         "y1": y1}).mappings().one()
+    km = lambda m: round(float(m) / 1000, 2)  # noqa: E731
+    return {"layer": layer, "places": r["places"], "owned_count": r["owned_count"],
+            "unowned_count": r["places"] - r["owned_count"], "covered_count": r["covered_count"],
+            "uncovered_count": r["uncovered_count"], "owned_km": km(r["owned_m"]),
+            "unowned_km": km(r["all_m"] - r["owned_m"]), "covered_km": km(r["covered_m"]),
+            "uncovered_km": km(r["uncovered_m"])}

@@ -188,6 +188,21 @@ class StreetOwnerMap(FeatureCollection[StreetOwnerFeature]):
     uncovered_count: int = Field(description="places lacking a role the coverage rules require")
 
 
+class OwnerMapTotals(Out):
+    """The owners map legend over a whole view or region (never over what was drawn)."""
+    layer: str
+    places: int
+    owned_count: int = Field(description="places with a primary owner")
+    unowned_count: int
+    covered_count: int = Field(description="places whose required roles are all held")
+    uncovered_count: int = Field(description="places lacking a role the coverage rules require")
+    owned_km: Number = Field(description="streets only: length with a primary owner")
+    unowned_km: Number
+    covered_km: Number = Field(description="streets only: length the coverage rules require with every required "
+                                           "role held (the coverage report's and home page's definition)")
+    uncovered_km: Number = Field(description="streets only: length lacking a role the coverage rules require")
+
+
 # --- tiles ------------------------------------------------------------------------------------------------------
 class VectorLayer(Out):
     id: str

@@ -45,7 +45,8 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/problem-categories", "/api/v1/problem-sources", "/api/v1/ledgers/{kind}",
             "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
-            "/api/v1/analytics/owners", "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
+            "/api/v1/analytics/owners", "/api/v1/analytics/owners/totals",
+            "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
             "/api/v1/account-candidates",
             # The rule tables and the work calendar are city-wide: the same for every region.

@@ -73,24 +73,32 @@ def _shot(page, name):
 
 
 def _drawn(page, fid):
-    """The street as the map drew it: its properties, once the redraw after the last move has landed."""
+    """The street as the map's vector tiles hold it: its tile attributes, once the redraw after the last move has
+    landed."""
     page.wait_for_function("CCGRID_STATE.drawnSeq === CCGRID_STATE.seq", timeout=30_000)
-    page.wait_for_function("(fid) => CCGRID_STATE.owners && CCGRID_STATE.owners.getLayers()"
-                           ".some((l) => l.feature.id === fid)", arg=fid, timeout=30_000)
-    return page.evaluate("(fid) => CCGRID_STATE.owners.getLayers().find((l) => l.feature.id === fid)"
-                         ".feature.properties", fid)
+    page.wait_for_function("(fid) => CCGRID_STATE.ownerFeatures && CCGRID_STATE.ownerFeatures()[fid]", arg=fid,
+                           timeout=30_000)
+    return page.evaluate("(fid) => CCGRID_STATE.ownerFeatures()[fid]", fid)
+
+
+def _middle(fid):
+    """The point halfway along the street, as [lat, lng]."""
+    return [float(v) for v in scalar(
+        "SELECT array[ST_Y(p), ST_X(p)] FROM (SELECT ST_LineInterpolatePoint(geom, 0.5) AS p FROM streets "
+        "WHERE id = :f) q", f=fid)]
+
+
+def _go_to(page, fid, zoom):
+    page.evaluate("([ll, z]) => CCGRID.map.setView(ll, z, { animate: false })", [_middle(fid), zoom])
+    page.wait_for_timeout(300)
+    return _drawn(page, fid)
 
 
 def _click_street(page, fid):
     """Centre the map on the segment and click its middle with the mouse, as a person does."""
-    page.evaluate("""(fid) => { const l = CCGRID_STATE.owners.getLayers().find((l) => l.feature.id === fid);
-        CCGRID.map.setView(l.getBounds().getCenter(), 18, { animate: false }); }""", fid)
-    page.wait_for_timeout(300)
-    _drawn(page, fid)
-    x, y = page.evaluate("""(fid) => { const m = CCGRID.map, box = m.getContainer().getBoundingClientRect();
-        const pts = CCGRID_STATE.owners.getLayers().find((l) => l.feature.id === fid).getLatLngs().flat(3);
-        const a = m.latLngToContainerPoint(pts[0]), b = m.latLngToContainerPoint(pts[1]);
-        return [box.left + (a.x + b.x) / 2, box.top + (a.y + b.y) / 2]; }""", fid)
+    _go_to(page, fid, 18)
+    x, y = page.evaluate("""(ll) => { const m = CCGRID.map, box = m.getContainer().getBoundingClientRect();
+        const a = m.latLngToContainerPoint(ll); return [box.left + a.x, box.top + a.y]; }""", _middle(fid))
     page.mouse.click(x, y)
     page.wait_for_selector(f"#ccg-place-panel[data-ready='1'] .ccg-place[data-fid='{fid}']", timeout=15_000)
 
@@ -126,7 +134,7 @@ def test_assign_a_street_chief_on_the_map(session_page, server, cast):
     page.goto(f"{server}/maps/owners")
     _ready(page)
     _click_street(page, fid)
-    assert _drawn(page, fid)["owned"] is False
+    assert _drawn(page, fid)["owned"] == 0 and _drawn(page, fid).get("missing")
     panel = page.locator("#ccg-place-panel")
     assert "目前无人负责" in panel.text_content()
     # The form offers first the role a coverage rule misses here.
@@ -141,8 +149,9 @@ def test_assign_a_street_chief_on_the_map(session_page, server, cast):
     assert scalar("SELECT count(*) FROM assignments WHERE layer = 'streets' AND feature_id = :f AND person_id = :p "
                   "AND role = 'district_street_chief' AND valid_to IS NULL", f=fid, p=cast["first"]) == 1
     # The map redrew without a reload: the street now wears its owner's colour.
-    page.wait_for_function("(fid) => CCGRID_STATE.owners.getLayers().some((l) => l.feature.id === fid "
-                           "&& l.feature.properties.owned)", arg=fid)
+    page.wait_for_function("(fid) => CCGRID_STATE.drawnSeq === CCGRID_STATE.seq && CCGRID_STATE.ownerFeatures "
+                           "&& (CCGRID_STATE.ownerFeatures()[fid] || {}).owned === 1", arg=fid, timeout=30_000)
+    assert not _drawn(page, fid).get("missing")
     assert page.evaluate("window.__sameDocument") is True
     assert _missing_on_coverage(page, server) == gaps_before - 1
     assert not errors, errors
@@ -221,9 +230,7 @@ def test_bulk_assign_a_region_then_a_drawn_polygon(session_page, server, cast):
                   "AND valid_to IS NULL", p=cast["patron"]) == expected
 
     # A polygon drawn by clicking four corners around the handed-over street: its places, no more.
-    page.evaluate("""(fid) => { const l = CCGRID_STATE.owners.getLayers().find((l) => l.feature.id === fid);
-        CCGRID.map.setView(l.getBounds().getCenter(), 17, { animate: false }); }""", cast["street"])
-    _drawn(page, cast["street"])
+    _go_to(page, cast["street"], 17)
     page.click("#ccg-bulk input[value=polygon]")
     page.select_option("#ccg-bulk select[name=layer]", "streets")
     page.select_option("#ccg-bulk select[name=role]", "patron_leader")

@@ -238,52 +238,98 @@
     return Object.assign({ radius: 7, color: "#fff", weight: 1.5, fillColor: colour, fillOpacity: 0.95 }, selected ? { color: "#00bcd4", weight: 4 } : {});
   }
 
+  // Leaflet.VectorGrid 1.3.0 calls L.DomEvent.fakeStop, which Leaflet 1.8 removed. A click on a drawn place stops
+  // there (the map itself does not see it), except while the bulk polygon is being drawn: then it is a vertex.
+  if (window.L && L.DomEvent && !L.DomEvent.fakeStop) {
+    L.DomEvent.fakeStop = (e) => { if (!state.drawing) L.DomEvent.stopPropagation(e); };
+  }
+  const OWNER_MIN_ZOOM = { streets: 10, assessment_points: 11, grid_cells: 11 };
+  state.ownersVersion = Date.now();  // a write bumps it (CCGRID.changed): new tile URLs, nothing stale
+
+  // Every place of the layer comes from the vector tiles (/tiles/owners_<layer>/…), styled from its attributes.
+  function ownerTileStyle(layerName) {
+    return (p, z) => {
+      const s = ownerStyle(layerName, { owned: !!p.owned, uncovered: !!p.missing, colour_key: p.colour_key || "" },
+        state.selectedPlace && state.selectedPlace.layer === layerName && state.selectedPlace.id === p.id);
+      if (layerName === "streets" && z < 13) s.weight = Math.max(1.5, s.weight - 1.5);
+      if (layerName === "assessment_points") Object.assign(s, { fill: true, radius: z < 14 ? 4 : 7 });
+      if (layerName === "grid_cells") s.fill = true;
+      return s;
+    };
+  }
+
+  function ownerTiles(map, layerName) {
+    const name = "owners_" + layerName;
+    const style = ownerTileStyle(layerName);
+    const vg = L.vectorGrid.protobuf("/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + state.ownersVersion, {
+      rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [name]: style }, interactive: true,
+      getFeatureId: (f) => f.properties.id, minZoom: OWNER_MIN_ZOOM[layerName], maxNativeZoom: 18, maxZoom: 19,
+      fetchOptions: { credentials: "same-origin" },
+    });
+    vg.layerName = layerName;
+    vg.ownerStyle = style;
+    const title = (p) => (p.name || "") + (p.owner ? "：" + p.owner : p.missing ? "：无人负责" : "");
+    vg.on("mouseover", (e) => {
+      const p = e.layer.properties;
+      if (p.name) map.openTooltip(title(p), e.latlng, { sticky: true, direction: "top", offset: [0, -6] });
+    });
+    vg.on("mouseout", () => map.eachLayer((l) => { if (l instanceof L.Tooltip) map.closeTooltip(l); }));
+    vg.on("click", (e) => {
+      if (state.drawing) return;  // a vertex of the bulk polygon, not a choice of place
+      const p = e.layer.properties;
+      document.dispatchEvent(new CustomEvent("ccgrid:place", { detail: { layer: layerName, id: p.id, title: p.name || "" } }));
+    });
+    // Resolves when the tiles of the view have landed (at once below the layer's first zoom: nothing to fetch).
+    vg.loaded = () => new Promise((resolve) => {
+      if (map.getZoom() < OWNER_MIN_ZOOM[layerName] || !vg.isLoading()) { resolve(); return; }
+      vg.once("load", resolve);
+    });
+    return vg;
+  }
+
+  // What the tiles hold now (a test looks a place up by id; the count is what bench/pages.py reports).
+  function ownerFeatures(vg) {
+    const out = {};
+    Object.values(vg._vectorTiles || {}).forEach((tile) => Object.entries(tile._features || {}).forEach(([id, d]) => {
+      out[id] = d.feature.properties;
+    }));
+    return out;
+  }
+
   async function owners(map) {
     const f = formValues();
     const layerName = f.layer || "streets";
     setStatus("加载中…");
     const mine = ++state.seq;
-    // Zoomed out, the main roads only (the answer keeps arterials and secondaries first); zoom in for every lane.
-    const data = await getJSON("/api/v1/analytics/owners", Object.assign({ bbox: bboxOf(map), limit: 2500 }, f, { layer: layerName }));
+    const key = layerName + ":" + state.ownersVersion;
+    if (state.ownersKey !== key) {
+      if (state.owners) map.removeLayer(state.owners);
+      state.owners = ownerTiles(map, layerName).addTo(map);
+      state.ownersKey = key;
+      state.ringed = null;
+    }
+    const vg = state.owners;
+    // The chosen place wears a ring in every tile it crosses.
+    const sel = state.selectedPlace && state.selectedPlace.layer === layerName ? state.selectedPlace.id : null;
+    if (state.ringed !== null && state.ringed !== undefined && state.ringed !== sel) vg.resetFeatureStyle(state.ringed);
+    if (sel !== null) vg.setFeatureStyle(sel, (p, z) => vg.ownerStyle(p, z));
+    state.ringed = sel;
+    // The legend's totals are the server's, over the whole view (and the region chosen), never what was drawn.
+    const totals = await getJSON("/api/v1/analytics/owners/totals", { layer: layerName, bbox: bboxOf(map), region: f.region });
+    await vg.loaded();
     if (mine !== state.seq) return;
-    const panelled = !!document.getElementById("ccg-place-panel");
-    const selected = state.selectedPlace;
-    const layer = L.geoJSON(data, {
-      renderer: renderer(data),
-      style: (x) => ownerStyle(layerName, x.properties, selected && selected.layer === layerName && selected.id === x.id),
-      pointToLayer: (x, ll) => L.circleMarker(ll, ownerStyle(layerName, x.properties,
-        selected && selected.layer === layerName && selected.id === x.id)),
-      onEachFeature: (x, l) => {
-        const p = x.properties;
-        const title = layerName === "streets" ? (p.name || p.code) + (p.section_from ? "（" + p.section_from + (p.section_to ? "—" + p.section_to : "") + "）" : "")
-          : layerName === "grid_cells" ? "网格 " + p.code : (p.name || p.code) + (p.kind ? "（" + p.kind + "）" : "");
-        const who = p.owners.filter((o) => o.primary).map((o) => o.role_name + " " + o.holder).join("、") || "无人负责";
-        if (panelled) {
-          l.bindTooltip(title + "：" + who, { sticky: true });
-          l.on("click", (ev) => {
-            if (state.drawing) return;  // a vertex of the bulk polygon, not a choice of place
-            L.DomEvent.stopPropagation(ev);
-            document.dispatchEvent(new CustomEvent("ccgrid:place", { detail: { layer: layerName, id: x.id, title } }));
-          });
-          return;
-        }
-        const rows = [[OWNER_LAYERS[layerName], title]];
-        if (p.length_m) rows.push(["长度", fmt(p.length_m / 1000, 2) + " km"]);
-        p.owners.forEach((o) => rows.push([o.role_name, o.holder + (o.phone ? "（" + o.phone + "）" : "")]));
-        if (!p.owners.length) rows.push(["责任人", "无"]);
-        if (p.missing.length) rows.push(["缺少", p.missing.join("、")]);
-        l.bindPopup(table(rows));
-      },
-    });
-    replace(map, "owners", layer, data.features.length);
+    state.ownerFeatures = () => ownerFeatures(vg);
+    state.drawn.owners = Object.keys(ownerFeatures(vg)).length;
     state.drawnSeq = mine;  // what is on the map answers the latest request (a test waits for it)
     const name = OWNER_LAYERS[layerName];
     legend(map, name + "责任人", [["#1f78b4", "有责任人（颜色区分责任人）"], ["#e31a1c", "缺覆盖规则要求的责任人", layerName !== "assessment_points"],
       ["#bbb", "无需指定责任人"]],
-      layerName === "streets" ? "视图内按覆盖规则：已落实 " + fmt(data.covered_km, 2) + " km，缺责任人 " + fmt(data.uncovered_km, 2) + " km"
-        : "视图内按覆盖规则：已落实 " + fmt(data.covered_count, 0) + " 处，缺责任人 " + fmt(data.uncovered_count, 0) + " 处");
-    setStatus("视图内 " + fmt(data.features.length, 0) + " 个" + (layerName === "streets" ? "路段" : name) +
-      (data.truncated ? (layerName === "streets" ? "（只显示主要道路，放大可见全部）" : "（只显示一部分，请放大）") : ""));
+      layerName === "streets" ? "视图内按覆盖规则：已落实 " + fmt(totals.covered_km, 2) + " km，缺责任人 " + fmt(totals.uncovered_km, 2) + " km"
+        : "视图内按覆盖规则：已落实 " + fmt(totals.covered_count, 0) + " 处，缺责任人 " + fmt(totals.uncovered_count, 0) + " 处");
+    state.ownerTotals = totals;
+    const low = map.getZoom() < OWNER_MIN_ZOOM[layerName];
+    setStatus("视图内 " + fmt(totals.places, 0) + " 个" + (layerName === "streets" ? "路段" : name) +
+      (low ? "（请放大查看）" : layerName === "streets" && map.getZoom() < 14 ? "（主干道、次干道及覆盖规则要求的道路；放大可见全部）" : ""));
   }
 
   // --- Ranking choropleth + 红黑榜 table -------------------------------------------------------------------
@@ -345,6 +391,8 @@
   const PAGES = { heatmap, coverage, owners, ranking };
 
   window.CCGRID = {
+    // A write changed what the owners tiles hold: the next draw asks for new tiles.
+    changed: function () { state.ownersVersion = Date.now(); },
     init: async function (map, cfg) {
       const draw = () => PAGES[cfg.page](map).catch((e) => setStatus("加载失败：" + e.message, true));
       // The coverage gap list (coverage_list.js) zooms this map to a gap and redraws it after an assignment.

@@ -67,6 +67,7 @@
     slot.addEventListener("ccg:done", (ev) => {
       const api = ev.target.dataset.api || "";
       say(DONE[api] || (api.endsWith("/end") ? "已结束该职责" : "已保存"));
+      if (window.CCGRID && window.CCGRID.changed) window.CCGRID.changed();  // the map asks for fresh tiles
       if (current) showPlace(current.layer, current.id, true);  // the panel and the map show the change
     });
 
@@ -275,6 +276,7 @@
       say("已批量指派 " + a.created.length + " 处" +
         (a.unchanged ? "（" + a.unchanged + " 处原已由其负责）" : ""));
       // The area stays drawn: the next role for the same streets (包保领导, then 责任单位) needs no redrawing.
+      if (window.CCGRID && window.CCGRID.changed) window.CCGRID.changed();
       if (window.CCGRID && window.CCGRID.redraw) window.CCGRID.redraw();
     });
   }
