@@ -59,11 +59,13 @@ def coverage_gaps(
     bbox: str | None = Query(None, description="only gaps touching minLon,minLat,maxLon,maxLat"),
     limit: int = Query(20_000, ge=1, le=20_000, description="at most this many gaps of each kind (listed in "
                                                              "`truncated` when cut)"),
+    geometry: bool = Query(True, description="false: the summary alone (what a map drawing the gaps from "
+                                             "/tiles/gaps/… shows in its legend)"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
     return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
                      inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m,
-                     bbox=parse_bbox(bbox), limit=limit)
+                     bbox=parse_bbox(bbox), limit=limit, geometry=geometry)
 
 
 @router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one",

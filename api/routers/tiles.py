@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.auth import Principal, require
 from api.deps import DbSession
 from api.routers.analytics import problem_filter
-from layers.analytics import tiles
+from layers.analytics import gap_tiles, tiles
 from layers.analytics.schemas import TileJSON
 from layers.ledger.filters import ProblemFilter
 
@@ -25,6 +25,19 @@ def vector_tile(s: DbSession, layer: str, z: int, x: int, y: int, filters: Probl
     # asked again every time: an assignment made elsewhere must show on the next pan, not a minute later.
     cache = "private, no-cache" if layer in tiles.OWNER_TILE_LAYERS else "private, max-age=60"
     return Response(data, media_type=MVT, headers={"Cache-Control": cache})
+
+
+@router.get("/tiles/gaps/{kind}/{z}/{x}/{y}.mvt", summary="A vector tile of coverage gaps: ownership (places lacking "
+            "a required role, one MVT layer per place layer) or patrol (places past their patrol duty)",
+            response_class=Response, responses={200: {"content": {MVT: {}}}})
+def gap_tile(s: DbSession, kind: str, z: int, x: int, y: int,
+             layer: str | None = Query(None, pattern="^(streets|assessment_points|grid_cells)$"),
+             inspected_within_days: int | None = Query(None, ge=1, le=3650),
+             principal: Principal = Depends(require("read"))) -> Response:
+    data = gap_tiles.gap_tile(s, kind, z, x, y, scope=principal.region_code, layer=layer,
+                              inspected_within_days=inspected_within_days)
+    # Asked again every time: an assignment or a patrol closes a gap, and the next pan must show it.
+    return Response(data, media_type=MVT, headers={"Cache-Control": "private, no-cache"})
 
 
 @router.get("/tiles/{layer}.json", summary="TileJSON 3.0 of a tile layer", response_model=TileJSON)

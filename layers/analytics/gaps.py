@@ -28,6 +28,18 @@ MIN_AREA_M2 = 50.0  # slivers below this are digitising noise, not gaps
 SERVICE_METHOD = "straight_line"
 
 
+# The legend's sums: every gap a kind's statement finds (LIMIT NULL is no limit); the geometry column is never
+# computed, as nothing outside reads it.
+_MEASURES = {"ownership": ("length_m", "area_m2"), "patrol": ("length_m",), "grid_gap": ("area_m2",),
+             "grid_overlap": ("area_m2",), "service": ("area_m2",)}
+
+
+def _totals_sql(kind: str, sql: str) -> str:
+    sums = "".join(f", coalesce(sum({m}), 0) AS {m}" if m in _MEASURES[kind] else f", 0 AS {m}"
+                   for m in ("length_m", "area_m2"))
+    return f"SELECT count(*) AS count{sums} FROM ({sql}) q"
+
+
 def gaps(
     session: Session,
     *,
@@ -40,7 +52,11 @@ def gaps(
     bbox: tuple[float, float, float, float] | None = None,
     min_area_m2: float = MIN_AREA_M2,
     limit: int = 20_000,
+    geometry: bool = True,
 ) -> dict[str, Any]:
+    """Gaps of each kind as GeoJSON (cut at `limit` per kind, listed in `truncated`); `summary` counts every gap in
+    the view or region, cut or not. Without `geometry`, the summary alone (the coverage map draws the many-gap
+    kinds from tiles and asks only for its legend)."""
     kinds = kinds or [k for k in KINDS if k != "service" or facility]
     unknown = set(kinds) - set(KINDS)
     if unknown:
@@ -59,12 +75,17 @@ def gaps(
     params.update(zip(("x0", "y0", "x1", "y1"), bbox or (None, None, None, None), strict=True))
     features: list[dict[str, Any]] = []
     truncated: list[str] = []
+    totals: dict[str, dict[str, Any]] = {}
     for kind in kinds:
         # One statement per kind in sql/gaps_<kind>.sql; ownership reads the coverage status head.
         sql = status_sql(load(__file__, "gaps_ownership")) if kind == "ownership" else load(__file__, f"gaps_{kind}")
-        rows = session.execute(text(sql), params).mappings().all()
-        if len(rows) >= limit:
-            truncated.append(kind)  # the largest (or stalest) first; ask for a smaller region for the rest
+        rows = session.execute(text(sql), params).mappings().all() if geometry else []
+        if len(rows) >= limit or not geometry:
+            # The legend counts what the rules find, not what was drawn: the same statement, every row.
+            totals[kind] = dict(session.execute(text(_totals_sql(kind, sql)), {**params, "limit": None})
+                                .mappings().one())
+            if geometry:
+                truncated.append(kind)  # the largest (or stalest) first; ask for a smaller region for the rest
         for r in rows:
             props = {k: v for k, v in r.items() if k != "g"}
             props["kind"] = kind
@@ -79,7 +100,9 @@ def gaps(
         s["count"] += 1
         s["length_m"] += p.get("length_m") or 0.0
         s["area_m2"] += p.get("area_m2") or 0.0
+    summary.update({k: {key: float(v or 0) for key, v in t.items()} for k, t in totals.items() if t["count"]})
     for s in summary.values():
+        s["count"] = int(s["count"])
         s["length_m"], s["area_m2"] = round(s["length_m"], 1), round(s["area_m2"], 1)
     return {"type": "FeatureCollection", "features": features, "kinds": kinds, "summary": summary,
             "truncated": truncated,

@@ -18,7 +18,7 @@ LAYERS = {"owners_streets": "streets", "owners_assessment_points": "assessment_p
           "owners_grid_cells": "grid_cells"}
 FIELDS = {"id": "Number", "name": "String", "kind": "String", "colour_key": "String", "owner": "String",
           "owned": "Number", "required": "Number", "missing": "String"}
-MIN_ZOOM = {"owners_streets": 10, "owners_assessment_points": 11, "owners_grid_cells": 11}
+MIN_ZOOM = {"owners_streets": 8, "owners_assessment_points": 11, "owners_grid_cells": 11}
 # Below ALL_FROM a street tile carries the main roads and every road a coverage rule requires (so each gap shows
 # at every zoom); from ALL_FROM on, every lane too (a z12 tile holds a district: its thousands of branch lanes no rule
 # asks about would be a grey carpet, not a picture).
@@ -33,9 +33,16 @@ def _sql(points: bool) -> str:
 
 
 def owner_tile(session: Session, name: str, z: int, x: int, y: int, *, scope: str | None) -> bytes:
-    layer = LAYERS[name]
     if z < MIN_ZOOM[name]:
         return b""
+    return places_tile(session, LAYERS[name], name, z, x, y, scope=scope)
+
+
+def places_tile(session: Session, layer: str, name: str, z: int, x: int, y: int, *, scope: str | None,
+                only_missing: bool = False) -> bytes:
+    """The places of `layer` in the tile as MVT layer `name`; with `only_missing`, only those lacking a required
+    role (the coverage map's gaps)."""
     params = {"z": z, "x": x, "y": y, "on": today(session), "layer": layer, "scope": scope or "", "cap": CAP,
-              "all_from": ALL_FROM, "names_from": NAMES_FROM, "name": name}
+              "all_from": ALL_FROM, "names_from": NAMES_FROM, "name": name,
+              "only_missing": only_missing}
     return session.execute(text(_sql(layer == "assessment_points")), params).scalar() or b""

@@ -80,7 +80,7 @@ class GapFeature(Feature[Geometry, Gap]):
 
 class CoverageGaps(FeatureCollection[GapFeature]):
     kinds: list[str]
-    summary: dict[str, GapSummary]
+    summary: dict[str, GapSummary] = Field(description="per kind, every gap in the view or region (cut or not)")
     truncated: list[str] = Field(description="kinds cut at `limit`")
     service_method: str | None = Field(None, description="straight_line when service gaps are asked for")
 

@@ -243,3 +243,50 @@ def test_grid_gaps_follow_grid_edits(gap_town):
         assert swollen not in {f["properties"]["code"] for f in kinds("grid_overlap")} | {
             f["properties"]["other_code"] for f in kinds("grid_overlap")}
         s.rollback()
+
+
+def test_the_legend_counts_every_gap_not_what_was_drawn(client, viewer, gap_town):
+    """The summary is every gap of the view, cut or not; `geometry=false` answers it alone (the tiled map's
+    legend)."""
+    whole = _gaps(client, viewer, kind=["ownership", "patrol"], inspected_within_days=7)
+    assert not whole["truncated"]
+    cut = _gaps(client, viewer, kind=["ownership", "patrol"], inspected_within_days=7, limit=1)
+    assert sorted(cut["truncated"]) == ["ownership", "patrol"] and len(cut["features"]) == 2
+    legend = _gaps(client, viewer, kind=["ownership", "patrol"], inspected_within_days=7, geometry="false")
+    assert legend["features"] == []
+    for kind in ("ownership", "patrol"):
+        drawn = [f for f in whole["features"] if f["properties"]["kind"] == kind]
+        counted = {"count": len(drawn), "length_m": round(sum(f["properties"].get("length_m") or 0 for f in drawn), 1)}
+        for body in (cut, legend):
+            assert body["summary"][kind]["count"] == counted["count"] > 1, kind
+            assert body["summary"][kind]["length_m"] == pytest.approx(counted["length_m"], abs=0.2), kind
+
+
+def _gap_tile(client, headers, kind, lon, lat, z, **params):
+    import mapbox_vector_tile
+
+    from gis.mvt import tile_of
+
+    x, y = tile_of(lon, lat, z)
+    r = client.get(f"/tiles/gaps/{kind}/{z}/{x}/{y}.mvt", params=params, headers=headers)
+    assert r.status_code == 200, r.text
+    return mapbox_vector_tile.decode(r.content) if r.content else {}
+
+
+def test_gap_tiles_hold_the_same_gaps(client, viewer, gap_town):
+    ids = gap_town["ids"]
+    lon, lat = 115.803, 35.804
+    tile = _gap_tile(client, viewer, "ownership", lon, lat, 15)
+    streets = {f["properties"]["id"] for f in tile.get("ownership_streets", {}).get("features", [])}
+    points = {f["properties"]["id"] for f in tile.get("ownership_assessment_points", {}).get("features", [])}
+    assert ids["419941-h2"] in streets and ids["419941-h0"] not in streets and ids["419941-h1"] not in streets
+    assert ids["419941-M"] in points
+    only_points = _gap_tile(client, viewer, "ownership", lon, lat, 15, layer="assessment_points")
+    assert set(only_points) == {"ownership_assessment_points"}
+    patrol = _gap_tile(client, viewer, "patrol", lon, lat, 15, inspected_within_days=7)
+    stale = {(f["properties"]["layer"], f["properties"]["id"]) for f in patrol["patrol"]["features"]}
+    assert ("streets", ids["419941-h1"]) not in stale
+    assert ("assessment_points", ids["419941-M"]) in stale and ("streets", ids["419941-lane"]) in stale
+    assert _gap_tile(client, viewer, "patrol", lon, lat, 12) == {}  # a carpet further out: the legend counts it
+    r = client.get("/tiles/gaps/holes/15/1/1.mvt", headers=viewer)
+    assert r.status_code == 404

@@ -11,7 +11,7 @@ place AS (
            CASE road_class WHEN 'arterial' THEN 0 WHEN 'secondary' THEN 1 WHEN 'branch' THEN 2 ELSE 3 END AS rank
     FROM streets, bounds
     WHERE :layer = 'streets' AND geom && bounds.env AND region_code LIKE :scope || '%'
-      AND (:z >= :all_from OR road_class IN ('arterial', 'secondary')
+      AND (:z >= :all_from OR (road_class IN ('arterial', 'secondary') AND NOT :only_missing)
            OR EXISTS (SELECT 1 FROM rules rl WHERE rl.filter_value IS NULL OR rl.filter_value = road_class))
     UNION ALL
     SELECT id, name, point_type, geom, 0 FROM assessment_points, bounds
@@ -21,20 +21,23 @@ place AS (
     WHERE :layer = 'grid_cells' AND geom && bounds.env AND coalesce(region_code, '') LIKE :scope || '%'
     ORDER BY rank LIMIT :cap),
 held AS (
-    SELECT p.*, o.families, o.colour_key, o.owner
+    SELECT p.*, o.families, o.colour_key
     FROM place p LEFT JOIN LATERAL (
         SELECT array_agg(r.family) AS families,
                (array_agg(coalesce('person:' || a.person_id, 'unit:' || a.unit_id) ORDER BY r.sort, a.id)
-                   FILTER (WHERE r.is_primary))[1] AS colour_key,
-               string_agg(r.name || ' ' || coalesce(pe.name, u.name), '、' ORDER BY r.sort, a.id)
-                   FILTER (WHERE r.is_primary) AS owner
+                   FILTER (WHERE r.is_primary))[1] AS colour_key
         FROM assignments_on(:on) a JOIN owner_roles r ON r.code = a.role
-        LEFT JOIN people pe ON pe.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
         WHERE a.layer = :layer AND a.feature_id = p.id) o ON true),
 mvt AS (
     SELECT ST_AsMVTGeom(ST_Transform(h.geom, 3857), bounds.merc, {extent}, {buffer}, true) AS geom,
            h.id, CASE WHEN :z >= :names_from THEN h.name END AS name, h.kind, h.colour_key,
-           CASE WHEN :z >= :names_from THEN h.owner END AS owner, (h.colour_key IS NOT NULL)::int AS owned,
+           -- The owners' names only where they are shown (the CASE keeps the probe from running further out).
+           CASE WHEN :z >= :names_from AND h.colour_key IS NOT NULL THEN
+               (SELECT string_agg(r.name || ' ' || coalesce(pe.name, u.name), '、' ORDER BY r.sort, a.id)
+                FROM assignments_on(:on) a JOIN owner_roles r ON r.code = a.role AND r.is_primary
+                LEFT JOIN people pe ON pe.id = a.person_id LEFT JOIN units u ON u.id = a.unit_id
+                WHERE a.layer = :layer AND a.feature_id = h.id) END AS owner,
+           (h.colour_key IS NOT NULL)::int AS owned,
            EXISTS (SELECT 1 FROM rules rl WHERE rl.filter_value IS NULL OR rl.filter_value = h.kind)::int
                AS required,
            (SELECT string_agg(DISTINCT o.name, '、') FROM rules rl
@@ -42,4 +45,6 @@ mvt AS (
             WHERE (rl.filter_value IS NULL OR rl.filter_value = h.kind)
               AND NOT rl.role_family = ANY (coalesce(h.families, '{{}}'))) AS missing
     FROM held h, bounds)
-SELECT ST_AsMVT(mvt, :name, {extent}, 'geom') FROM mvt WHERE geom IS NOT NULL
+-- With :only_missing (the coverage map's 无人负责 layer) only the places lacking a required role.
+SELECT ST_AsMVT(mvt, :name, {extent}, 'geom') FROM mvt
+WHERE geom IS NOT NULL AND (NOT :only_missing OR missing IS NOT NULL)

@@ -221,6 +221,7 @@
     tr.remove();
     flash("已指派 " + who + " 为" + what);
     load();
+    if (window.CCGRID && window.CCGRID.changed) window.CCGRID.changed();  // the gap tiles are asked for again
     if (window.CCGRID && window.CCGRID.redraw) window.CCGRID.redraw();
   }
 

@@ -183,39 +183,97 @@
     grid_overlap: ["#7b3294", "网格交叉重叠"], service: ["#1a9641", "设施步行可达盲区"],
   };
 
+  // 无人负责 and 未按期巡查 can be tens of thousands of places: drawn from /tiles/gaps/<kind>/…, whole city, no cap.
+  // The few large polygons (grid gaps and overlaps, service reach) come as GeoJSON. The legend is the server's
+  // summary over the view, never a count of what was drawn.
+  const GAP_TILE_KINDS = ["patrol", "ownership"];  // in drawing order: 无人负责 on top
+  const GAP_TILE_MIN_ZOOM = { ownership: 8, patrol: 13 };  // as layers/analytics/gap_tiles.py
+
+  function gapPopup(kind, p) {
+    const rows = [["类型", GAP[kind][1]], ["名称", p.name || "（放大查看）"]];
+    if (p.missing) rows.push(["缺少", p.missing]);
+    if (kind === "patrol") rows.push(["巡查周期", p.duty_days + " 天"], ["上次巡查", p.days_since === undefined ? "从未" : p.days_since + " 天前"]);
+    return table(rows);
+  }
+
+  function gapTiles(map, kind, f) {
+    const q = new URLSearchParams({ v: state.ownersVersion });
+    if (f.layer) q.set("layer", f.layer);
+    if (kind === "patrol" && f.inspected_within_days) q.set("inspected_within_days", f.inspected_within_days);
+    const colour = GAP[kind][0];
+    const style = (p, z) => {
+      const line = { color: colour, weight: z < 13 ? 2.5 : 4, dashArray: kind === "patrol" ? "4 4" : null };
+      return { ["ownership_streets"]: line, ["ownership_assessment_points"]: { radius: z < 14 ? 4 : 7, color: "#fff", weight: 1, fill: true, fillColor: colour, fillOpacity: 0.9 },
+        ["ownership_grid_cells"]: { color: colour, weight: 1.5, fill: true, fillColor: colour, fillOpacity: 0.35 } };
+    };
+    const styles = kind === "ownership" ? (({ ownership_streets: (p, z) => style(p, z).ownership_streets,
+      ownership_assessment_points: (p, z) => style(p, z).ownership_assessment_points,
+      ownership_grid_cells: (p, z) => style(p, z).ownership_grid_cells }))
+      : { patrol: (p, z) => (p.layer === "streets" ? { color: colour, weight: z < 13 ? 2 : 4, dashArray: "4 4" }
+        : { radius: z < 14 ? 3 : 6, color: colour, weight: 2, fill: true, fillColor: "#fff", fillOpacity: 0.8 }) };
+    const vg = L.vectorGrid.protobuf("/tiles/gaps/" + kind + "/{z}/{x}/{y}.mvt?" + q, {
+      rendererFactory: L.canvas.tile, vectorTileLayerStyles: styles, interactive: true,
+      maxNativeZoom: 18, maxZoom: 19, fetchOptions: { credentials: "same-origin" },
+    });
+    vg.on("click", (e) => L.popup().setLatLng(e.latlng).setContent(gapPopup(kind, e.layer.properties)).openOn(map));
+    vg.loaded = () => new Promise((resolve) => {
+      if (map.getZoom() < GAP_TILE_MIN_ZOOM[kind] || !vg.isLoading()) { resolve(); return; }
+      vg.once("load", resolve);
+    });
+    return vg;
+  }
+
+  function tileCount(vg) {
+    return Object.values(vg._tiles || {}).length;
+  }
+
   async function coverage(map) {
     const f = formValues();
     setStatus("加载中…");
     const mine = ++state.seq;
-    // A browser draws a few thousand shapes well; zooming in (the view reloads) shows the rest.
-    const data = await getJSON("/api/v1/analytics/coverage", Object.assign({ bbox: bboxOf(map), limit: 1500 }, f));
+    const kinds = [].concat(f.kind || []);
+    const tiled = GAP_TILE_KINDS.filter((k) => kinds.includes(k));
+    const shapes = kinds.filter((k) => !GAP_TILE_KINDS.includes(k));
+    // Tiles are made again only when what they show changes (kinds, layer, patrol days, a write), not on a pan.
+    const key = [tiled.join(","), f.layer || "", f.inspected_within_days || "", state.ownersVersion].join("|");
+    if (state.gapTilesKey !== key) {
+      (state.gapTiles || []).forEach((l) => l.ungate());
+      state.gapTiles = tiled.map((k) => zoomGated(map, gapTiles(map, k, f), GAP_TILE_MIN_ZOOM[k]));
+      state.gapTilesKey = key;
+    }
+    const params = Object.assign({ bbox: bboxOf(map) }, f);
+    const [legendData, data] = await Promise.all([
+      tiled.length ? getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: tiled, geometry: false }))
+        : Promise.resolve({ summary: {} }),
+      shapes.length ? getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: shapes, limit: 1500 }))
+        : Promise.resolve({ type: "FeatureCollection", features: [], summary: {}, truncated: [], kinds: [] }),
+      ...state.gapTiles.map((l) => l.loaded()),
+    ]);
     if (mine !== state.seq) return;
-    const shared = renderer(data);  // one canvas for every shape of the layer, points included
+    const shared = renderer(data);
     const layer = L.geoJSON(data, {
       renderer: shared,
-      style: (x) => ({ color: GAP[x.properties.kind][0], weight: x.geometry.type.includes("Line") ? 4 : 1.5,
-        fillOpacity: 0.35, dashArray: x.properties.kind === "patrol" ? "4 4" : null }),
-      pointToLayer: (x, ll) => L.circleMarker(ll, { radius: 7, renderer: shared }),
+      style: (x) => ({ color: GAP[x.properties.kind][0], weight: 1.5, fillOpacity: 0.35 }),
       onEachFeature: (x, l) => {
         const p = x.properties;
         const rows = [["类型", GAP[p.kind][1]], ["名称", p.name || p.code || ""], ["区划", p.region_code]];
-        if (p.missing_role_names) rows.push(["缺少", p.missing_role_names]);
-        if (p.kind === "patrol") rows.push(["巡查周期", p.duty_days + " 天"], ["上次巡查", p.last_inspected ? p.last_inspected.slice(0, 10) : "从未"]);
-        if (p.length_m) rows.push(["长度", fmt(p.length_m / 1000, 2) + " km"]);
         if (p.area_m2) rows.push(["面积", fmt(p.area_m2 / 1e6, 3) + " km²"]);
         if (p.facility) rows.push(["设施", p.facility + "（" + fmt(p.walk_m, 0) + " 米）"]);
         l.bindPopup(table(rows));
       },
     });
-    replace(map, "gaps", layer, data.features.length);
+    replace(map, "gaps", layer, data.features.length + state.gapTiles.reduce((n, l) => n + tileCount(l), 0));
     state.drawnSeq = mine;
-    const s = data.summary;
-    legend(map, "覆盖缺口", data.kinds.map((k) => [GAP[k][0], GAP[k][1] + "：" + fmt((s[k] || {}).count || 0, 0) + " 处" +
+    const s = Object.assign({}, legendData.summary, data.summary);
+    legend(map, "覆盖缺口（视图内）", kinds.map((k) => [GAP[k][0], GAP[k][1] + "：" + fmt((s[k] || {}).count || 0, 0) + " 处" +
       ((s[k] || {}).length_m ? "，" + fmt(s[k].length_m / 1000, 2) + " km" : "") +
       ((s[k] || {}).area_m2 ? "，" + fmt(s[k].area_m2 / 1e6, 2) + " km²" : ""), k === "patrol"]),
-      data.service_method ? "可达范围按直线距离计算" : null);
-    setStatus("共 " + fmt(data.features.length, 0) + " 处缺口" +
-      (data.truncated.length ? "（" + data.truncated.map((k) => GAP[k][1]).join("、") + " 只列出一部分，请选择更小的区域）" : ""));
+      kinds.includes("service") ? "可达范围按直线距离计算" : null);
+    state.gapSummary = s;
+    const total = kinds.reduce((n, k) => n + ((s[k] || {}).count || 0), 0);
+    setStatus("视图内共 " + fmt(total, 0) + " 处缺口" +
+      (tiled.filter((k) => map.getZoom() < GAP_TILE_MIN_ZOOM[k]).map((k) => "（放大可见" + GAP[k][1] + "的位置）").join("")) +
+      (data.truncated.length ? "（" + data.truncated.map((k) => GAP[k][1]).join("、") + " 只画出一部分，请选择更小的区域）" : ""));
   }
 
   // --- Owners: each street coloured by its owner, unowned in red -------------------------------------------
@@ -243,7 +301,21 @@
   if (window.L && L.DomEvent && !L.DomEvent.fakeStop) {
     L.DomEvent.fakeStop = (e) => { if (!state.drawing) L.DomEvent.stopPropagation(e); };
   }
-  const OWNER_MIN_ZOOM = { streets: 10, assessment_points: 11, grid_cells: 11 };
+  // A tile layer on the map only from its first zoom. Not the layer's own minZoom option: Leaflet makes the largest
+  // minZoom of any layer the map's, and the map would jump to z13 for the patrol layer.
+  function zoomGated(map, layer, minZoom) {
+    const gate = () => {
+      const on = map.getZoom() >= minZoom;
+      if (on && !map.hasLayer(layer)) layer.addTo(map);
+      else if (!on && map.hasLayer(layer)) map.removeLayer(layer);
+    };
+    map.on("zoomend", gate);
+    layer.ungate = () => { map.off("zoomend", gate); if (map.hasLayer(layer)) map.removeLayer(layer); };
+    gate();
+    return layer;
+  }
+
+  const OWNER_MIN_ZOOM = { streets: 8, assessment_points: 11, grid_cells: 11 };
   state.ownersVersion = Date.now();  // a write bumps it (CCGRID.changed): new tile URLs, nothing stale
 
   // Every place of the layer comes from the vector tiles (/tiles/owners_<layer>/…), styled from its attributes.
@@ -263,7 +335,7 @@
     const style = ownerTileStyle(layerName);
     const vg = L.vectorGrid.protobuf("/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + state.ownersVersion, {
       rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [name]: style }, interactive: true,
-      getFeatureId: (f) => f.properties.id, minZoom: OWNER_MIN_ZOOM[layerName], maxNativeZoom: 18, maxZoom: 19,
+      getFeatureId: (f) => f.properties.id, maxNativeZoom: 18, maxZoom: 19,
       fetchOptions: { credentials: "same-origin" },
     });
     vg.layerName = layerName;
@@ -303,8 +375,8 @@
     const mine = ++state.seq;
     const key = layerName + ":" + state.ownersVersion;
     if (state.ownersKey !== key) {
-      if (state.owners) map.removeLayer(state.owners);
-      state.owners = ownerTiles(map, layerName).addTo(map);
+      if (state.owners) state.owners.ungate();
+      state.owners = zoomGated(map, ownerTiles(map, layerName), OWNER_MIN_ZOOM[layerName]);
       state.ownersKey = key;
       state.ringed = null;
     }
