@@ -21,7 +21,7 @@ browser:
 	fi
 
 # Refresh the vendored assets from npm (committed under maps/static/vendor with their licences): Leaflet for the
-# map pages, Swagger UI and ReDoc for /docs and /redoc.
+# map pages, Swagger UI and ReDoc for /docs and /redoc, Apache ECharts for the 大屏 (/maps/screen).
 LEAFLET_VERSION := 1.9.4
 SWAGGER_UI_VERSION := 5.35.0
 REDOC_VERSION := 2.5.2
@@ -30,17 +30,24 @@ VECTORGRID_VERSION := 1.3.0
 # The libraries Leaflet.VectorGrid's bundle includes, fetched only for their licence texts.
 VECTORGRID_BUNDLED := pbf@3.0.5 ieee754@1.1.8 @mapbox/vector-tile@1.3.0 @mapbox/point-geometry@0.1.0 geojson-vt@2.4.0 \
   topojson-client@2.1.0
+ECHARTS_VERSION := 5.6.0
+ZRENDER_VERSION := 5.6.1
 VENDOR_TMP := /tmp/ccgrid-vendor
 vendor:
-	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc $(VENDOR_TMP)/idb
+	rm -rf $(VENDOR_TMP) && mkdir -p $(VENDOR_TMP)/leaflet $(VENDOR_TMP)/swagger-ui $(VENDOR_TMP)/redoc $(VENDOR_TMP)/idb \
+	  $(VENDOR_TMP)/echarts $(VENDOR_TMP)/zrender
 	cd $(VENDOR_TMP) && npm pack -q leaflet@$(LEAFLET_VERSION) swagger-ui-dist@$(SWAGGER_UI_VERSION) redoc@$(REDOC_VERSION) \
-	  idb@$(IDB_VERSION)
+	  idb@$(IDB_VERSION) echarts@$(ECHARTS_VERSION) zrender@$(ZRENDER_VERSION)
 	tar xzf $(VENDOR_TMP)/leaflet-$(LEAFLET_VERSION).tgz -C $(VENDOR_TMP)/leaflet
 	tar xzf $(VENDOR_TMP)/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C $(VENDOR_TMP)/swagger-ui
 	tar xzf $(VENDOR_TMP)/redoc-$(REDOC_VERSION).tgz -C $(VENDOR_TMP)/redoc
 	tar xzf $(VENDOR_TMP)/idb-$(IDB_VERSION).tgz -C $(VENDOR_TMP)/idb
-	rm -rf maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb
-	mkdir -p maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb
+	tar xzf $(VENDOR_TMP)/echarts-$(ECHARTS_VERSION).tgz -C $(VENDOR_TMP)/echarts
+	tar xzf $(VENDOR_TMP)/zrender-$(ZRENDER_VERSION).tgz -C $(VENDOR_TMP)/zrender
+	rm -rf maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb \
+	  maps/static/vendor/echarts
+	mkdir -p maps/static/vendor/leaflet maps/static/vendor/swagger-ui maps/static/vendor/redoc maps/static/vendor/idb \
+	  maps/static/vendor/echarts
 	cd $(VENDOR_TMP)/leaflet/package && cp -r dist/leaflet.js dist/leaflet.css dist/images LICENSE \
 	  $(CURDIR)/maps/static/vendor/leaflet/
 	cd $(VENDOR_TMP)/swagger-ui/package && cp swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css \
@@ -62,6 +69,10 @@ vendor:
 	  for d in $(VENDOR_TMP)/vg/*/package; do n=$$(sed -n 's/^ *"name": "\(.*\)",/\1/p' $$d/package.json | head -1); \
 	    [ "$$n" = leaflet.vectorgrid ] && continue; echo; echo "=== bundled: $$n ==="; cat $$d/LICENSE*; done; \
 	} > maps/static/vendor/leaflet.vectorgrid/LICENSE
+	# The 大屏's charts: ECharts' one-file build (zrender, its renderer, is bundled in it: its BSD licence goes along).
+	cd $(VENDOR_TMP)/echarts/package && cp dist/echarts.min.js LICENSE NOTICE licenses/LICENSE-d3 \
+	  $(CURDIR)/maps/static/vendor/echarts/
+	cp $(VENDOR_TMP)/zrender/package/LICENSE maps/static/vendor/echarts/LICENSE-zrender
 	# ReDoc's "by Redocly" badge loads its logo from Redocly's host at run time: an empty image instead (the badge hides itself).
 	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
 	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js

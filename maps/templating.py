@@ -32,6 +32,7 @@ ROLE_NAMES = {
 # The top bar: (path, label, permission needed to see the link).
 NAV = [
     ("/maps/", "首页", "read"),
+    ("/maps/screen", "大屏", "read"),
     ("/maps/problems", "问题台账", "read"),
     ("/maps/heatmap", "热力图", "read"),
     ("/maps/coverage", "覆盖缺口", "read"),

@@ -9,8 +9,8 @@ from api.auth import Principal, require
 from api.deps import DbSession
 from api.responses import GeoJSONResponse
 from gis.times import CityDatetime
-from layers.analytics import gaps, heatmap, owner_map, ranking
-from layers.analytics.schemas import CoverageGaps, Heatmap, OwnerMapTotals, Ranking, StreetOwnerMap
+from layers.analytics import gaps, heatmap, overview, owner_map, ranking
+from layers.analytics.schemas import CoverageGaps, Heatmap, Overview, OwnerMapTotals, Ranking, StreetOwnerMap
 from layers.ledger.filters import ProblemFilter
 from layers.ledger.ledgers import LEVELS
 from layers.spatial.features import parse_bbox
@@ -97,6 +97,17 @@ def owner_totals(
     principal: Principal = Depends(require("read")),
 ) -> dict:
     return owner_map.totals(s, layer=layer, scope=principal.within(region), bbox=parse_bbox(bbox))
+
+
+@router.get("/overview", summary="The leaders' overview (大屏): today's numbers, the trend, by category and area, "
+            "the 测评 round", response_model=Overview)
+def leaders_overview(
+    s: DbSession,
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    days: int = Query(30, ge=1, le=overview.MAX_DAYS, description="the trend window: the last N days, today included"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    return overview.overview(s, scope=principal.within(region), days=days)
 
 
 @router.get("/owners", summary="Each street (or point, or grid cell) in view with its current owners and the "

@@ -4,7 +4,8 @@ ranking, the street-owner map, TileJSON, and the OGC API — Features landing pa
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from geojson_pydantic import Feature, FeatureCollection
 from geojson_pydantic.geometries import Geometry
@@ -140,6 +141,63 @@ class Ranking(Out):
     min_ranked: int = Field(description="ranked rows needed before the 红榜 and 黑榜 are drawn")
     boards_shown: bool = Field(description="whether any row is on the 红榜 or 黑榜")
     rows: list[RankingRow]
+
+
+# --- the leaders' overview (大屏) -----------------------------------------------------------------------------
+class OverviewToday(Out):
+    reported: int = Field(description="first reports since midnight (Beijing time)")
+    closed: int = Field(description="first reports closed (销号) since midnight")
+
+
+class OverviewMonth(Out):
+    period: str = Field(description="the month's code, e.g. 2026-12")
+    label: str
+    due: int = Field(description="dispatched first reports whose deadline passed this month, or that closed this "
+                                 "month before a deadline still to come")
+    closed_on_time: int = Field(description="of those, closed and fixed (整改完成) by the deadline")
+    on_time_rate: float | None = Field(None, description="按期结案率: closed_on_time / due")
+
+
+class OverviewCoverage(Out):
+    pct: Number | None = Field(None, description="责任覆盖率, as on the home page")
+    missing: int = Field(description="places lacking a role their coverage rules require")
+    unowned_street_km: Number = Field(description="street km lacking a required role")
+
+
+class OverviewDay(Out):
+    day: date
+    reported: int
+    closed: int
+
+
+class OverviewGroup(Out):
+    code: str
+    name: str
+    parent: str | None = Field(None, description="a small class's big class")
+    reported: int = Field(description="first reports in the window")
+    done: int = Field(description="of those, closed or rejected (办结)")
+    in_progress: int = Field(description="open within the deadline")
+    overdue: int = Field(description="open past the deadline and not yet fixed")
+
+
+class Overview(Out):
+    region: str | None = None
+    region_name: str
+    as_of: datetime
+    days: int
+    since: date = Field(description="the window's first day")
+    until: date = Field(description="the window's last day (today)")
+    today: OverviewToday
+    open: int
+    overdue: int
+    month: OverviewMonth
+    coverage: OverviewCoverage
+    trend: list[OverviewDay] = Field(description="every day of the window, quiet days as 0")
+    by_category: list[OverviewGroup] = Field(description="the small classes with most reports in the window")
+    area_level: str = Field(description="subdistrict (a city's or district's 街道) or community (a 街道's 社区)")
+    by_area: list[OverviewGroup]
+    round: dict[str, Any] | None = Field(None, description="the current 测评 round's summary; null: none")
+    heatmap_since: date = Field(description="the first day of the whole months the wall's heatmap shows")
 
 
 # --- the street-owner map ---------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv"), ("get", "/maps/escalations"),
-         ("get", "/maps/rules")}
+         ("get", "/maps/rules"), ("get", "/maps/screen")}
 # The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
 PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
           ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}")}
@@ -45,7 +45,7 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/problem-categories", "/api/v1/problem-sources", "/api/v1/ledgers/{kind}",
             "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
-            "/api/v1/analytics/owners", "/api/v1/analytics/owners/totals",
+            "/api/v1/analytics/owners", "/api/v1/analytics/owners/totals", "/api/v1/analytics/overview",
             "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
             "/api/v1/account-candidates",

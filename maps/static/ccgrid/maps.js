@@ -78,15 +78,19 @@
   }
 
   // --- The city's own layers: enough to read the map with no basemap at all -------------------------------
+  // Region outlines on a light page, and on the 大屏's dark one (cfg.dark).
+  const OUTLINES = { light: ["#333", "#555", "#888"], dark: ["#8fb8de", "#5d87ad", "#3f5f7d"] };
+
   async function cityLayers(map, cfg) {
     const regions = await getJSON("/api/v1/layers/regions/features", { limit: 10000 });
     // Each region's extent, so that choosing one in the filters flies the map there.
     state.regionBounds = Object.fromEntries(regions.features.map((f) => [f.properties.code, L.geoJSON(f).getBounds()]));
+    const [c1, c2, c3] = OUTLINES[cfg.dark ? "dark" : "light"];
     const style = (f) => ({
-      district: { color: "#333", weight: 3, fill: false },
-      subdistrict: { color: "#555", weight: 2, fill: false, dashArray: "6 4" },
-      community: { color: "#888", weight: 1, fill: false, dashArray: "2 4" },
-    }[f.properties.level] || { color: "#888", weight: 1, fill: false });
+      district: { color: c1, weight: 3, fill: false },
+      subdistrict: { color: c2, weight: 2, fill: false, dashArray: "6 4" },
+      community: { color: c3, weight: 1, fill: false, dashArray: "2 4" },
+    }[f.properties.level] || { color: c3, weight: 1, fill: false });
     const outlines = L.geoJSON(regions, { style, interactive: false });
     replace(map, "regions", outlines, regions.features.length);
     outlines.bringToBack();
@@ -134,6 +138,33 @@
     return "/maps/problems?" + q.toString();
   }
 
+  // The heatmap's cells as a layer, and its legend's rows: the heatmap page and the 大屏 (screen.js) draw it alike.
+  // opts.palette: five colours from few to many (a dark page wants its own), opts.empty: a cell with no report.
+  function heatLayer(data, params, opts) {
+    const o = Object.assign({ palette: HEAT, empty: "#fff", line: "#a63603" }, opts);
+    const b = breaks(data.features.map((x) => x.properties.count));
+    // Class k holds counts from b[k] up to the next break (b has at most as many breaks as the palette has colours),
+    // so no two classes share a colour.
+    const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return o.palette[Math.max(0, i - 1)]; };
+    const layer = L.geoJSON(data, {
+      renderer: renderer(data),
+      style: (x) => ({ color: o.line, weight: 0.5, fillColor: x.properties.count ? colour(x.properties.count) : o.empty,
+        fillOpacity: x.properties.count ? 0.75 : 0.15 }),
+      onEachFeature: (x, l) => {
+        const p = x.properties;
+        l.bindPopup(table([["名称", p.name || p.code || "网格单元"], ["问题数", fmt(p.count, 0) + " 件"], ["未办结", fmt(p.open, 0) + " 件"],
+          ["超期", fmt(p.overdue, 0) + " 件"], ["密度", fmt(p.per_km2) + " 件/km²"],
+          ["每公里道路", p.per_street_km === undefined ? "—" : fmt(p.per_street_km) + " 件/km"]]) +
+          (p.count ? '<a class="ccg-cell-list" href="' + esc(cellListURL(params, data, x)) + '">查看这些问题 (' + fmt(p.count, 0) + ")</a>" : ""));
+      },
+    });
+    const rows = b.map((v, i) => [o.palette[i], i + 1 < b.length
+      ? (b[i + 1] - 1 > v ? fmt(v, 0) + "–" + fmt(b[i + 1] - 1, 0) : fmt(v, 0)) + " 件" : "≥ " + fmt(v, 0) + " 件"]);
+    const note = "合计 " + fmt(data.total, 0) + " 件；格网：" + ({ hex: "六边形", square: "方格", grid_cell: "单元网格", community: "社区" }[data.cell]) +
+      (data.size_m ? " " + fmt(data.size_m, 0) + " 米" : "");
+    return { layer, rows, note };
+  }
+
   async function heatmap(map) {
     const f = formValues();
     const params = Object.assign({}, f);
@@ -151,29 +182,10 @@
     const mine = ++state.seq;
     const data = await getJSON("/api/v1/analytics/heatmap", params);
     if (mine !== state.seq) return;
-    const b = breaks(data.features.map((x) => x.properties.count));
-    // Class k holds counts from b[k] up to the next break (b has at most as many breaks as HEAT has colours), so no
-    // two classes share a colour; a cell with no report is white.
-    const colour = (n) => { let i = 0; while (i < b.length && n >= b[i]) i++; return HEAT[Math.max(0, i - 1)]; };
-    const layer = L.geoJSON(data, {
-      renderer: renderer(data),
-      style: (x) => ({ color: "#a63603", weight: 0.5, fillColor: x.properties.count ? colour(x.properties.count) : "#fff",
-        fillOpacity: x.properties.count ? 0.75 : 0.15 }),
-      onEachFeature: (x, l) => {
-        const p = x.properties;
-        l.bindPopup(table([["名称", p.name || p.code || "网格单元"], ["问题数", fmt(p.count, 0) + " 件"], ["未办结", fmt(p.open, 0) + " 件"],
-          ["超期", fmt(p.overdue, 0) + " 件"], ["密度", fmt(p.per_km2) + " 件/km²"],
-          ["每公里道路", p.per_street_km === undefined ? "—" : fmt(p.per_street_km) + " 件/km"]]) +
-          (p.count ? '<a class="ccg-cell-list" href="' + esc(cellListURL(params, data, x)) + '">查看这些问题 (' + fmt(p.count, 0) + ")</a>" : ""));
-      },
-    });
-    replace(map, "heat", layer, data.features.length);
+    const heat = heatLayer(data, params);
+    replace(map, "heat", heat.layer, data.features.length);
     state.drawnSeq = mine;
-    const rows = b.map((v, i) => [HEAT[i], i + 1 < b.length
-      ? (b[i + 1] - 1 > v ? fmt(v, 0) + "–" + fmt(b[i + 1] - 1, 0) : fmt(v, 0)) + " 件" : "≥ " + fmt(v, 0) + " 件"]);
-    legend(map, "问题数（件/格）", rows,
-      "合计 " + fmt(data.total, 0) + " 件；格网：" + ({ hex: "六边形", square: "方格", grid_cell: "单元网格", community: "社区" }[data.cell]) +
-      (data.size_m ? " " + fmt(data.size_m, 0) + " 米" : ""));
+    legend(map, "问题数（件/格）", heat.rows, heat.note);
     setStatus("共 " + fmt(data.total, 0) + " 件问题，" + fmt(data.features.length, 0) + " 个格");
   }
 
@@ -465,6 +477,8 @@
   window.CCGRID = {
     // A write changed what the owners tiles hold: the next draw asks for new tiles.
     changed: function () { state.ownersVersion = Date.now(); },
+    // What the 大屏 (screen.js) draws its map with, as these pages do: the API, the city's outlines, the heatmap.
+    getJSON, cityLayers, heatLayer, legend, replace, fmt,
     init: async function (map, cfg) {
       const draw = () => PAGES[cfg.page](map).catch((e) => setStatus("加载失败：" + e.message, true));
       // The coverage gap list (coverage_list.js) zooms this map to a gap and redraws it after an assignment.
