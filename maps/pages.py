@@ -143,8 +143,8 @@ def map_page(page: str, *, bounds: list[list[float]], user: PageUser, lookups: d
     m.default_css = [("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
                      ("ccgrid_css", f"{STATIC}/ccgrid/maps.css")]
     # The gap list and the owners panel write through workbench.js and wear the workbench's tables and forms.
-    if page in ("owners", "coverage"):  # drawn from our vector tiles
-        m.default_js.insert(1, ("vectorgrid", f"{STATIC}/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"))
+    # Every map draws the city's streets from our vector tiles; owners and coverage draw their places from them too.
+    m.default_js.insert(1, ("vectorgrid", f"{STATIC}/vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"))
     tools = {"coverage": ["coverage_list"], "owners": ["picker", "place_tools", "owners_map"]}.get(page)
     if tools:
         m.default_js += [(name, f"{STATIC}/ccgrid/{name}.js") for name in ["workbench", *tools]]

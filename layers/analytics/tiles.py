@@ -11,7 +11,17 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
-from gis.mvt import MAX_ZOOM, clustered_points_tile, clusters_tile, features_tile, valid_tile
+from gis.mvt import (
+    BUFFER,
+    EXTENT,
+    MAX_ZOOM,
+    clustered_points_tile,
+    clusters_tile,
+    features_tile,
+    tile_bounds,
+    valid_tile,
+)
+from gis.sql import load
 from layers.analytics import owner_tiles
 from layers.ledger import bins
 from layers.ledger.filters import ProblemFilter, flag_params, open_sql, overdue_sql
@@ -33,12 +43,14 @@ FIELDS: dict[str, dict[str, str]] = {
     "problems": {"id": "Number", "category_code": "String", "status": "String", "count": "Number",
                  "open": "Number", "overdue": "Number"},
 }
+# The offline reference basemap: streets by road class (sql/basemap_tile.sql).
+FIELDS["basemap"] = {"road_class": "String"}
 # The owners map's layers (layers/analytics/owner_tiles.py): each place with its owner and missing roles.
 FIELDS.update({name: owner_tiles.FIELDS for name in owner_tiles.LAYERS})
 TILE_LAYERS = tuple(FIELDS)
 OWNER_TILE_LAYERS = tuple(owner_tiles.LAYERS)
 # Below these zooms a layer's tiles are empty: a city's 50,000 street segments are not a z8 picture.
-MIN_ZOOM = {"regions": 0, "grid_cells": 12, "streets": 11, "assessment_points": 10, "problems": 0,
+MIN_ZOOM = {"regions": 0, "grid_cells": 12, "streets": 11, "assessment_points": 10, "problems": 0, "basemap": 10,
             **owner_tiles.MIN_ZOOM}
 
 
@@ -60,6 +72,10 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | N
         return b""
     if layer in owner_tiles.LAYERS:
         return owner_tiles.owner_tile(session, layer, z, x, y, scope=scope)
+    if layer == "basemap":
+        sql = load(__file__, "basemap_tile").format(bounds=tile_bounds(4490, BUFFER), extent=EXTENT, buffer=BUFFER)
+        found = session.execute(text(sql), {"z": z, "x": x, "y": y, "scope": scope or "", "cap": MAX_FEATURES})
+        return found.scalar() or b""
     params: dict[str, Any] = {"z": z, "x": x, "y": y, "cap": MAX_FEATURES, "scope": scope}
     if layer == "problems":
         filters = filters or ProblemFilter(scope=scope)
@@ -91,8 +107,10 @@ def tilejson(session: Session, layer: str, base_url: str, query: str = "") -> di
     box = session.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM "
                                "(SELECT ST_Extent(geom) AS e FROM regions WHERE level = 'district') q")).one()
     bounds = [round(v, 6) for v in box] if box[0] is not None else [-180, -85.05, 180, 85.05]
-    title = ("问题" if layer == "problems" else LAYERS[owner_tiles.LAYERS[layer]].title + "责任人"
-             if layer in owner_tiles.LAYERS else LAYERS[layer].title)
+    if layer in owner_tiles.LAYERS:
+        title = LAYERS[owner_tiles.LAYERS[layer]].title + "责任人"
+    else:
+        title = {"problems": "问题", "basemap": "道路底图"}.get(layer) or LAYERS[layer].title
     return {
         "tilejson": "3.0.0",
         "name": layer,

@@ -101,3 +101,19 @@ def test_ogc_errors_and_scope(client, viewer, token_for):
     assert client.get(f"/ogc/collections/streets/items/{pid}", headers=other).status_code == 404
     items = client.get("/ogc/collections/problems/items", params={"limit": 1000}, headers=other).json()
     assert items["features"] and all(f["properties"]["region_code"].startswith("411421002") for f in items["features"])
+
+
+@pytest.mark.parametrize("z", [12, 15])
+def test_the_offline_basemap_is_the_citys_streets_by_class(client, viewer, z):
+    """Main roads further out, every lane close up; each line carries its road class and nothing else."""
+    zxy, _, tile = _tile(client, viewer, "basemap", z)
+    feats = tile["basemap"]["features"]
+    assert feats and all(set(f["properties"]) == {"road_class"} for f in feats)
+    classes = {f["properties"]["road_class"] for f in feats}
+    main = "t.road_class IN ('arterial', 'secondary')"
+    if z < 14:
+        assert classes <= {"arterial", "secondary"}
+        assert len(feats) == _in_tile("streets", zxy, main, buffer=64 / 4096)
+    else:
+        assert classes - {"arterial", "secondary"}  # the lanes too
+        assert len(feats) == _in_tile("streets", zxy, buffer=64 / 4096)

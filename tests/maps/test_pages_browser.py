@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from shapely.geometry import box
 
+from tests.conftest import scalar
 from tests.crafted import put
 from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
 
@@ -123,3 +124,21 @@ def test_landing_page_and_logout(browser_page, server):
     page.goto(f"{server}/maps/owners")
     assert "/login" in page.url
 
+
+
+def test_the_city_streets_and_their_names_without_a_basemap(browser_page, server):
+    """No basemap configured: the city's own streets come from /tiles/basemap, and close up their names."""
+    page, requests = browser_page
+    requests.clear()
+    _open(page, server, "/maps/heatmap")
+    page.evaluate("CCGRID.map.setView([34.648, 115.146], 16, { animate: false })")
+    page.wait_for_function("(window.CCGRID_STATE.drawn.street_names || 0) > 0", timeout=15_000)
+    names = set(page.locator(".ccg-street-name").all_text_contents())
+    west, south, east, north = page.evaluate("(() => { const b = CCGRID.map.getBounds(); "
+                                             "return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()")
+    in_view = set(scalar("SELECT array_agg(DISTINCT name) FROM streets WHERE name IS NOT NULL AND "
+                         "geom && ST_MakeEnvelope(:w, :s, :e, :n, 4490)", w=west, s=south, e=east, n=north))
+    assert names and names <= in_view
+    assert any("/tiles/basemap/16/" in u for u in requests)
+    hosts = {urlsplit(u).netloc for u in requests if not u.startswith("data:")}
+    assert hosts == {urlsplit(server).netloc}, hosts

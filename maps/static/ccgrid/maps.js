@@ -106,14 +106,51 @@
     const crowd = () => map.getContainer().classList.toggle("ccg-z-low", map.getZoom() < 13);
     map.on("zoomend", crowd);
     crowd();
-    const streets = async () => {
-      if (map.getZoom() < 14) { if (state.streets) { map.removeLayer(state.streets); state.streets = null; } return; }
-      const data = await getJSON("/api/v1/layers/streets/features", { bbox: bboxOf(map), limit: 5000 });
-      replace(map, "streets", L.geoJSON(data, { style: { color: "#9aa", weight: 1.5 }, interactive: false,
-        renderer: renderer(data) }), data.features.length);
-      state.streets.bringToBack();
+    if (!cfg.dark && L.vectorGrid) referenceStreets(map);
+  }
+
+  // The city's own streets as a light reference layer (a basemap that works offline): drawn from /tiles/basemap
+  // from z10 (main roads; every lane from z14); from z16 each street's name once, at the middle of its longest segment in view.
+  const STREET_WEIGHT = { arterial: 3, secondary: 2, branch: 1.2, back_lane: 1 };
+  function referenceStreets(map) {
+    const lines = L.vectorGrid.protobuf("/tiles/basemap/{z}/{x}/{y}.mvt", {
+      rendererFactory: L.canvas.tile, interactive: false, maxNativeZoom: 18, maxZoom: 19, zIndex: 2,
+      vectorTileLayerStyles: { basemap: (p, z) => ({ color: "#aab4bd", opacity: 0.9,
+        weight: (STREET_WEIGHT[p.road_class] || 1) * (z >= 15 ? 1.6 : 1) }) },
+      fetchOptions: { credentials: "same-origin" },
+    });
+    zoomGated(map, lines, 10);
+    state.streets = lines;
+    const names = L.layerGroup().addTo(map);
+    let asked = 0;
+    const label = async () => {
+      const mine = ++asked;
+      if (map.getZoom() < 16) { names.clearLayers(); return; }
+      const data = await getJSON("/api/v1/layers/streets/features", { bbox: bboxOf(map), limit: 2000 });
+      if (mine !== asked) return;
+      const best = {};
+      data.features.forEach((f) => {
+        const n = f.properties.name;
+        if (n && (!best[n] || f.properties.length_m > best[n].properties.length_m)) best[n] = f;  // one per name
+      });
+      names.clearLayers();
+      // Each name where its street passes closest to the middle of the view, so it is on screen.
+      const mid = map.getSize().divideBy(2);
+      Object.values(best).forEach((f) => {
+        const pts = L.geoJSON(f).getLayers()[0].getLatLngs().flat(3).map((ll) => map.latLngToContainerPoint(ll));
+        let at = pts[0], dist = Infinity;
+        for (let i = 1; i < pts.length; i++) {
+          const c = L.LineUtil.closestPointOnSegment(mid, pts[i - 1], pts[i]);
+          if (c.distanceTo(mid) < dist) { dist = c.distanceTo(mid); at = c; }
+        }
+        at = map.containerPointToLatLng(at);
+        L.marker(at, { icon: L.divIcon({ className: "ccg-street-name", html: esc(f.properties.name), iconSize: null }),
+          interactive: false, keyboard: false }).addTo(names);
+      });
+      state.drawn.street_names = names.getLayers().length;
     };
-    if (cfg.page !== "owners") { map.on("moveend", () => streets().catch((e) => setStatus(e.message, true))); await streets(); }
+    map.on("moveend", () => label().catch((e) => setStatus(e.message, true)));
+    label().catch((e) => setStatus(e.message, true));
   }
 
   // --- Heatmap -----------------------------------------------------------------------------------------------
@@ -224,7 +261,7 @@
       : { patrol: (p, z) => (p.layer === "streets" ? { color: colour, weight: z < 13 ? 2 : 4, dashArray: "4 4" }
         : { radius: z < 14 ? 3 : 6, color: colour, weight: 2, fill: true, fillColor: "#fff", fillOpacity: 0.8 }) };
     const vg = L.vectorGrid.protobuf("/tiles/gaps/" + kind + "/{z}/{x}/{y}.mvt?" + q, {
-      rendererFactory: L.canvas.tile, vectorTileLayerStyles: styles, interactive: true,
+      rendererFactory: L.canvas.tile, vectorTileLayerStyles: styles, interactive: true, zIndex: 3,
       maxNativeZoom: 18, maxZoom: 19, fetchOptions: { credentials: "same-origin" },
     });
     vg.on("click", (e) => L.popup().setLatLng(e.latlng).setContent(gapPopup(kind, e.layer.properties)).openOn(map));
@@ -347,7 +384,7 @@
     const style = ownerTileStyle(layerName);
     const vg = L.vectorGrid.protobuf("/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + state.ownersVersion, {
       rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [name]: style }, interactive: true,
-      getFeatureId: (f) => f.properties.id, maxNativeZoom: 18, maxZoom: 19,
+      getFeatureId: (f) => f.properties.id, maxNativeZoom: 18, maxZoom: 19, zIndex: 3,
       fetchOptions: { credentials: "same-origin" },
     });
     vg.layerName = layerName;
