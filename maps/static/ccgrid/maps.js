@@ -83,6 +83,7 @@
 
   async function cityLayers(map, cfg) {
     const regions = await getJSON("/api/v1/layers/regions/features", { limit: 10000 });
+    state.regionsData = regions;  // the ranking's choropleth draws these same shapes: asked for once
     // Each region's extent, so that choosing one in the filters flies the map there.
     state.regionBounds = Object.fromEntries(regions.features.map((f) => [f.properties.code, L.geoJSON(f).getBounds()]));
     const [c1, c2, c3] = OUTLINES[cfg.dark ? "dark" : "light"];
@@ -463,10 +464,8 @@
     setStatus("加载中…");
     const mine = ++state.seq;
     const level = f.level || "subdistrict";
-    const [data, regions] = await Promise.all([
-      getJSON("/api/v1/analytics/ranking", f),
-      getJSON("/api/v1/layers/regions/features", { limit: 10000 }),
-    ]);
+    const data = await getJSON("/api/v1/analytics/ranking", f);
+    const regions = state.regionsData;
     if (mine !== state.seq) return;
     const byKey = Object.fromEntries(data.rows.map((r) => [r.key, r]));
     const ranked = data.rows.filter((r) => r.ranked).length;
