@@ -116,16 +116,6 @@ def test_the_heatmap_legend_classes_are_distinct(browser_page, server):
     assert fills and as_rgb <= set(swatches)
 
 
-def test_landing_page_and_logout(browser_page, server):
-    page, _ = browser_page
-    page.goto(f"{server}/maps/")
-    assert page.locator(".ccg-card").count() == 6 and "责任覆盖率" in page.content()
-    page.click("text=退出")
-    page.goto(f"{server}/maps/owners")
-    assert "/login" in page.url
-
-
-
 def test_the_city_streets_and_their_names_without_a_basemap(browser_page, server):
     """No basemap configured: the city's own streets come from /tiles/basemap, and close up their names."""
     page, requests = browser_page
@@ -142,3 +132,14 @@ def test_the_city_streets_and_their_names_without_a_basemap(browser_page, server
     assert any("/tiles/basemap/16/" in u for u in requests)
     hosts = {urlsplit(u).netloc for u in requests if not u.startswith("data:")}
     assert hosts == {urlsplit(server).netloc}, hosts
+
+
+def test_landing_page_and_logout(browser_page, server):
+    page, _ = browser_page
+    page.goto(f"{server}/maps/")
+    assert page.locator(".ccg-card").count() == 6 and "责任覆盖率" in page.content()
+    page.click("text=退出")
+    page.goto(f"{server}/maps/owners")
+    assert "/login" in page.url
+
+
