@@ -25,6 +25,8 @@ def rates(session: Session, round_id: int, scope: str | None) -> dict[str, list[
     """Every level's rows (round_rates.sql), each with its score rate."""
     out: dict[str, list[dict[str, Any]]] = {level: [] for level in LEVELS}
     for row in session.execute(text(load(__file__, "round_rates")), {"round": round_id, "cs": scope or ""}).mappings():
+        if row["total_weight"] is None:  # the grand total of nothing scored yet
+            continue
         passed, total = float(row["passed_weight"]), float(row["total_weight"])
         out[row["level"]].append({**dict(row), "passed_weight": passed, "total_weight": total,
                                   "score_rate": rate(passed, total)})

@@ -88,6 +88,7 @@ class RoundPoint(Out):
     score: Number | None = None
     inspector: str | None = None
     failed: int
+    weak_kind: str | None = Field(None, description="flagged easy_loss (易失分) or relapse (易反弹) now")
     lon: float
     lat: float
 
