@@ -27,10 +27,11 @@ def _covers(region: str | None, code: str | None) -> bool:
 
 def inspectors(session: Session, caller: Caller, round_id: int) -> list[dict[str, Any]]:
     """The accounts that may be given points of the round: active inspectors whose region (if any) meets its
-    scope, with how many of its points each holds and has visited."""
+    scope, with how many of its points each holds and has visited (by display name: a login may be a phone
+    number, which only people managers read)."""
     r = rounds.get(session, caller, round_id)
     rows = session.execute(text("""
-        SELECT u.id, u.login, u.display_name, u.region_code,
+        SELECT u.id, u.display_name, u.region_code,
                count(rp.point_id) AS assigned, count(v.visit_id) AS visited
         FROM users u
         LEFT JOIN assessment_round_points rp ON rp.round_id = :r AND rp.assignee_user_id = u.id
@@ -43,7 +44,8 @@ def inspectors(session: Session, caller: Caller, round_id: int) -> list[dict[str
 
 
 def points(session: Session, caller: Caller, round_id: int, *, subdistrict: str | None = None,
-           point_type: str | None = None, assignee: int | None = None, limit: int = 5000) -> list[dict[str, Any]]:
+           point_type: str | None = None, assignee: int | None = None,
+           limit: int | None = None) -> list[dict[str, Any]]:
     """The round's sample inside the caller's region; `assignee=0` lists the points nobody holds yet."""
     rounds.get(session, caller, round_id)
     rows = session.execute(text(load(__file__, "round_points")), {

@@ -95,7 +95,6 @@ class RoundPoint(Out):
 
 class RoundInspector(Out):
     id: int
-    login: str
     display_name: str
     region_code: str | None = None
     assigned: int

@@ -11,10 +11,16 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import Conflict, InvalidInput
+from gis.errors import Conflict, Forbidden, InvalidInput
 from layers.access.caller import Caller
 from layers.campaign import rounds
 from layers.ledger import inspections
+
+
+def may_visit(caller: Caller) -> bool:
+    """Who records a round's visits: its inspectors and those who run rounds, never the people whose places are
+    assessed (a street chief scoring their own street)."""
+    return caller.role == "inspector" or caller.can("run_rounds")
 
 
 def visit(session: Session, *, point_id: int, inspector: str, results: dict[str, bool], caller: Caller,
@@ -25,6 +31,8 @@ def visit(session: Session, *, point_id: int, inspector: str, results: dict[str,
         return {**inspections.visit(session, point_id=point_id, kind=kind or "mystery", inspector=inspector,
                                     results=results, notes=notes, visited_at=visited_at, caller=caller),
                 "round_id": None}
+    if not may_visit(caller):
+        raise Forbidden("only inspectors and the offices that run rounds record a round's visits", field="round_id")
     inspections.point_in_scope(session, point_id, caller)
     # Shared: a round is not closed under a visit being written (close takes the row FOR UPDATE).
     session.execute(text("SELECT 1 FROM assessment_rounds WHERE id = :r FOR SHARE"), {"r": round_id})
@@ -46,7 +54,9 @@ def visit(session: Session, *, point_id: int, inspector: str, results: dict[str,
 
 def rounds_of_point(session: Session, caller: Caller, point_id: int) -> list[dict[str, Any]]:
     """The rounds in progress (seen by the caller) whose sample holds the point, the caller's own first: what the
-    visit page offers to count the visit for."""
+    visit page offers to count the visit for (nothing to those who may not record a round's visits)."""
+    if not may_visit(caller):
+        return []
     rows = session.execute(text("""
         SELECT r.id, r.name, r.kind, r.period, rp.assignee_user_id = CAST(:u AS integer) AS mine
         FROM assessment_round_points rp JOIN assessment_rounds r ON r.id = rp.round_id AND r.state = 'in_progress'

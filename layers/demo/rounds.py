@@ -17,7 +17,7 @@ from layers.campaign import round_visits, rounds, sampling
 from layers.campaign.rounds import Quota
 from layers.ledger import inspections
 
-DEMO = replace(SYSTEM, actor="demo")
+DEMO = replace(SYSTEM, actor="demo", permissions=SYSTEM.permissions | {"run_rounds"})
 QUOTAS = [Quota("小区", share=0.5), Quota("老旧小区", share=0.5), Quota("交通路口", share=0.4),
           Quota("公交站台", share=0.3), Quota("公共厕所", share=0.5), Quota("背街小巷", share=0.5),
           Quota("农贸市场", count=1), Quota("城中村", count=2), Quota("中小学校", count=2)]

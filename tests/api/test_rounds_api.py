@@ -81,7 +81,10 @@ def test_a_round_from_creation_to_close(client, admin, inspector, token_for):
     assert r.status_code == 200 and r.json()["unassigned"] == 0, r.text
     assert client.post(f"/api/v1/rounds/{rid}/start", headers=admin).json()["state"] == "in_progress"
 
-    # The inspector's own points, then a visit of one with an item failed: it counts, its problem is a 双月测评's.
+    # A street chief does not score their own street for the round; the inspector's own points, then a visit of
+    # one with an item failed: it counts, its problem is a 双月测评's.
+    r = client.post(f"/api/v1/assessment-points/{pid}/visits", json=body, headers=token_for("street_chief", HERE))
+    assert r.status_code == 403 and r.json()["field"] == "round_id"
     browser = inspector["browser"]
     mine = browser.get(f"/api/v1/rounds/{rid}/points", params={"mine": "true"}).json()
     assert {p["point_id"] for p in mine} == {p["point_id"] for p in points}
