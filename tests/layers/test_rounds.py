@@ -54,7 +54,7 @@ def town(database):
     # The hand counts below are of these checklists.
     assert weights == {f"{TOILET}:T1": 3, f"{TOILET}:T2": 3, f"{MARKET}:M1": 4, f"{MARKET}:M2": 3,
                        f"{MARKET}:M3": 2, f"{MARKET}:M4": 1}
-    return campaign_town("419991", 113.50, 33.50)
+    return campaign_town("419991", 114.10, 35.00)
 
 
 def _round(town, period="2026-B6", kind="mock_assessment", quotas=None, **kw):
