@@ -39,6 +39,8 @@ from api.routers import (
     problem_list_pages,
     problem_pages,
     problems,
+    round_pages,
+    rounds,
     rules,
     rules_pages,
     screen_pages,
@@ -142,8 +144,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           rules, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
-           place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages,
+           rules, rounds, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
+           place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages, round_pages,
            screen_pages, pages)
 
 

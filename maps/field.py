@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from gis.settings import get_settings
 from layers.access.caller import Caller
 from layers.analytics import page_data
+from layers.campaign import round_visits
 from layers.ledger import inspections, lookups
 from maps.pages import basemaps
 from maps.settings import MapSettings
@@ -34,10 +35,16 @@ def patrol_limits() -> dict[str, Any]:
                           "drive": s.patrol_max_speed_kmh_drive}, "gps_accuracy_m": s.patrol_gps_accuracy_m}
 
 
-def visit_form(session: Session, point_id: int, *, caller: Caller) -> dict[str, Any]:
-    """A point in the caller's region with its type's checklist (NotFound outside it)."""
+def visit_form(session: Session, point_id: int, *, caller: Caller, round_id: int | None = None) -> dict[str, Any]:
+    """A point in the caller's region with its type's checklist (NotFound outside it), and the 测评 rounds in
+    progress that sampled it: the one asked for (?round=) or the one it is assigned to me in is chosen."""
     point = inspections.point_in_scope(session, point_id, caller)
-    return {"point": point, "items": inspections.checklist(session, point["point_type"])}
+    offered = round_visits.rounds_of_point(session, caller, point_id)
+    chosen = next((r["id"] for r in offered if r["id"] == round_id), None)
+    if chosen is None and round_id is None:
+        chosen = next((r["id"] for r in offered if r["mine"]), None)
+    return {"point": point, "items": inspections.checklist(session, point["point_type"]), "rounds": offered,
+            "round_id": chosen}
 
 
 def report_form(session: Session, *, scope: str | None, role: str) -> dict[str, Any]:

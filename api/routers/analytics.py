@@ -11,6 +11,7 @@ from api.responses import GeoJSONResponse
 from gis.times import CityDatetime
 from layers.analytics import gaps, heatmap, overview, owner_map, ranking
 from layers.analytics.schemas import CoverageGaps, Heatmap, Overview, OwnerMapTotals, Ranking, StreetOwnerMap
+from layers.campaign import wall
 from layers.ledger.filters import ProblemFilter
 from layers.ledger.ledgers import LEVELS
 from layers.spatial.features import parse_bbox
@@ -107,7 +108,7 @@ def leaders_overview(
     days: int = Query(30, ge=1, le=overview.MAX_DAYS, description="the trend window: the last N days, today included"),
     principal: Principal = Depends(require("read")),
 ) -> dict:
-    return overview.overview(s, scope=principal.within(region), days=days)
+    return wall.overview(s, scope=principal.within(region), days=days)
 
 
 @router.get("/owners", summary="Each street (or point, or grid cell) in view with its current owners and the "

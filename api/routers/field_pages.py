@@ -58,12 +58,13 @@ def points_page(s: DbSession, request: Request, q: str = Query("", max_length=50
 
 
 @router.get("/m/visit/{point_id}", response_class=HTMLResponse)
-def visit_page(s: DbSession, request: Request, point_id: int) -> Response:
+def visit_page(s: DbSession, request: Request, point_id: int,
+               round_id: int | None = Query(None, alias="round", ge=1, le=2**31 - 1)) -> Response:
     p, instead = gate(request)
     if p is None:
         return instead
     try:
-        data = field.visit_form(s, point_id, caller=p.caller)
+        data = field.visit_form(s, point_id, caller=p.caller, round_id=round_id)
     except NotFound:
         return page(request, p, "m/message.html", active="", status=404, title="没有这个点位",
                     message="没有这个测评点位，或它不在您的辖区内。")

@@ -14,6 +14,7 @@ from gis.crs import STORAGE_SRID
 from gis.errors import InvalidInput, NotFound
 from gis.settings import get_settings
 from gis.times import CityDatetime
+from layers.campaign import round_visits
 from layers.ledger import inspections
 from layers.ledger.schemas import ChecklistItem, PatrolResult, ScoreRecord, VisitResult
 from layers.spatial.features import geometry_from_geojson
@@ -46,7 +47,10 @@ class PatrolIn(BaseModel):
 
 class VisitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str = Field("mystery", description="mystery (暗访), mock_assessment (模拟测评) or patrol")
+    kind: str | None = Field(None, description="mystery (暗访, the default), mock_assessment (模拟测评), bimonthly "
+                                               "(双月测评) or patrol; with round_id the round's kind")
+    round_id: int | None = Field(None, ge=1, le=MAX_ID, description="the 测评 round the visit counts for: in "
+                                                                     "progress, with the point in its sample")
     inspector: Text100
     results: dict[str, bool] = Field(description="item code → passed")
     notes: dict[str, Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)]] | None = None
@@ -96,9 +100,9 @@ def checklist(s: DbSession, point_type: str, _: Principal = Depends(require("rea
              summary="Score a point on its checklist; failed items become problems", response_model=VisitResult)
 def visit(s: DbSession, request: Request, point_id: int, body: VisitIn, idempotency_key: IdempotencyKey = None,
           principal: Principal = Depends(require("handle_problems"))) -> dict:
-    return once(s, request, principal, idempotency_key, lambda: body_of(body), lambda: inspections.visit(
-        s, point_id=point_id, kind=body.kind, inspector=body.inspector, results=body.results, notes=body.notes,
-        visited_at=body.visited_at, caller=principal.caller))
+    return once(s, request, principal, idempotency_key, lambda: body_of(body), lambda: round_visits.visit(
+        s, point_id=point_id, kind=body.kind, round_id=body.round_id, inspector=body.inspector,
+        results=body.results, notes=body.notes, visited_at=body.visited_at, caller=principal.caller))
 
 
 @router.get("/assessment-points/{point_id}/scores", summary="A point's score history",

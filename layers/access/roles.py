@@ -3,15 +3,18 @@
 `api/auth.py` imports PERMISSIONS and SCOPED_ROLES from here (one copy). Owner roles of the street-chief system
 (路长, 网格员 …) are data, not these. `manage_rules` edits the city-wide rule tables (categories and deadlines,
 sources, point types, checklists, coverage and department rules, the work calendar, the escalation ladder).
+`run_rounds` runs 测评 rounds (create, sample, assign, start, close; flag 易失分 points): the 创城办 and district
+offices, never the people whose places are assessed (street chiefs, grid workers) nor the inspectors who visit.
 """
 
 from __future__ import annotations
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens",
-                        "manage_rules"}),
-    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules"}),
-    "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
+                        "manage_rules", "run_rounds"}),
+    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules",
+                              "run_rounds"}),
+    "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "run_rounds"}),
     "subdistrict_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "street_chief": frozenset({"read", "report", "handle_problems"}),
     "grid_worker": frozenset({"read", "report", "handle_problems"}),

@@ -89,7 +89,7 @@ def overview(session: Session, *, scope: str | None, days: int = 30) -> dict[str
         "by_category": _categories(session, window["category"]),
         "area_level": level,
         "by_area": _areas(session, scope, area_len, window["area"]),
-        "round": current_round(session, scope),
+        "round": None,  # the campaign's part (layers/campaign/wall.py adds the 测评 round)
         # The heatmap's period: the whole months the window reaches into, which the pre-binned hexagons answer.
         "heatmap_since": first.replace(day=1),
     }
@@ -131,13 +131,3 @@ def place_name(session: Session, scope: str | None) -> str:
         return region_name(session, scope)
     names = session.execute(text("SELECT name FROM regions WHERE level = 'district' LIMIT 2")).scalars().all()
     return names[0] if len(names) == 1 else "全市"
-
-
-def current_round(session: Session, scope: str | None) -> dict[str, Any] | None:
-    """The current 测评 round's results (layers.campaign, when it is installed), or None: the wall then says
-    暂无测评轮次."""
-    try:
-        from layers.campaign.round_results import current_round_summary  # optional until layers.campaign is merged
-    except ImportError:
-        return None
-    return current_round_summary(session, scope)

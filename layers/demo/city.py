@@ -32,6 +32,7 @@ from gis.errors import InvalidInput
 from layers.demo import owners as demo_owners
 from layers.demo import patrols as demo_patrols
 from layers.demo import problems as demo_problems
+from layers.demo import rounds as demo_rounds
 from layers.ledger.calendar import TZ
 from layers.spatial import grid
 from layers.spatial.catalog import LAYERS
@@ -283,6 +284,7 @@ def loaded_marker(session: Session) -> str | None:
 
 def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
+    demo_rounds.clear(session, DISTRICT_CODE)
     session.execute(text("DELETE FROM escalations WHERE region_code LIKE :p"), {"p": DISTRICT_CODE + "%"})
     session.execute(text("DELETE FROM patrols WHERE region_code LIKE :p OR created_by = 'demo'"),
                     {"p": DISTRICT_CODE + "%"})
@@ -360,6 +362,9 @@ def load(
     report("巡查", 0, 1)
     demo_patrols.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
     report("巡查", 1, 1)
+    report("测评轮次", 0, 1)
+    demo_rounds.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
+    report("测评轮次", 1, 1)
     report("测评点位", 1, 1)
     session.execute(
         text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"), {"m": marker}

@@ -205,11 +205,16 @@ def points_to_visit(session: Session, *, caller: Caller, q: str = "", limit: int
     return [dict(r) for r in rows]
 
 
+VISIT_KINDS = ("mystery", "mock_assessment", "patrol", "bimonthly")
+
+
 def visit(session: Session, *, point_id: int, kind: str, inspector: str, results: dict[str, bool],
-          caller: Caller, notes: dict[str, str] | None = None, visited_at: datetime | None = None) -> dict[str, Any]:
-    """Score a point on its checklist; failed items become problems (source = the visit kind)."""
-    if kind not in ("mystery", "mock_assessment", "patrol"):
-        raise InvalidInput("kind must be mystery, mock_assessment or patrol", field="kind")
+          caller: Caller, notes: dict[str, str] | None = None, visited_at: datetime | None = None,
+          round_id: int | None = None) -> dict[str, Any]:
+    """Score a point on its checklist; failed items become problems (source = the visit kind). `round_id` files the
+    visit under a 测评 round (layers/campaign/round_visits.py checks that the point is in its sample first)."""
+    if kind not in VISIT_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(VISIT_KINDS)}", field="kind")
     point = _point_in_scope(session, point_id, caller)
     actor = caller.actor
     items = {i["code"]: i for i in checklist(session, point["point_type"])}
@@ -226,9 +231,9 @@ def visit(session: Session, *, point_id: int, kind: str, inspector: str, results
     score = round(100 * sum(float(items[c]["weight"]) for c, ok in results.items() if ok) / total, 1)
     at = visited_at or session.execute(text("SELECT now()")).scalar_one()
     vid = session.execute(text(
-        "INSERT INTO inspection_visits (point_id, kind, inspector, visited_at, score, created_by) "
-        "VALUES (:p, :k, :i, :at, :s, :a) RETURNING id"),
-        {"p": point_id, "k": kind, "i": inspector, "at": at, "s": score, "a": actor}).scalar_one()
+        "INSERT INTO inspection_visits (point_id, kind, inspector, visited_at, score, created_by, round_id) "
+        "VALUES (:p, :k, :i, :at, :s, :a, :r) RETURNING id"),
+        {"p": point_id, "k": kind, "i": inspector, "at": at, "s": score, "a": actor, "r": round_id}).scalar_one()
     created, failed = [], {}
     for code, ok in sorted(results.items()):
         item = items[code]
@@ -242,17 +247,18 @@ def visit(session: Session, *, point_id: int, kind: str, inspector: str, results
             created.append(problem_id)
             failed[code] = problem_id
         session.execute(text(
-            "INSERT INTO inspection_results (visit_id, item_id, passed, note, problem_id) "
-            "VALUES (:v, :i, :p, :n, :pr)"),
-            {"v": vid, "i": item["id"], "p": ok, "n": (notes or {}).get(code), "pr": problem_id})
-    record(session, actor, "inspect", "assessment_points", point_id, {"visit": vid, "score": score})
+            "INSERT INTO inspection_results (visit_id, item_id, passed, note, problem_id, weight) "
+            "VALUES (:v, :i, :p, :n, :pr, :w)"),
+            {"v": vid, "i": item["id"], "p": ok, "n": (notes or {}).get(code), "pr": problem_id, "w": item["weight"]})
+    record(session, actor, "inspect", "assessment_points", point_id,
+           {"visit": vid, "score": score, **({"round": round_id} if round_id else {})})
     return {"id": vid, "point_id": point_id, "score": score, "problems": created, "failed": failed}
 
 
 def score_history(session: Session, point_id: int, caller: Caller) -> list[dict[str, Any]]:
     _point_in_scope(session, point_id, caller)
     rows = session.execute(text("""
-        SELECT v.id, v.kind, v.inspector, v.visited_at, v.score,
+        SELECT v.id, v.kind, v.inspector, v.visited_at, v.score, v.round_id,
                (SELECT array_agg(c.code ORDER BY c.code) FROM inspection_results r
                 JOIN checklist_items c ON c.id = r.item_id WHERE r.visit_id = v.id AND NOT r.passed) AS failed
         FROM inspection_visits v WHERE v.point_id = :p ORDER BY v.visited_at, v.id"""), {"p": point_id}).mappings()

@@ -321,6 +321,7 @@ class VisitResult(Out):
     score: Number
     problems: list[int] = Field(description="problems raised by the failed items")
     failed: dict[str, int] = Field({}, description="failed item code → the problem it raised (for its photos)")
+    round_id: int | None = Field(None, description="the 测评 round the visit counts for")
 
 
 class ScoreRecord(Out):
@@ -330,6 +331,7 @@ class ScoreRecord(Out):
     score: Decimal
     visited_at: datetime
     failed: list[str] | None = None
+    round_id: int | None = Field(None, description="the 测评 round the visit counted for")
 
 
 # --- Open311 GeoReport v2 ----------------------------------------------------------------------------------------

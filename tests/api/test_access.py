@@ -24,10 +24,10 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv"), ("get", "/maps/escalations"),
-         ("get", "/maps/rules"), ("get", "/maps/screen")}
+         ("get", "/maps/rules"), ("get", "/maps/screen"), ("get", "/maps/rounds"), ("get", "/maps/rounds/{round_id}")}
 # The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
 PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
-          ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}")}
+          ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}"), ("get", "/m/rounds")}
 PUBLIC |= {("get", "/m/sw.js"), ("get", "/m/manifest.webmanifest"), ("get", "/favicon.ico")}
 # Pieces of a page fetched by its script: without a session a 401 the script can show, not a login redirect.
 FRAGMENTS = {("get", "/maps/places/{layer}/{fid}/panel")}
@@ -49,6 +49,8 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
             "/api/v1/account-candidates",
+            # 测评 rounds: those meeting the caller's region, counted inside it; the weak points of the region.
+            "/api/v1/rounds", "/api/v1/weak-points",
             # The rule tables and the work calendar are city-wide: the same for every region.
             "/api/v1/rules", "/api/v1/rules/changes", "/api/v1/rules/{table}", "/api/v1/rules/{table}/{key}",
             "/api/v1/calendar",
@@ -122,7 +124,17 @@ def targets(demo):
         "login": _account_in_411421001(),
         "token_id": _token_in_411421001(),
         "escalation_id": scalar("SELECT min(id) FROM escalations WHERE region_code LIKE '411421001%'"),
+        "round_id": _round_in_411421001(),
     }
+
+
+def _round_in_411421001():
+    from gis.db import transaction
+    from layers.campaign import rounds
+
+    with transaction() as s:
+        return rounds.create(s, SYSTEM, name="访问测试轮次", kind="mystery", period="2026-B6", scope="411421001",
+                             quotas=[rounds.Quota("小区", count=1)])["id"]
 
 
 def _token_in_411421001():

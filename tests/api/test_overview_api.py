@@ -102,7 +102,17 @@ def test_the_overview_equals_direct_counts(client, viewer, today_reports, days):
             a["code"], {"reported": 0, "done": 0, "in_progress": 0, "overdue": 0}), a
     assert sum(a["reported"] for a in body["by_area"]) == sum(reported.values())
     assert body["heatmap_since"] == first.replace(day=1).isoformat()
-    assert body["round"] is None  # no 测评 round module yet: the wall says 暂无测评轮次
+    # The demo's 双月测评 in progress: the wall shows its score rate and how many sampled points were visited.
+    live = _rows("SELECT name, round(100.0 * sum(r.weight) FILTER (WHERE r.passed) / sum(r.weight), 1), "
+                 "(SELECT count(*) FROM assessment_round_points p WHERE p.round_id = a.id) "
+                 "FROM assessment_rounds a JOIN assessment_round_visits v ON v.round_id = a.id "
+                 "JOIN inspection_results r ON r.visit_id = v.visit_id WHERE a.state = 'in_progress' "
+                 "GROUP BY a.id, a.name ORDER BY a.id DESC LIMIT 1")
+    assert body["round"]["state"] == "in_progress" and live
+    name, rate, sampled = live[0]
+    assert (body["round"]["name"], body["round"]["sampled"]) == (name, sampled)
+    assert body["round"]["score_rate"] == pytest.approx(float(rate), abs=0.05)
+    assert 0 < body["round"]["visited"] < sampled
 
 
 def test_the_months_on_time_rate_counts_each_report_once(client, viewer, today_reports):

@@ -74,8 +74,13 @@ def test_the_wall_draws_its_charts_and_map_from_this_host_only(browser, server, 
     assert page.locator("#kpi-overdue").text_content() == f"{data['overdue']:,}"
     assert page.locator("#kpi-today").text_content() == f"{data['today']['reported']:,}"
     assert float(page.eval_on_selector("#kpi-open", "e => parseFloat(getComputedStyle(e).fontSize)")) >= 48
-    # No 测评 round module yet.
-    assert page.locator("#round-empty").is_visible() and page.locator("#round-empty").text_content() == "暂无测评轮次"
+    # The demo's 双月测评 in progress: its score rate on the gauge, its name and progress under it.
+    assert not page.locator("#round-empty").is_visible()
+    gauge = page.evaluate("echarts.getInstanceByDom(document.getElementById('chart-round')).getOption().series[0]"
+                          ".data[0].value")
+    assert gauge == pytest.approx(data["round"]["score_rate"], abs=0.1)
+    note = page.locator("#round-note").text_content()
+    assert data["round"]["name"] in note and f"/{data['round']['sampled']} 个点位" in note
     # The heatmap: maps.js's layer on the city's outlines, with its legend.
     assert state["drawn"].get("heat", 0) > 0 and state["drawn"].get("regions", 0) > 0
     assert page.locator("#scr-map .leaflet-overlay-pane path, #scr-map .leaflet-overlay-pane canvas").count() > 0

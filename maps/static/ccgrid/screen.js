@@ -124,11 +124,10 @@
     stacked("chart-areas", rows, (r) => r.name);
   }
 
-  // --- the current 测评 round (layers.campaign): a gauge of its score rate, or 暂无测评轮次 ----------------------
+  // --- the current 测评 round (layers.campaign.rounds.current_round_summary): a gauge of its score rate (per
+  // cent), or 暂无测评轮次 ----------------------------------------------------------------------------------------
   function roundRate(r) {
-    const v = r.score_rate !== undefined ? r.score_rate : r.rate;
-    if (v === null || v === undefined) return null;
-    return v > 1 ? v / 100 : v;  // a share, or a percentage
+    return r.score_rate === null || r.score_rate === undefined ? null : r.score_rate / 100;
   }
 
   function round(d) {
@@ -138,9 +137,9 @@
     empty.hidden = !!r;
     document.getElementById("chart-round").style.visibility = r ? "visible" : "hidden";
     if (!r) { setText("round-note", ""); return; }
-    const name = r.name || r.title || r.code || "本轮测评";
+    const name = r.name || "本轮测评";
     const period = r.period_label || r.period || "";
-    const visits = r.visited !== undefined && r.planned !== undefined ? " · 已测 " + num(r.visited) + "/" + num(r.planned) + " 个点位" : "";
+    const visits = " · " + (r.state === "closed" ? "已结束，" : "") + "已测 " + num(r.visited) + "/" + num(r.sampled) + " 个点位";
     setText("round-note", name + (period && !name.includes(period) ? "（" + period + "）" : "") + visits);
     chart("chart-round").setOption({
       backgroundColor: "transparent", textStyle: { fontFamily: FONT },

@@ -4,8 +4,8 @@
    - writes are never touched here: the page's outbox (outbox.js) queues and retries them. */
 "use strict";
 
-const VERSION = "ccgrid-m-2";
-const SHELL = ["/m/", "/m/tasks", "/m/report", "/m/outbox", "/m/more",
+const VERSION = "ccgrid-m-3";
+const SHELL = ["/m/", "/m/tasks", "/m/report", "/m/outbox", "/m/more", "/m/rounds",
   "/maps/static/m/app.css", "/maps/static/m/outbox.js", "/maps/static/m/report.js", "/maps/static/m/home.js",
   "/maps/static/m/tasks.js", "/maps/static/m/visit.js", "/maps/static/vendor/idb/idb.umd.js", "/maps/static/vendor/leaflet/leaflet.js",
   "/maps/static/vendor/leaflet/leaflet.css", "/maps/static/vendor/leaflet/images/marker-icon.png",

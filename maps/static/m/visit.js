@@ -10,6 +10,18 @@
 
   function failed(item) { return item.querySelector("input[type=radio][value='0']").checked; }
 
+  // A visit counted for a 测评 round is of the round's kind: the kind is shown and not chosen.
+  const round = form.elements.round_id;
+  function roundKind() {
+    const opt = round && round.selectedOptions[0];
+    const kind = opt && opt.dataset.kind;
+    if (kind) form.elements.kind.value = kind;
+    form.elements.kind.disabled = Boolean(kind);
+    const next = document.getElementById("m-visit-next");
+    if (next) next.href = kind ? "/m/rounds" : "/m/points";
+  }
+  if (round) { round.addEventListener("change", roundKind); roundKind(); }
+
   form.addEventListener("change", async (ev) => {
     const item = ev.target.closest(".m-item");
     if (!item) return;
@@ -50,6 +62,7 @@
     const bad = items.filter(failed).length;
     const body = { kind: form.elements.kind.value, results, visited_at: new Date().toISOString(),
       inspector: document.querySelector(".m-who").textContent.trim() || "检查员" };
+    if (round && round.value) { body.round_id = Number(round.value); delete body.kind; }
     if (Object.keys(notes).length) body.notes = notes;
     const name = document.querySelector(".m-card h2").textContent;
     const jobId = await M_OUTBOX.add({ kind: "visit", label: "点位检查 · " + name + (bad ? "（" + bad + " 项不合格）" : ""),
