@@ -140,7 +140,9 @@
     const name = r.name || "本轮测评";
     const period = r.period_label || r.period || "";
     const visits = " · " + (r.state === "closed" ? "已结束，" : "") + "已测 " + num(r.visited) + "/" + num(r.sampled) + " 个点位";
-    setText("round-note", name + (period && !name.includes(period) ? "（" + period + "）" : "") + visits);
+    // A round's name usually says its period already (2026年11—12月双月测评): then not twice.
+    const said = name.includes(period) || name.includes(String(r.period || "").slice(0, 4));
+    setText("round-note", name + (period && !said ? "（" + period + "）" : "") + visits);
     chart("chart-round").setOption({
       backgroundColor: "transparent", textStyle: { fontFamily: FONT },
       series: [{ type: "gauge", min: 0, max: 100, radius: "96%", center: ["50%", "60%"], startAngle: 210, endAngle: -30,
