@@ -28,6 +28,7 @@ from api.routers import (
     inspections,
     ledgers,
     mine,
+    notices,
     ogc,
     open311,
     owner_tool_pages,
@@ -141,8 +142,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           rules, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
-           place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages, pages)
+           rules, notices, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages,
+           people_pages, place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages,
+           pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -3,14 +3,18 @@
 `api/auth.py` imports PERMISSIONS and SCOPED_ROLES from here (one copy). Owner roles of the street-chief system
 (路长, 网格员 …) are data, not these. `manage_rules` edits the city-wide rule tables (categories and deadlines,
 sources, point types, checklists, coverage and department rules, the work calendar, the escalation ladder).
+`publish` issues the campaign's numbered documents in the office's name: publishing and withdrawing a 通报 and
+creating or cancelling a 交办单 (layers/campaign). It goes with the 创城办 (admin, city_office), not with district or
+街道 staff: they read the 通报 and answer the 交办单 sent to their region (`handle_problems`), they do not issue them.
 """
 
 from __future__ import annotations
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens",
-                        "manage_rules"}),
-    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules"}),
+                        "manage_rules", "publish"}),
+    "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules",
+                              "publish"}),
     "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "subdistrict_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "street_chief": frozenset({"read", "report", "handle_problems"}),

@@ -47,6 +47,8 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
             "/api/v1/analytics/owners", "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
+            # The register of 通报 lists those a region may read; the 负面清单 is cut to the caller's region.
+            "/api/v1/notices", "/api/v1/negative-list",
             "/api/v1/account-candidates",
             # The rule tables and the work calendar are city-wide: the same for every region.
             "/api/v1/rules", "/api/v1/rules/changes", "/api/v1/rules/{table}", "/api/v1/rules/{table}/{key}",
@@ -121,7 +123,16 @@ def targets(demo):
         "login": _account_in_411421001(),
         "token_id": _token_in_411421001(),
         "escalation_id": scalar("SELECT min(id) FROM escalations WHERE region_code LIKE '411421001%'"),
+        "notice_id": _notice_of_411421001(),
     }
+
+
+def _notice_of_411421001():
+    from gis.db import transaction
+    from layers.campaign import notice_service
+
+    with transaction() as s:
+        return notice_service.publish(s, caller=SYSTEM, period="2026-W30", scope="411421001")["id"]
 
 
 def _token_in_411421001():
