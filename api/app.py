@@ -21,6 +21,7 @@ from api.routers import (
     account_pages,
     accounts,
     analytics,
+    dispatches,
     escalation_pages,
     features,
     field_pages,
@@ -142,7 +143,7 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           rules, notices, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages,
+           rules, notices, dispatches, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages,
            people_pages, place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages,
            pages)
 

@@ -49,6 +49,8 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/me/places", "/api/v1/me/tasks",
             # The register of 通报 lists those a region may read; the 负面清单 is cut to the caller's region.
             "/api/v1/notices", "/api/v1/negative-list",
+            # 交办单 of the caller's region, and those sent to the caller's own person.
+            "/api/v1/dispatches",
             "/api/v1/account-candidates",
             # The rule tables and the work calendar are city-wide: the same for every region.
             "/api/v1/rules", "/api/v1/rules/changes", "/api/v1/rules/{table}", "/api/v1/rules/{table}/{key}",
@@ -124,7 +126,18 @@ def targets(demo):
         "token_id": _token_in_411421001(),
         "escalation_id": scalar("SELECT min(id) FROM escalations WHERE region_code LIKE '411421001%'"),
         "notice_id": _notice_of_411421001(),
+        **_dispatch_in_411421001(problem_id),
     }
+
+
+def _dispatch_in_411421001(problem_id):
+    from gis.db import transaction
+    from layers.campaign import dispatch_service
+
+    person = scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%' AND active")
+    with transaction() as s:
+        sheet = dispatch_service.create(s, caller=SYSTEM, person_id=person, problem_ids=[problem_id])
+    return {"dispatch_id": sheet["id"], "item_id": sheet["items"][0]["id"]}
 
 
 def _notice_of_411421001():
