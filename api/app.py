@@ -21,6 +21,7 @@ from api.routers import (
     account_pages,
     accounts,
     analytics,
+    dispatch_pages,
     dispatches,
     escalation_pages,
     features,
@@ -29,6 +30,7 @@ from api.routers import (
     inspections,
     ledgers,
     mine,
+    notice_pages,
     notices,
     ogc,
     open311,
@@ -144,8 +146,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
            rules, notices, dispatches, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages,
-           people_pages, place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages,
-           pages)
+           people_pages, place_pages, owner_tool_pages, field_pages, escalation_pages, notice_pages, dispatch_pages,
+           rules_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

@@ -24,7 +24,8 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv"), ("get", "/maps/escalations"),
-         ("get", "/maps/rules")}
+         ("get", "/maps/rules"), ("get", "/maps/notices"), ("get", "/maps/notices/{notice_id}"),
+         ("get", "/maps/negative-list"), ("get", "/maps/dispatches"), ("get", "/maps/dispatches/{dispatch_id}")}
 # The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
 PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
           ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}")}
