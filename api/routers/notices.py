@@ -70,7 +70,9 @@ def notice(s: DbSession, notice_id: int = ID, principal: Principal = Depends(req
 
 
 @router.get("/notices/{notice_id}/document.docx", summary="One 通报 as a Word document (the same bytes every time)",
-            response_class=Response, responses=binary(DOCX, "the .docx"))
+            response_class=Response,
+            responses={200: {"content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
+                             "description": "the .docx"}})
 def document(s: DbSession, notice_id: int = ID, principal: Principal = Depends(require("read"))) -> Response:
     found = notice_service.get(s, notice_id, caller=principal.caller, with_snapshot=True)
     data = notice_docx.render(found["snapshot"], notice_service.photos(s, notice_id, caller=principal.caller))
