@@ -9,6 +9,7 @@ re-zipped with every member dated at that time, in the same order (a zip stores 
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import UTC, datetime
 from io import BytesIO
@@ -25,8 +26,14 @@ from docx.shared import Cm, Pt, RGBColor
 from maps.notice_document import Block, blocks
 
 BODY_FONT, HEADING_FONT, TITLE_FONT = "仿宋", "黑体", "宋体"
+# What XML 1.0 cannot hold (python-docx refuses it): a control character typed into a description is dropped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 PHOTO_WIDTH = Cm(7.2)
 MARK_FILL = {"red": "FDE2E1", "black": "E4E4E4"}
+
+
+def _xml(text: str) -> str:
+    return _NOT_XML.sub("", text)
 
 
 def _font(run_or_style: Any, name: str, size: float | None = None, bold: bool | None = None) -> None:
@@ -74,13 +81,13 @@ def _table(doc: Any, b: Block) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     for cell, name in zip(table.rows[0].cells, b.header, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(name), HEADING_FONT, 10.5)
+        _font(cell.paragraphs[0].add_run(_xml(name)), HEADING_FONT, 10.5)
         _shade(cell, "F2F2F2")
     for i, values in enumerate(b.rows):
         cells = table.add_row().cells
         for cell, value in zip(cells, values, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(value), BODY_FONT, 10.5)
+            _font(cell.paragraphs[0].add_run(_xml(value)), BODY_FONT, 10.5)
             mark = b.marks[i] if i < len(b.marks) else ""
             if mark in MARK_FILL:
                 _shade(cell, MARK_FILL[mark])
@@ -109,10 +116,11 @@ def _paragraph(doc: Any, text: str, *, align: Any = None, font: str = BODY_FONT,
         p.alignment = align
     if indent:
         p.paragraph_format.first_line_indent = Pt(28)
-    for i, line in enumerate(text.split("\n")):
+    lines = _xml(text).split("\n")
+    for i, line in enumerate(lines):
         run = p.add_run(line)
         _font(run, font, size, bold)
-        if i < len(text.split("\n")) - 1:
+        if i < len(lines) - 1:
             run.add_break()
 
 
@@ -122,9 +130,9 @@ def _draw(doc: Any, b: Block, photos: dict[int, bytes]) -> None:
     elif b.kind == "title":
         _paragraph(doc, b.text, align=WD_ALIGN_PARAGRAPH.CENTER, font=TITLE_FONT, size=20, bold=True)
     elif b.kind == "heading":
-        _font(doc.add_heading("", level=1).add_run(b.text), HEADING_FONT, 16, bold=False)
+        _font(doc.add_heading("", level=1).add_run(_xml(b.text)), HEADING_FONT, 16, bold=False)
     elif b.kind == "subheading":
-        _font(doc.add_heading("", level=2).add_run(b.text), "楷体", 15, bold=False)
+        _font(doc.add_heading("", level=2).add_run(_xml(b.text)), "楷体", 15, bold=False)
     elif b.kind == "item":
         _paragraph(doc, b.text, bold=True, indent=True)
     elif b.kind == "note":
@@ -163,7 +171,8 @@ def render(snapshot: dict[str, Any], photos: dict[int, bytes]) -> bytes:
     published = datetime.fromisoformat(snapshot["published_at"])
     utc = published.astimezone(UTC).replace(tzinfo=None)
     props = doc.core_properties
-    props.title, props.author, props.last_modified_by = snapshot["title"], snapshot["issuer"], snapshot["issuer"]
+    props.title, props.author = _xml(snapshot["title"]), _xml(snapshot["issuer"])
+    props.last_modified_by = props.author
     props.identifier, props.subject, props.keywords = snapshot["number"], snapshot["period"]["label"], "创城通报"
     props.created = props.modified = props.last_printed = utc
     props.revision = 1

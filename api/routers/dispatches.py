@@ -24,7 +24,10 @@ from layers.campaign.notice_schemas import DispatchItem, DispatchSheet, ReplyImp
 from maps import problem_list
 
 router = APIRouter(prefix="/api/v1", tags=["campaign"])
-ID = Path(ge=1, le=2**63 - 1)
+
+
+def _id():  # a Path of its own for each parameter: FastAPI keeps state on it
+    return Path(ge=1, le=2**63 - 1)
 
 
 class DispatchIn(BaseModel):
@@ -86,13 +89,13 @@ def create(s: DbSession, body: DispatchIn, principal: Principal = Depends(requir
 
 @router.get("/dispatches/{dispatch_id}", summary="One 交办单 with every item's 对账 state",
             response_model=DispatchSheet)
-def dispatch(s: DbSession, dispatch_id: int = ID, principal: Principal = Depends(require("read"))) -> dict:
+def dispatch(s: DbSession, dispatch_id: int = _id(), principal: Principal = Depends(require("read"))) -> dict:
     return dispatch_service.get(s, dispatch_id, caller=principal.caller, person_id=principal.person_id)
 
 
 @router.get("/dispatches/{dispatch_id}/sheet.xlsx", summary="The 交办单 as Excel, with a reply column to fill in",
             response_class=Response, responses=binary(XLSX, "the workbook"))
-def sheet_xlsx(s: DbSession, dispatch_id: int = ID, principal: Principal = Depends(require("read"))) -> Response:
+def sheet_xlsx(s: DbSession, dispatch_id: int = _id(), principal: Principal = Depends(require("read"))) -> Response:
     sheet = dispatch_service.get(s, dispatch_id, caller=principal.caller, person_id=principal.person_id)
     return Response(dispatch_excel.xlsx(sheet), media_type=XLSX,
                     headers=attachment(f"{sheet['number']}.xlsx", f"dispatch-{dispatch_id}.xlsx"))
@@ -100,7 +103,7 @@ def sheet_xlsx(s: DbSession, dispatch_id: int = ID, principal: Principal = Depen
 
 @router.post("/dispatches/{dispatch_id}/items/{item_id}/reply", summary="Record the recipient's reply to one item",
              response_model=DispatchItem)
-def reply(s: DbSession, body: ReplyIn, dispatch_id: int = ID, item_id: int = ID,
+def reply(s: DbSession, body: ReplyIn, dispatch_id: int = _id(), item_id: int = _id(),
           principal: Principal = Depends(require("handle_problems"))) -> dict:
     return dispatch_service.reply(s, dispatch_id, item_id, body.reply, caller=principal.caller,
                                   person_id=principal.person_id)
@@ -108,7 +111,7 @@ def reply(s: DbSession, body: ReplyIn, dispatch_id: int = ID, item_id: int = ID,
 
 @router.post("/dispatches/{dispatch_id}/import", summary="Import the returned Excel's replies (dry_run: preview)",
              response_model=ReplyImportResult)
-def import_replies(s: DbSession, dispatch_id: int = ID, file: UploadFile = File(...),
+def import_replies(s: DbSession, dispatch_id: int = _id(), file: UploadFile = File(...),
                    dry_run: bool = Query(False, description="answer what each row would do; write nothing"),
                    skip_invalid: bool = Query(False, description="record the good rows, report the rest"),
                    principal: Principal = Depends(require("handle_problems"))) -> dict:
@@ -128,6 +131,6 @@ def import_replies(s: DbSession, dispatch_id: int = ID, file: UploadFile = File(
 
 @router.post("/dispatches/{dispatch_id}/cancel", summary="Cancel a 交办单 issued in error (its number stays used)",
              response_model=DispatchSheet)
-def cancel(s: DbSession, body: CancelIn, dispatch_id: int = ID,
+def cancel(s: DbSession, body: CancelIn, dispatch_id: int = _id(),
            principal: Principal = Depends(require("publish"))) -> dict:
     return dispatch_service.cancel(s, dispatch_id, caller=principal.caller, reason=body.reason)

@@ -21,7 +21,10 @@ from maps import notice_docx
 router = APIRouter(prefix="/api/v1", tags=["campaign"])
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PERIOD = Query(None, max_length=10, description="2026-W49, 2026-11, 2026-B6, 2026-Q4 or 2026")
-ID = Path(ge=1, le=2**63 - 1)
+
+
+def _id():  # a Path of its own for each parameter: FastAPI keeps state on it
+    return Path(ge=1, le=2**63 - 1)
 
 
 class NoticeIn(BaseModel):
@@ -65,7 +68,7 @@ def publish(s: DbSession, body: NoticeIn, principal: Principal = Depends(require
 
 
 @router.get("/notices/{notice_id}", summary="One 通报 with its snapshot", response_model=Notice)
-def notice(s: DbSession, notice_id: int = ID, principal: Principal = Depends(require("read"))) -> dict:
+def notice(s: DbSession, notice_id: int = _id(), principal: Principal = Depends(require("read"))) -> dict:
     return notice_service.get(s, notice_id, caller=principal.caller, with_snapshot=True)
 
 
@@ -73,7 +76,7 @@ def notice(s: DbSession, notice_id: int = ID, principal: Principal = Depends(req
             response_class=Response,
             responses={200: {"content": {DOCX: {"schema": {"type": "string", "format": "binary"}}},
                              "description": "the .docx"}})
-def document(s: DbSession, notice_id: int = ID, principal: Principal = Depends(require("read"))) -> Response:
+def document(s: DbSession, notice_id: int = _id(), principal: Principal = Depends(require("read"))) -> Response:
     found = notice_service.get(s, notice_id, caller=principal.caller, with_snapshot=True)
     data = notice_docx.render(found["snapshot"], notice_service.photos(s, notice_id, caller=principal.caller))
     return Response(data, media_type=DOCX, headers=attachment(f"{found['number']}.docx", f"notice-{notice_id}.docx"))
@@ -81,7 +84,7 @@ def document(s: DbSession, notice_id: int = ID, principal: Principal = Depends(r
 
 @router.post("/notices/{notice_id}/withdraw", summary="Withdraw a 通报 (with the reason), optionally reissuing it "
              "under a new number", response_model=Notice)
-def withdraw(s: DbSession, body: WithdrawIn, notice_id: int = ID,
+def withdraw(s: DbSession, body: WithdrawIn, notice_id: int = _id(),
              principal: Principal = Depends(require("publish"))) -> dict:
     return notice_service.withdraw(s, notice_id, caller=principal.caller, reason=body.reason, reissue=body.reissue)
 

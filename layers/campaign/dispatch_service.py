@@ -100,6 +100,9 @@ def create(session: Session, *, caller: Caller, person_id: int | None = None, un
         raise InvalidInput("title is longer than 200 characters", field="title")
     if note and len(note) > 2000:
         raise InvalidInput("note is longer than 2000 characters", field="note")
+    for name, value in (("title", title), ("note", note or "")):
+        if any(ord(c) < 32 and c not in "\n\t" for c in value):
+            raise InvalidInput(f"the {name} holds control characters", field=name)
     source, ids = _selected(session, caller, person_id=person_id, unit_id=unit_id, problem_ids=problem_ids,
                             query=query)
     if not ids:

@@ -83,6 +83,8 @@ def publish(session: Session, *, caller: Caller, period: str, scope: str | None 
     title = (title or "").strip() or default_title(chosen, notice_snapshot.region_name(session, scope))
     if len(title) > MAX_TITLE:
         raise InvalidInput(f"title is longer than {MAX_TITLE} characters", field="title")
+    if any(ord(c) < 32 for c in title):
+        raise InvalidInput("the title holds control characters", field="title")
     current = session.execute(text(load(__file__, "notice_current")),
                               {"period": chosen.code, "scope": scope}).one_or_none()
     if current is not None:
