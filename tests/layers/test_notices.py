@@ -225,3 +225,31 @@ def test_flag_rules_are_edited_as_rule_tables(demo):
         rules = notice_flags.active_rules(s)
         edit.delete(s, "flag_rules", str(row["id"]), caller=SYSTEM)
     assert {"结案率满分", "按期结案率≥95%且无问责"} <= {r["name"] for r in rules}
+
+
+def test_the_negative_list_names_who_was_on_the_black_list_twice_in_a_row_as_published(demo):
+    from layers.campaign import negative_list
+
+    with transaction() as s:
+        first = notice_service.publish(s, caller=OFFICE, period="2026-08", scope="411421",
+                                       levels=["community", "owner"])
+        second = notice_service.publish(s, caller=OFFICE, period="2026-09", scope="411421",
+                                        levels=["community", "owner"])
+        snaps = [notice_service.get(s, n["id"], caller=OFFICE, with_snapshot=True)["snapshot"]
+                 for n in (first, second)]
+    black = [{(b["level"], k) for b in snap["boards"] for k in b["black"]} for snap in snaps]
+    twice = {key for _, key in black[0] & black[1]}
+    assert twice, "the demo has communities and owners on the 黑榜 of both months"
+    with transaction() as s:
+        rows = {r["key"]: r for r in negative_list.listing(s, caller=OFFICE, period="2026-09")["rows"]}
+        august = negative_list.listing(s, caller=OFFICE, period="2026-08")["rows"]
+    for key in twice:
+        assert any("连续两期" in why for why in rows[key]["reasons"]), rows.get(key)
+        assert first["number"] in rows[key]["basis"] and second["number"] in rows[key]["basis"]
+    # July has no 通报 of this scope: in August nothing is twice in a row yet.
+    assert not any("连续两期" in why for r in august for why in r["reasons"])
+    # Only notices in force count: withdrawn, September's no longer names anyone.
+    with transaction() as s:
+        notice_service.withdraw(s, second["id"], caller=OFFICE, reason="测试撤回")
+        after = {r["key"]: r for r in negative_list.listing(s, caller=OFFICE, period="2026-09")["rows"]}
+    assert not any("连续两期" in why for key in twice if key in after for why in after[key]["reasons"])
