@@ -10,6 +10,7 @@ re-zipped with every member dated at that time, in the same order (a zip stores 
 from __future__ import annotations
 
 import re
+import unicodedata
 import zipfile
 from datetime import UTC, datetime
 from io import BytesIO
@@ -29,6 +30,7 @@ BODY_FONT, HEADING_FONT, TITLE_FONT = "仿宋", "黑体", "宋体"
 # What XML 1.0 cannot hold (python-docx refuses it): a control character typed into a description is dropped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 PHOTO_WIDTH = Cm(7.2)
+TEXT_WIDTH = Cm(21 - 2.8 - 2.6)  # A4 less the margins
 MARK_FILL = {"red": "FDE2E1", "black": "E4E4E4"}
 
 
@@ -75,19 +77,39 @@ def _shade(cell: Any, fill: str) -> None:
     props.append(shading)
 
 
+def _wide(text: str) -> int:
+    """How wide a text prints: a Chinese character takes two columns."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _widths(b: Block) -> list[int]:
+    """Column widths (EMU) in proportion to each column's longest text (within bounds), filling the line: names and
+    places get room, numbers do not."""
+    longest = [max([_wide(b.header[i])] + [_wide(r[i]) for r in b.rows]) for i in range(len(b.header))]
+    weights = [min(max(n, 6), 28) for n in longest]
+    return [int(TEXT_WIDTH * w / sum(weights)) for w in weights]
+
+
 def _table(doc: Any, b: Block) -> None:
     table = doc.add_table(rows=1, cols=len(b.header))
     table.style = doc.styles["Table Grid"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, name in zip(table.rows[0].cells, b.header, strict=True):
+    table.autofit = False
+    widths = _widths(b)
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice and WPS lay out by; Word reads the cells'
+    size = 9 if len(b.header) > 6 else 10.5
+    for cell, name, width in zip(table.rows[0].cells, b.header, widths, strict=True):
         cell.text = ""
-        _font(cell.paragraphs[0].add_run(_xml(name)), HEADING_FONT, 10.5)
+        cell.width = width
+        _font(cell.paragraphs[0].add_run(_xml(name)), HEADING_FONT, size)
         _shade(cell, "F2F2F2")
     for i, values in enumerate(b.rows):
         cells = table.add_row().cells
-        for cell, value in zip(cells, values, strict=True):
+        for cell, value, width in zip(cells, values, widths, strict=True):
             cell.text = ""
-            _font(cell.paragraphs[0].add_run(_xml(value)), BODY_FONT, 10.5)
+            cell.width = width
+            _font(cell.paragraphs[0].add_run(_xml(value)), BODY_FONT, size)
             mark = b.marks[i] if i < len(b.marks) else ""
             if mark in MARK_FILL:
                 _shade(cell, MARK_FILL[mark])

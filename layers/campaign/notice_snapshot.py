@@ -170,8 +170,9 @@ def _escalations(session: Session, p: dict[str, Any]) -> dict:
     return {"items": rows, "by_level": [{"level_name": k, "count": v} for k, v in counts.items()]}
 
 
-def assessment(session: Session, chosen: periods.Period, scope: str | None) -> Any:
-    """The 测评 round results of the period, when the rounds module offers them (None: 本期无测评)."""
+def assessment(session: Session, chosen: periods.Period, scope: str | None, caller: Caller | None = None) -> Any:
+    """The 测评 round results of the period, when the rounds module offers them (None: 本期无测评). The summary is
+    asked with whichever of period (its code), scope and caller its signature names."""
     for name in ROUND_MODULES:
         try:
             module = importlib.import_module(name)
@@ -181,7 +182,7 @@ def assessment(session: Session, chosen: periods.Period, scope: str | None) -> A
         if summary is None:
             continue
         wanted = inspect.signature(summary).parameters
-        offered = {"period": chosen.code, "scope": scope}
+        offered = {"period": chosen.code, "scope": scope, "caller": caller}
         result = summary(session, **{k: v for k, v in offered.items() if k in wanted})
         # Whatever it answers goes into the snapshot as JSON, as it was at publishing.
         return json.loads(json.dumps(plain(result), ensure_ascii=False, default=str)) if result else None
@@ -217,6 +218,6 @@ def take(session: Session, *, period: str, scope: str | None, caller: Caller, le
         "flag_rules": [{"flag": r["flag"], "flag_name": notice_flags.FLAGS[r["flag"]], "name": r["name"],
                         "level": r["level"], "conditions": notice_flags.describe(r)} for r in rules],
         "flags": flags, "exposures": exposures, "overdue": _overdue(session, p), "escalations": escalations,
-        "assessment": assessment(session, chosen, scope),
+        "assessment": assessment(session, chosen, scope, caller),
     }
     return plain(snapshot), photos
