@@ -21,6 +21,8 @@ from api.routers import (
     account_pages,
     accounts,
     analytics,
+    dispatch_pages,
+    dispatches,
     escalation_pages,
     features,
     field_pages,
@@ -28,6 +30,8 @@ from api.routers import (
     inspections,
     ledgers,
     mine,
+    notice_pages,
+    notices,
     ogc,
     open311,
     owner_tool_pages,
@@ -144,9 +148,9 @@ def _add_error_handlers(app: FastAPI) -> None:
 
 # `pages` last: its /maps/{page} would take the workbench's /maps/<name> paths; workbench page routers go before it.
 ROUTERS = (health, accounts, mine, tokens, features, owners, problem_exports, problems, ledgers, inspections, analytics,
-           rules, rounds, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages, people_pages,
-           place_pages, owner_tool_pages, field_pages, escalation_pages, rules_pages, round_pages,
-           screen_pages, pages)
+           rules, rounds, notices, dispatches, tiles, ogc, open311, account_pages, problem_list_pages, problem_pages,
+           people_pages, place_pages, owner_tool_pages, field_pages, escalation_pages, notice_pages, dispatch_pages,
+           rules_pages, round_pages, screen_pages, pages)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:

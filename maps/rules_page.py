@@ -23,13 +23,15 @@ TABS: dict[str, tuple[str, tuple[str, ...]]] = {
     "department_rules": ("职能部门分工", ("department_rules",)),
     "calendar": ("工作日历", ()),
     "escalation": ("升级规则", ("escalation_levels", "exposure_kinds", "escalation_settings")),
+    "notices": ("通报规则", ("flag_rules", "document_series")),
     "changes": ("修改记录", ()),
 }
 TITLES = {"categories": "问题分类与处置时限", "sources": "问题来源", "point_types": "测评点位类型",
           "checklist_items": "测评细则（检查项、分值、测评标准）",
           "coverage_rules": "覆盖规则（每类地点须有哪些责任人）",
           "department_rules": "职能部门分工（主办、协办）", "escalation_levels": "升级阶梯（通报 → 约谈 → 问责）",
-          "exposure_kinds": "曝光类型", "escalation_settings": "计数方式"}
+          "exposure_kinds": "曝光类型", "escalation_settings": "计数方式",
+          "flag_rules": "红旗、黄旗评定规则", "document_series": "文号（通报、交办单）"}
 NOTES = {
     "categories": ("时限从派遣起按工作日历计算；修改只影响此后派遣的问题。已被问题、测评细则或分工使用的分类不能删除，"
                    "只能停用。"),
@@ -39,6 +41,9 @@ NOTES = {
     "department_rules": "问题按分类（可再限定点位类型或道路等级）分派给主办、协办职能部门。",
     "escalation_levels": "同一责任人在统计窗口内累计曝光达到次数即升到该级；级别越高所需次数必须越多。",
     "exposure_kinds": "停用的曝光类型不再计入升级。",
+    "flag_rules": ("一条规则的各项条件同时满足即评旗，同一种旗有多条规则时满足任一条即可；比率按百分数填写。"
+                   "只评参与排名的对象，同时符合红旗、黄旗的只评黄旗。已发布的通报保留发布时的规则，不受修改影响。"),
+    "document_series": "文号格式为“前缀〔年份〕第N号”，每年从第1号起连续编号；发文机关写在通报落款。",
 }
 LABELS: dict[str, dict[str, str]] = {
     "categories": {"code": "编码", "parent_code": "所属大类", "name": "名称", "deadline_amount": "处置时限",
@@ -59,6 +64,13 @@ LABELS: dict[str, dict[str, str]] = {
                           "exposures": "累计曝光次数"},
     "exposure_kinds": {"code": "编码", "name": "名称", "counts": "计入升级", "sort": "排序"},
     "escalation_settings": {"key": "设置", "value": "值"},
+    "flag_rules": {"id": "编号", "flag": "旗", "name": "名称", "level": "对象",
+                   "min_on_time_rate": "按期结案率不低于（%）", "min_closure_rate": "结案率不低于（%）",
+                   "max_overdue_rate": "超期率不高于（%）",
+                   "min_overdue_rate": "超期率不低于（%）", "max_rework_rate": "返工率不高于（%）",
+                   "max_accountability": "问责不超过（次）", "board": "上榜", "sort": "排序", "active": "状态",
+                   "note": "说明"},
+    "document_series": {"kind": "文件", "prefix": "文号前缀", "issuer": "发文机关", "name": "名称"},
 }
 CHOICES: dict[str, dict[str, str]] = {
     "deadline_unit": {"hours": "工作小时", "days": "工作日"},
@@ -68,6 +80,10 @@ CHOICES: dict[str, dict[str, str]] = {
     "duty": {"lead": "主办", "assist": "协办"},
     "road_class": ROAD_CLASSES,
     "party": {"person": "个人", "unit": "单位"},
+    "flag": {"red": "红旗", "yellow": "黄旗"},
+    "level": {"subdistrict": "街道", "community": "社区", "department": "职能部门", "owner": "责任人"},
+    "board": {"red": "红榜", "black": "黑榜"},
+    "kind": {"notice": "通报", "dispatch": "交办单"},
 }
 MODES = {"window": "统计窗口内累计", "periods": "连续周期（每期至少一次）"}
 SETTINGS = {"window_days": ("统计窗口（天）", None), "count_mode": ("个人的计数方式", MODES),
@@ -248,7 +264,8 @@ def _summary(name: str, detail: dict[str, Any]) -> str:
 
 TABLE_NAMES = {"categories": "问题分类", "sources": "来源", "point_types": "点位类型", "checklist_items": "测评细则",
                "coverage_rules": "覆盖规则", "department_rules": "职能部门分工", "escalation_levels": "升级阶梯",
-               "exposure_kinds": "曝光类型", "escalation_settings": "计数方式", "calendar": "工作日历"}
+               "exposure_kinds": "曝光类型", "escalation_settings": "计数方式", "calendar": "工作日历",
+               "flag_rules": "红旗黄旗规则", "document_series": "文号"}
 
 
 def changes_view(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ NAV = [
     ("/maps/ranking", "红黑榜", "read"),
     ("/maps/escalations", "通报约谈", "read"),
     ("/maps/rounds", "测评", "read"),
+    ("/maps/notices", "通报", "read"),
+    ("/maps/dispatches", "交办单", "read"),
     ("/maps/accounts", "账号", "manage_people"),
     ("/maps/rules", "规则设置", "manage_rules"),
 ]

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from api.deps import DbSession
 from api.page_kit import gate, page
+from gis.errors import InvalidInput
 from layers.ledger import escalation
 
 router = APIRouter(include_in_schema=False)
@@ -27,14 +28,20 @@ def escalations_page(
     state: str = Query("", pattern="^(|" + "|".join(escalation.STATE_NAMES) + ")$"),
     party: str = Query("", pattern="^(|person|unit)$"),
     week: str = Query("", pattern=r"^(|\d{4}-W\d{2})$"),
+    period: str = Query("", max_length=10, description="any period code: 2026-W49, 2026-11, 2026-B6 …"),
 ) -> Response:
     p, instead = gate(request)
     if p is None:
         return instead
-    rows = escalation.listing(s, scope=p.region_code, level=level, state=state or None, party=party or None,
-                              week=week or None, limit=PAGE + 1)
+    period = period or week  # the page's old links named an ISO week
+    try:
+        rows = escalation.listing(s, scope=p.region_code, level=level, state=state or None, party=party or None,
+                                  period=period or None, limit=PAGE + 1)
+        error = None
+    except InvalidInput as exc:
+        rows, error = [], exc.message
     return page(request, p, "escalations/list.html", active="/maps/escalations", title="通报约谈",
                 rows=rows[:PAGE], more=len(rows) > PAGE, levels=LEVELS, states=escalation.STATE_NAMES,
                 actions=escalation.ACTIONS,
-                query={"level": level, "state": state, "party": party, "week": week},
-                settings=escalation.settings(s), city_wide=p.region_code is None)
+                query={"level": level, "state": state, "party": party, "period": period}, error=error,
+                settings=escalation.settings(s), city_wide=p.region_code is None, status=400 if error else 200)

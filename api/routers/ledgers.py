@@ -82,11 +82,13 @@ def run_escalation(s: DbSession, principal: Principal = Depends(require("manage_
     return {"new": escalation.run(s, actor=principal.actor)}
 
 
-@router.get("/escalations", summary="Escalation records (通报/约谈/问责) with their state, by ISO week",
+@router.get("/escalations", summary="Escalation records (通报/约谈/问责) with their state, by week or any period",
             response_model=list[Escalation])
 def escalations(
     s: DbSession,
     week: str | None = Query(None, pattern=r"^\d{4}-W\d{2}$", description="e.g. 2026-W47"),
+    period: str | None = Query(None, max_length=10, description="any period: 2026-W47, 2026-11, 2026-B6, 2026-Q4, "
+                                                               "2026 (by when the exposure happened)"),
     level: int | None = Query(None, ge=1, le=10),
     party: str | None = Query(None, pattern="^(person|unit)$"),
     state: str | None = Query(None, pattern="^(" + "|".join(escalation.STATE_NAMES) + ")$"),
@@ -95,7 +97,7 @@ def escalations(
     principal: Principal = Depends(require("read")),
 ) -> list[dict]:
     return escalation.listing(s, week=week, scope=principal.region_code, level=level, party=party, state=state,
-                              department=department, limit=limit)
+                              department=department, limit=limit, period=period)
 
 
 @router.get("/escalations/{escalation_id}", summary="One escalation record", response_model=Escalation)

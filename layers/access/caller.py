@@ -37,5 +37,5 @@ class Caller:
 
 SYSTEM = Caller(actor="system", scope=None,
                 permissions=frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people",
-                                       "manage_tokens"}),
+                                       "manage_tokens", "publish"}),
                 role="admin")

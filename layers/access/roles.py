@@ -5,15 +5,18 @@
 sources, point types, checklists, coverage and department rules, the work calendar, the escalation ladder).
 `run_rounds` runs 测评 rounds (create, sample, assign, start, close; flag 易失分 points): the 创城办 and district
 offices, never the people whose places are assessed (street chiefs, grid workers) nor the inspectors who visit.
+`publish` issues the campaign's numbered documents in the office's name: publishing and withdrawing a 通报 and
+creating or cancelling a 交办单 (layers/campaign). It goes with the 创城办 (admin, city_office), not with district or
+街道 staff: they read the 通报 and answer the 交办单 sent to their region (`handle_problems`), they do not issue them.
 """
 
 from __future__ import annotations
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_tokens",
-                        "manage_rules", "run_rounds"}),
+                        "manage_rules", "run_rounds", "publish"}),
     "city_office": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "manage_rules",
-                              "run_rounds"}),
+                              "run_rounds", "publish"}),
     "district_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people", "run_rounds"}),
     "subdistrict_staff": frozenset({"read", "report", "handle_problems", "edit_layers", "manage_people"}),
     "street_chief": frozenset({"read", "report", "handle_problems"}),

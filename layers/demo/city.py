@@ -286,6 +286,11 @@ def clear(session: Session) -> None:
     """Remove the demo city (everything under the district code)."""
     demo_rounds.clear(session, DISTRICT_CODE)
     session.execute(text("DELETE FROM escalations WHERE region_code LIKE :p"), {"p": DISTRICT_CODE + "%"})
+    # 交办单 to the demo's people and units go with them (their items and replies cascade); published 通报 are
+    # snapshots that name nobody by key and stay.
+    session.execute(text("DELETE FROM dispatch_sheets WHERE coalesce(region_code, '') LIKE :p "
+                         "OR person_id IN (SELECT id FROM people WHERE region_code LIKE :p) "
+                         "OR unit_id IN (SELECT id FROM units WHERE region_code LIKE :p)"), {"p": DISTRICT_CODE + "%"})
     session.execute(text("DELETE FROM patrols WHERE region_code LIKE :p OR created_by = 'demo'"),
                     {"p": DISTRICT_CODE + "%"})
     session.execute(text("DELETE FROM problems WHERE external_id LIKE 'DEMO-%' OR region_code LIKE :p"),

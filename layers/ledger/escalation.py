@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from gis import periods
 from gis.errors import InvalidInput, NotFound
 from gis.sql import load
 from layers.common.audit import record
@@ -72,11 +73,14 @@ def run(session: Session, *, as_of: datetime | None = None, actor: str = "system
 
 def listing(session: Session, *, week: str | None = None, scope: str | None = None, level: int | None = None,
             party: str | None = None, state: str | None = None, department: int | None = None,
-            limit: int = 1000, escalation_id: int | None = None) -> list[dict[str, Any]]:
-    """Escalation records, newest first; `week` as ISO week 2026-W47 (Asia/Shanghai)."""
+            limit: int = 1000, escalation_id: int | None = None, period: str | None = None) -> list[dict[str, Any]]:
+    """Escalation records, newest first; `week` as ISO week 2026-W47 (Asia/Shanghai), `period` any period code
+    (2026-W47, 2026-11, 2026-B6, 2026-Q4, 2026) by when the exposure happened."""
+    since, until = periods.parse(period).bounds() if period else (None, None)
     rows = session.execute(text(load(__file__, "escalation_listing")),
                            {"week": week, "scope": scope, "level": level, "party": party, "state": state,
-                            "department": department, "limit": limit, "id": escalation_id}).mappings()
+                            "department": department, "limit": limit, "id": escalation_id, "since": since,
+                            "until": until}).mappings()
     return [{**dict(r), "state_name": STATE_NAMES[r["state"]]} for r in rows]
 
 

@@ -120,3 +120,18 @@ def escalation_setting(session: Session, new: Row, old: Row | None) -> Row:
     if value not in _CHOICES[key]:
         raise InvalidInput(f"{key} must be one of {', '.join(_CHOICES[key])}", field="value")
     return new
+
+
+FLAG_CONDITIONS = ("min_on_time_rate", "min_closure_rate", "max_overdue_rate", "min_overdue_rate", "max_rework_rate",
+                   "max_accountability", "board")
+
+
+def flag_rule(session: Session, new: Row, old: Row | None) -> Row:
+    """A 红旗/黄旗 rule needs a condition, and no range that nothing can meet."""
+    if all(new.get(c) is None for c in FLAG_CONDITIONS):
+        raise InvalidInput("a flag rule needs at least one condition (a rate, 问责, or a board)",
+                           field="min_on_time_rate")
+    low, high = new.get("min_overdue_rate"), new.get("max_overdue_rate")
+    if low is not None and high is not None and low > high:
+        raise InvalidInput("the least 超期率 is above the most", field="min_overdue_rate")
+    return new

@@ -105,6 +105,33 @@ ESCALATION_SETTINGS = Table(
      Column("value", "scalar", nullable=False, required=True, max_length=50)),
     order="key", retire_column=None, deletable=False, check=checks.escalation_setting)
 
+PERCENT = {"kind": "number", "low": 0, "high": 100}
+# 红旗/黄旗 (layers/campaign/notice_flags.py): a rule's conditions all hold; any rule of a flag earns it. A 通报 keeps
+# the rules it applied in its snapshot, so editing or deleting one changes no published notice.
+FLAG_RULES = Table(
+    "flag_rules", "flag_rules", "flag rule",
+    (Column("id", "int", key=True, nullable=False, low=1, high=2**31 - 1),
+     Column("flag", "choice", nullable=False, required=True, choices=("red", "yellow")),
+     Column("name", nullable=False, required=True, max_length=100),
+     Column("level", "choice", choices=("subdistrict", "community", "department", "owner")),
+     Column("min_on_time_rate", **PERCENT), Column("min_closure_rate", **PERCENT),
+     Column("max_overdue_rate", **PERCENT), Column("min_overdue_rate", **PERCENT),
+     Column("max_rework_rate", **PERCENT),
+     Column("max_accountability", "int", low=0, high=1000),
+     Column("board", "choice", choices=("red", "black")),
+     SORT, ACTIVE,
+     Column("note", "longtext", max_length=500)),
+    order="flag = 'yellow', sort, id", serial=True, check=checks.flag_rule)
+
+# The numbered documents' prefix and issuer (创城通〔2026〕第12号, 创城交〔2026〕第37号): one row per kind, kept.
+DOCUMENT_SERIES = Table(
+    "document_series", "document_series", "document series",
+    (Column("kind", "choice", key=True, nullable=False, required=True, choices=("notice", "dispatch")),
+     Column("prefix", nullable=False, required=True, max_length=20),
+     Column("issuer", nullable=False, required=True, max_length=100),
+     Column("name", nullable=False, required=True, max_length=50)),
+    order="kind", retire_column=None, creatable=False, deletable=False)
+
 TABLES: dict[str, Table] = {t.name: t for t in (
     CATEGORIES, SOURCES, POINT_TYPES, CHECKLIST_ITEMS, COVERAGE_RULES, DEPARTMENT_RULES, ESCALATION_LEVELS,
-    EXPOSURE_KINDS, ESCALATION_SETTINGS)}
+    EXPOSURE_KINDS, ESCALATION_SETTINGS, FLAG_RULES, DOCUMENT_SERIES)}

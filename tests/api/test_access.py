@@ -24,7 +24,9 @@ PAGES = {("get", "/"), ("get", "/maps"), ("get", "/maps/"), ("get", "/maps/{page
          ("get", "/maps/people"), ("get", "/maps/people/{pid}"), ("get", "/maps/units/{uid}"),
          ("get", "/maps/places/{layer}/{fid}"), ("get", "/maps/owners/handover"), ("get", "/maps/owners/import"),
          ("get", "/maps/owners/import/sample.csv"), ("get", "/maps/escalations"),
-         ("get", "/maps/rules"), ("get", "/maps/screen"), ("get", "/maps/rounds"), ("get", "/maps/rounds/{round_id}")}
+         ("get", "/maps/rules"), ("get", "/maps/screen"), ("get", "/maps/rounds"), ("get", "/maps/rounds/{round_id}"),
+         ("get", "/maps/notices"), ("get", "/maps/notices/{notice_id}"),
+         ("get", "/maps/negative-list"), ("get", "/maps/dispatches"), ("get", "/maps/dispatches/{dispatch_id}")}
 # The field app's pages (/m/), and what a phone fetches before anyone logs in (its service worker and manifest).
 PAGES |= {("get", "/m"), ("get", "/m/"), ("get", "/m/tasks"), ("get", "/m/report"), ("get", "/m/outbox"),
           ("get", "/m/more"), ("get", "/m/points"), ("get", "/m/visit/{point_id}"), ("get", "/m/rounds")}
@@ -48,6 +50,10 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/analytics/owners", "/api/v1/analytics/owners/totals", "/api/v1/analytics/overview",
             "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
+            # The register of 通报 lists those a region may read; the 负面清单 is cut to the caller's region.
+            "/api/v1/notices", "/api/v1/negative-list",
+            # 交办单 of the caller's region, and those sent to the caller's own person.
+            "/api/v1/dispatches",
             "/api/v1/account-candidates",
             # 测评 rounds: those meeting the caller's region, counted inside it; the weak points of the region.
             "/api/v1/rounds", "/api/v1/weak-points",
@@ -125,6 +131,8 @@ def targets(demo):
         "token_id": _token_in_411421001(),
         "escalation_id": scalar("SELECT min(id) FROM escalations WHERE region_code LIKE '411421001%'"),
         "round_id": _round_in_411421001(),
+        "notice_id": _notice_of_411421001(),
+        **_dispatch_in_411421001(problem_id),
     }
 
 
@@ -135,6 +143,24 @@ def _round_in_411421001():
     with transaction() as s:
         return rounds.create(s, SYSTEM, name="访问测试轮次", kind="mystery", period="2026-B6", scope="411421001",
                              quotas=[rounds.Quota("小区", count=1)])["id"]
+
+
+def _dispatch_in_411421001(problem_id):
+    from gis.db import transaction
+    from layers.campaign import dispatch_service
+
+    person = scalar("SELECT min(id) FROM people WHERE region_code LIKE '411421001%' AND active")
+    with transaction() as s:
+        sheet = dispatch_service.create(s, caller=SYSTEM, person_id=person, problem_ids=[problem_id])
+    return {"dispatch_id": sheet["id"], "item_id": sheet["items"][0]["id"]}
+
+
+def _notice_of_411421001():
+    from gis.db import transaction
+    from layers.campaign import notice_service
+
+    with transaction() as s:
+        return notice_service.publish(s, caller=SYSTEM, period="2026-W30", scope="411421001")["id"]
 
 
 def _token_in_411421001():

@@ -1,5 +1,5 @@
 -- Escalation records, newest first (layers/ledger/escalation.py:listing); every filter may be NULL: `week` as
--- ISO week 2026-W47 (Asia/Shanghai), `scope` a region code prefix, `level`, `party` (person, unit), `state`,
+-- ISO week 2026-W47 (Asia/Shanghai), [since, until) any period's bounds (gis/periods.py), `scope` a region code prefix, `level`, `party` (person, unit), `state`,
 -- `department` (a unit: its records and its head's).
 SELECT e.id, e.party, e.level, l.code AS level_code, l.name AS level_name, e.exposure_no, e.kind,
        k.name AS reason, e.problem_id, e.exposed_at,
@@ -16,6 +16,8 @@ LEFT JOIN problems pr ON pr.id = e.problem_id AND pr.reported_at = e.problem_rep
 LEFT JOIN problem_categories c ON c.code = pr.category_code
 WHERE (CAST(:week AS text) IS NULL
        OR to_char(e.exposed_at AT TIME ZONE 'Asia/Shanghai', 'IYYY-"W"IW') = :week)
+  AND (CAST(:since AS timestamptz) IS NULL OR e.exposed_at >= :since)
+  AND (CAST(:until AS timestamptz) IS NULL OR e.exposed_at < :until)
   AND (CAST(:scope AS text) IS NULL OR e.region_code LIKE :scope || '%')
   AND (CAST(:level AS int) IS NULL OR e.level = :level)
   AND (CAST(:party AS text) IS NULL OR e.party = :party)
