@@ -16,9 +16,10 @@ BOARD_NAMES = {"red": "红榜", "black": "黑榜"}
 LEVEL_NAMES = {"subdistrict": "街道", "community": "社区", "department": "职能部门", "owner": "责任人"}
 # Labels for what a 测评 round summary may hold (any other key is shown as it is named).
 ASSESSMENT_LABELS = {"round": "轮次", "name": "名称", "title": "名称", "kind": "类型", "period": "期",
-                     "score_rate": "得分率", "points": "测评点位", "visited": "已测评", "lost_items": "失分条目",
-                     "previous_score_rate": "上轮得分率", "change": "较上轮", "subdistrict": "街道",
-                     "point_type": "点位类型", "score": "得分", "full_score": "满分", "rows": "明细"}
+                     "score_rate": "得分率（%）", "points": "测评点位", "visited": "已测评", "lost_items": "失分条目",
+                     "previous_score_rate": "上轮得分率（%）", "change": "较上轮（百分点）", "subdistrict": "街道",
+                     "point_type": "点位类型", "score": "得分", "full_score": "满分", "rows": "明细",
+                     "state": "状态", "subdistricts": "各街道得分率（%）", "point_types": "各类点位得分率（%）"}
 
 
 @dataclass

@@ -1,8 +1,8 @@
 """What a 通报 says, taken at publishing time as plain JSON (layers/campaign/notice_service.py stores it): the period's
 numbers, the 红黑榜 of each level (layers/analytics/ranking.py: never a row on both, no lists below min_ranked),
 the 红旗/黄旗 its rules award (notice_flags.py), the 曝光台 (problems the escalation ladder recorded as exposed in
-the period, with their photos), the overdue list, the escalations the office acted on, and the 测评 results when a
-round summary is available.
+the period, with their photos), the overdue list, the escalations the office acted on, and the period's 测评 results
+(layers/campaign/round_results.py).
 
 Everything is turned into JSON values here (times as ISO text in the city's zone, rates as fractions), so the
 document rendered from it later (maps/notice_docx.py, the printable page) depends on nothing but the snapshot.
@@ -10,8 +10,6 @@ document rendered from it later (maps/notice_docx.py, the printable page) depend
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -28,7 +26,7 @@ from gis.sql import load
 from gis.times import CITY_TZ
 from layers.access.caller import Caller
 from layers.analytics import ranking as ranking_svc
-from layers.campaign import notice_flags
+from layers.campaign import notice_flags, round_results
 from layers.ledger import photos as photo_svc
 from layers.ledger.filters import flag_params
 
@@ -44,9 +42,6 @@ TABLE_ROWS = 50  # ranked rows kept per level besides those on a list or flagged
 EXPOSURES = 30  # exposed problems shown, with up to two photos each (all are counted)
 OVERDUE = 50
 ESCALATIONS = 100
-# The 测评 rounds (another module of this package) may offer a summary for the period: a function
-# `current_round_summary` in one of these modules. Without one, the 通报 says 本期无测评.
-ROUND_MODULES = ("layers.campaign.round_results", "layers.campaign.round_summary", "layers.campaign.rounds")
 
 
 def plain(value: Any) -> Any:
@@ -171,22 +166,10 @@ def _escalations(session: Session, p: dict[str, Any]) -> dict:
 
 
 def assessment(session: Session, chosen: periods.Period, scope: str | None, caller: Caller | None = None) -> Any:
-    """The 测评 round results of the period, when the rounds module offers them (None: 本期无测评). The summary is
-    asked with whichever of period (its code), scope and caller its signature names."""
-    for name in ROUND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        summary = getattr(module, "current_round_summary", None)
-        if summary is None:
-            continue
-        wanted = inspect.signature(summary).parameters
-        offered = {"period": chosen.code, "scope": scope, "caller": caller}
-        result = summary(session, **{k: v for k, v in offered.items() if k in wanted})
-        # Whatever it answers goes into the snapshot as JSON, as it was at publishing.
-        return json.loads(json.dumps(plain(result), ensure_ascii=False, default=str)) if result else None
-    return None
+    """The 测评 results of the period (the newest started round of that period in scope), as they are at publishing
+    and kept so; None: 本期无测评."""
+    result = round_results.period_summary(session, period=chosen.code, scope=scope)
+    return json.loads(json.dumps(plain(result), ensure_ascii=False, default=str)) if result else None
 
 
 def take(session: Session, *, period: str, scope: str | None, caller: Caller, levels: tuple[str, ...] | None = None,

@@ -93,3 +93,25 @@ def results(session: Session, caller: Caller, round_id: int) -> dict[str, Any]:
         "previous": previous,
     }
     return out
+
+
+def period_summary(session: Session, *, period: str, scope: str | None) -> dict[str, Any] | None:
+    """What a 通报 of `period` says about 测评: the newest round of that period the scope sees that has started (its
+    name, type, state, score rate in per cent, visited of sampled, and the change against the previous round), with
+    the score rate of each 街道 and each point type; None: 本期无测评."""
+    caller = Caller(actor="notice", scope=scope)
+    started = [r for r in rounds.listing(session, caller, period=period) if r["state"] in ("in_progress", "closed")]
+    if not started:
+        return None
+    r = started[0]
+    found = results(session, caller, r["id"])
+    city = found["city"]
+
+    def rows(level: str) -> list[dict[str, Any]]:
+        return [{"name": x["name"], "points": x["points"], "score_rate": x["score_rate"],
+                 "previous_score_rate": x["previous_score_rate"], "change": x["change"]} for x in found[level]]
+
+    return {"name": r["name"], "kind": r["kind_name"], "period": r["period_label"], "state": r["state_name"],
+            "score_rate": city["score_rate"], "previous_score_rate": city["previous_score_rate"],
+            "change": city["change"], "visited": r["visited"], "points": r["sampled"],
+            "subdistricts": rows("subdistricts"), "point_types": rows("point_types")}

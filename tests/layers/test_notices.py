@@ -2,7 +2,6 @@
 stays byte-identical while reports keep coming; a notice is frozen in the database; withdrawing and reissuing give
 a new number; numbers per year have no gaps under concurrency; 红旗/黄旗 follow their rules."""
 
-import importlib.util
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -101,14 +100,21 @@ def test_the_docx_holds_the_boards_and_exposures_and_is_byte_identical_after_mor
     assert later not in [i["problem_id"] for i in snap["exposures"]["items"]]
 
 
-def test_the_docx_says_no_assessment_when_there_is_no_round(demo):
+def test_the_docx_carries_the_periods_assessment_round_or_says_there_was_none(demo):
     with transaction() as s:
-        notice = notice_service.publish(s, caller=OFFICE, period="2026-W40")
-    body, _ = _text(_docx(notice["id"]))
-    if importlib.util.find_spec("layers.campaign.round_results") is None:
-        assert "测评结果" in body and "本期无测评" in body
-    else:
-        assert "测评结果" in body
+        quiet = notice_service.publish(s, caller=OFFICE, period="2026-W40")
+        bimonth = notice_service.publish(s, caller=OFFICE, period="2026-B5", scope="411421")
+        round_name, rate = s.execute(text(
+            "SELECT a.name, round(100.0 * sum(r.weight) FILTER (WHERE r.passed) / sum(r.weight), 1) "
+            "FROM assessment_rounds a JOIN assessment_round_visits v ON v.round_id = a.id "
+            "JOIN inspection_results r ON r.visit_id = v.visit_id "
+            "WHERE a.period = '2026-B5' AND a.state = 'closed' GROUP BY a.id ORDER BY a.id DESC LIMIT 1")).one()
+    body, _ = _text(_docx(quiet["id"]))
+    assert "测评结果" in body and "本期无测评" in body
+    body, doc = _text(_docx(bimonth["id"]))
+    assert "本期无测评" not in body and round_name in body and f"得分率（%）：{float(rate):g}" in body
+    tables = ["\n".join(c.text for row in t.rows for c in row.cells) for t in doc.tables]
+    assert any("城关街道" in t and "得分率（%）" in t for t in tables)  # each 街道's rate
 
 
 def test_a_published_notice_cannot_change_in_the_database(demo):
