@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from gis.crs import CoordSys, gk3_zone_srid, to_standard
 from gis.db import batch_job
 from gis.errors import InvalidInput
+from layers.demo import notices as demo_notices
 from layers.demo import owners as demo_owners
 from layers.demo import patrols as demo_patrols
 from layers.demo import problems as demo_problems
@@ -370,6 +371,7 @@ def load(
     report("测评轮次", 0, 1)
     demo_rounds.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
     report("测评轮次", 1, 1)
+    demo_notices.load(session, datetime.now(TZ).date(), DISTRICT_CODE)
     report("测评点位", 1, 1)
     session.execute(
         text("INSERT INTO city_settings VALUES ('demo', :m) ON CONFLICT (key) DO UPDATE SET value = :m"), {"m": marker}

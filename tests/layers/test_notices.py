@@ -103,10 +103,11 @@ def test_the_docx_holds_the_boards_and_exposures_and_is_byte_identical_after_mor
 def test_the_docx_carries_the_periods_assessment_round_or_says_there_was_none(demo):
     with transaction() as s:
         quiet = notice_service.publish(s, caller=OFFICE, period="2026-W40")
-        bimonth = notice_service.publish(s, caller=OFFICE, period="2026-B5", scope="411421")
+        bimonth = notice_service.publish(s, caller=OFFICE, period="2026-B5", scope="411421001")
         round_name, rate = s.execute(text(
             "SELECT a.name, round(100.0 * sum(r.weight) FILTER (WHERE r.passed) / sum(r.weight), 1) "
             "FROM assessment_rounds a JOIN assessment_round_visits v ON v.round_id = a.id "
+            "JOIN assessment_points p ON p.id = v.point_id AND p.region_code LIKE '411421001%' "
             "JOIN inspection_results r ON r.visit_id = v.visit_id "
             "WHERE a.period = '2026-B5' AND a.state = 'closed' GROUP BY a.id ORDER BY a.id DESC LIMIT 1")).one()
     body, _ = _text(_docx(quiet["id"]))
@@ -114,7 +115,7 @@ def test_the_docx_carries_the_periods_assessment_round_or_says_there_was_none(de
     body, doc = _text(_docx(bimonth["id"]))
     assert "本期无测评" not in body and round_name in body and f"得分率（%）：{float(rate):g}" in body
     tables = ["\n".join(c.text for row in t.rows for c in row.cells) for t in doc.tables]
-    assert any("城关街道" in t and "得分率（%）" in t for t in tables)  # each 街道's rate
+    assert any("城关街道" in t and "得分率（%）" in t for t in tables)  # the 街道's own rate
 
 
 def test_a_published_notice_cannot_change_in_the_database(demo):
