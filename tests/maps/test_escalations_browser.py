@@ -2,23 +2,12 @@
 pending, schedules one (date, place, attendees) and records its minutes, and issues a 通报; each step is checked in
 the database. A street chief sees the records but no buttons."""
 
-import pytest
 
 from tests.conftest import scalar
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "Ladders-of-the-old-town"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _page(browser, server, role, region=None):

@@ -6,7 +6,6 @@ import re
 from io import BytesIO
 
 import docx
-import pytest
 from sqlalchemy import text
 
 from gis.db import transaction
@@ -16,20 +15,10 @@ from layers.ledger import intake as problems
 from layers.ledger import lifecycle
 from tests.conftest import scalar
 from tests.images import as_role
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "Banners-over-the-square"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def _page(browser, server, login, path):

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import scalar
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "People-of-the-old-town"
@@ -26,16 +26,6 @@ def _login(browser, server, role):
     page.on("request", lambda r: requests.append(r.url))
     log_in(page, server, login, PASSWORD, "/maps/people")
     return page, requests
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

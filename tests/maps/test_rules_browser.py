@@ -13,22 +13,12 @@ from gis.db import transaction
 from layers.access.caller import SYSTEM
 from layers.rules import edit
 from tests.conftest import scalar
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "Rules-of-the-old-town"
 SHOTS = Path(os.environ.get("CCGRID_SHOTS", "/tmp/shots/rules"))
 CODE = "0692"
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
