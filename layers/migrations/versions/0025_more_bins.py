@@ -140,6 +140,7 @@ def _install(split: bool) -> None:
             END $f$;
         """)
     op.execute(f"""
+        SET LOCAL work_mem = '256MB';  -- the recount's aggregates and sort in memory
         TRUNCATE problem_bins;
         {_upsert(f"SELECT 1 AS sign, {cols} FROM problems", split=split)};
         ANALYZE problem_bins;
