@@ -60,6 +60,9 @@ def heatmap_json(session: Session, *, cell: str = "hex", size_m: float = 250.0, 
         if pre is not None:
             sql = _from_bins(pre[0], bool(filters.bbox))
             params.update(pre[1])
+            # One core: the overdue reports joined in are a few hundred, and starting parallel workers for them was
+            # most of a street's heatmap (19 of 23 ms).
+            session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         else:
             sql = _binned(cell, size_m, where)
         # Bins count every cell touching the view whole; live binning counts only the reports inside the view.

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.aggregate import bin_columns
+from gis.aggregate import SQRT3, bin_columns
 from layers.ledger.calendar import TZ
 from layers.ledger.filters import ProblemFilter, category_codes, flag_params, overdue_condition, status_condition
 
@@ -95,10 +95,27 @@ def heatmap_sql(session: Session, filters: ProblemFilter,
     sql = f"""
         SELECT s.i, s.j, s.n, s.open, coalesce(o.overdue, 0) AS overdue
         FROM (SELECT b.i, b.j, sum(b.n) AS n, sum(b.n_open) AS open FROM problem_bins b
-              WHERE b.grid = {grid} AND {cond} AND {UNSPLIT} AND {scope} GROUP BY b.i, b.j HAVING sum(b.n) > 0) s
+              WHERE b.grid = {grid} AND {cond} AND {UNSPLIT} AND {scope}{_near(filters, float(size_m))}
+              GROUP BY b.i, b.j HAVING sum(b.n) > 0) s
         LEFT JOIN (SELECT {i} AS i, {j} AS j, count(*) AS overdue FROM problems p WHERE {od_where}
                    GROUP BY 1, 2) o ON o.i = s.i AND o.j = s.j"""
     return sql, {**params, **extra, **od_params}
+
+
+def _near(filters: ProblemFilter, size: float) -> str:
+    """With a bbox, the hexagons' columns and rows that could touch it (a cell more each way: the view's edges bend
+    a little in the metric CRS), so a street's view sums its own bins, not the city's; the caller tests each cell
+    against the view exactly."""
+    if not filters.bbox:
+        return ""
+    view = "ST_Transform(ST_MakeEnvelope(:f_x0, :f_y0, :f_x1, :f_y1, 4490), ccgrid_metric_srid())"
+    col, row = 1.5 * size, SQRT3 * size  # between column centres, between row centres
+
+    def within(key: str, lo: str, hi: str, step: float) -> str:  # a hexagon reaches < one row from its centre
+        return (f" AND b.{key} BETWEEN (SELECT floor(({lo}({view}) - {row}) / {step})::bigint - 1)"
+                f" AND (SELECT ceil(({hi}({view}) + {row}) / {step})::bigint + 1)")
+
+    return within("i", "ST_XMin", "ST_XMax", col) + within("j", "ST_YMin", "ST_YMax", row)
 
 
 def _split(session: Session, filters: ProblemFilter) -> tuple[str, str, dict[str, Any]]:

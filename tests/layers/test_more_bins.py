@@ -201,3 +201,23 @@ def test_the_position_index_serves_the_tiles_and_a_point_on_a_tile_edge_is_in_on
                                                  for line in plan.splitlines()), plan
         assert str(MERC_HALF) in plan
         s.rollback()
+
+
+def test_a_view_reads_only_its_own_bins_and_keeps_every_cell_that_touches_it(demo, monkeypatch):
+    # The bins of a view are first narrowed to the hexagon columns and rows that could touch it; the answer must
+    # be the one of testing every cell of the city against the view.
+    with transaction() as s:
+        _write_everything(s)
+        lon, lat = _spot(s)
+        views = [(lon - 0.004, lat - 0.003, lon + 0.004, lat + 0.003), (lon - 0.03, lat - 0.02, lon + 0.01, lat + 0.04),
+                 (114.8, 34.4, 115.6, 34.9)]
+        for size in bins.HEX_GRIDS:
+            for view in views:
+                f = ProblemFilter(bbox=view)
+                narrowed = json.loads(heatmap.heatmap_json(s, cell="hex", size_m=size, filters=f))
+                with monkeypatch.context() as m:
+                    m.setattr(bins, "_near", lambda *a: "")
+                    every = json.loads(heatmap.heatmap_json(s, cell="hex", size_m=size, filters=f))
+                assert _cells(narrowed) == _cells(every) and every["features"], (size, view)
+                assert narrowed["clipped"] is False
+        s.rollback()
