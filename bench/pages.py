@@ -171,7 +171,8 @@ def main() -> None:
         browser.close()
     console.print(f"[bold]pages[/bold] ({args.scale}, {args.repeat} cold loads each, {args.workers} worker(s); "
                   f"target ready p50 < {TARGET_P50_MS} ms, p95 < {TARGET_P95_MS} ms"
-                  + (f"; under {args.under_load} load clients p50 < {TARGET_LOADED_P50_MS} ms)" if loaded else ")"))
+                  + (f"; under {args.under_load} load clients p50 < {TARGET_LOADED_P50_MS} ms)" if loaded else ")"),
+                  soft_wrap=True)
     head = "| page | ready p50 | ready p95 | target |"
     if loaded:
         head += f" p50 under load ({args.under_load}) | p95 under load | target |"
