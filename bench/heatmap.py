@@ -1,4 +1,6 @@
-"""Heatmap benchmark: 250 m hexagons over the whole city, unfiltered and with a category + 90-day filter.
+"""Heatmap benchmark: 250 m hexagons over the whole city, unfiltered and with a category + 90-day filter; then
+every hexagon size the page picks from the zoom (250 m – 20 km), all time, as the page asks (the city's extent as
+the view) and without a view, each against binning every report for the same cells.
 
 Baselines measured in the same run:
 - raw: the best single SQL statement for the same answer (arithmetic binning, GeoJSON built in SQL, one string out);
@@ -19,8 +21,10 @@ from sqlalchemy import text
 from bench.common import console, ms, p, parser, prepare, timings
 from gis.aggregate import bin_columns, cell_geometry
 from gis.db import transaction
+from layers.analytics import heatmap as heatmap_module
 from layers.analytics.heatmap import heatmap, heatmap_json
-from layers.ledger.filters import ProblemFilter
+from layers.ledger import bins
+from layers.ledger.filters import ProblemFilter, flag_params
 
 SIZE = 250.0
 
@@ -106,6 +110,32 @@ def main() -> None:
     console.print(f"  naive ST_HexagonGrid join: {ms(p(naive, 50))}; service is {speedup:.1f}× faster")
     console.print(f"  payload: cells {len(cells.encode()):,} B vs every report as a marker {markers:,} B "
                   f"= {100 * len(cells.encode()) / markers:.2f}% (target < 5%)")
+    _sizes(args.repeat)
+
+
+def _sizes(repeat: int) -> None:
+    """Each pre-binned size, all time: the service as the page asks (the city's extent as the bbox) and for the
+    whole city, against binning every report (the unbinned path, same cells and counts)."""
+    with transaction() as s:
+        s.execute(text("SET LOCAL statement_timeout = 0"))
+        view = tuple(s.execute(text("SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT "
+                                    "ST_Extent(geom) AS e FROM regions WHERE level = 'district') q")).one())
+        where, params = ProblemFilter().sql(s)
+        console.print("  | hexagon | cells | as the page asks (city extent) | whole city | binning every report | "
+                      "ratio |", soft_wrap=True)
+        console.print("  |---|---|---|---|---|---|", soft_wrap=True)
+        for size in bins.HEX_GRIDS:
+            paged = timings(lambda size=size: heatmap_json(s, cell="hex", size_m=size,
+                                                           filters=ProblemFilter(bbox=view)), repeat)
+            whole = timings(lambda size=size: heatmap_json(s, cell="hex", size_m=size, filters=ProblemFilter()),
+                            repeat)
+            raw = {**params, **flag_params(s), "cell": "hex", "size": size, "area_km2": 1.0, "clipped": False}
+            live = timings(lambda size=size, raw=raw: s.execute(text(heatmap_module._binned("hex", size, where)),
+                                                                raw).scalar(), max(1, repeat // 3))
+            n = len(heatmap(s, cell="hex", size_m=size, filters=ProblemFilter())["features"])
+            console.print(f"  | {size:,.0f} m | {n:,} | {ms(p(paged, 50))} (p95 {ms(p(paged, 95))}) | "
+                          f"{ms(p(whole, 50))} | {ms(p(live, 50))} | {p(live, 50) / p(whole, 50):,.0f}× |",
+                          soft_wrap=True)
 
 
 if __name__ == "__main__":

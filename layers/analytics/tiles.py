@@ -1,6 +1,6 @@
 """Vector tiles of every layer and of problems. Problems are clustered below CLUSTER_BELOW_ZOOM (one point per
-square of the tile with its counts), so no tile ships every report of a busy city; up to z12 the clusters of an
-unfiltered view come from pre-binned counts (layers/ledger/bins.py).
+square of the tile with its counts), so no tile ships every report of a busy city; up to z12 the clusters of a view
+with no filter but category, status (not 超期) and region come from pre-binned counts (layers/ledger/bins.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from gis.mvt import (
     clusters_tile,
     features_tile,
     tile_bounds,
+    tile_box,
     valid_tile,
 )
 from gis.sql import load
@@ -84,13 +85,17 @@ def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | N
         params.update(flag_params(session))
         flags = f"{open_sql('t')} AS open, {overdue_sql('t')} AS overdue"
         pre = bins.tile_sql(session, z, filters) if z < CLUSTER_BELOW_ZOOM else None
+        # One core per tile: a map asks for a dozen at once, and starting parallel workers for a tile's small
+        # aggregates cost more than they saved (z8 from bins 16 → 2 ms, z11 30 → 13 ms; bench/RESULTS.md).
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
         if pre is not None:
             sql = clusters_tile("problems", pre[0], "count, open, overdue")
             params.update(pre[1])
         elif z < CLUSTER_BELOW_ZOOM:
             sql = clustered_points_tile(
                 "problems", "problems", flags,
-                "count(*) FILTER (WHERE open) AS open, count(*) FILTER (WHERE overdue) AS overdue", where)
+                "count(*) FILTER (WHERE open) AS open, count(*) FILTER (WHERE overdue) AS overdue", where,
+                tile_box(z, x, y), by_column=filters.status != "overdue")  # 超期: the few, by their own index
         else:
             sql = f"SELECT t.*, {flags} FROM problems t"
             sql = features_tile("problems", f"({sql})", "t.id, t.category_code, t.status, t.open::int AS open, "

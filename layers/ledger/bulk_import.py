@@ -260,7 +260,7 @@ def _write(session: Session, stage: str, routed: str, inserted: int, actor: str,
     partitions.insert_months(session, [m for m in sorted(per_month) if m not in loaded], COLUMNS, one_month,
                              {"actor": actor})
     bins.count(session, [f"""(SELECT s.x_m, s.y_m, s.merc_x, s.merc_y, s.region_code, s.reported_at,
-                                     'reported' AS status, l.master AS duplicate_of
+                                     'reported' AS status, s.category_code, l.master AS duplicate_of
                               FROM {stage}_rows s LEFT JOIN {stage}_links l ON l.report = s.id) AS r"""])
     session.execute(text(f"""
         INSERT INTO problem_external_ids (external_id, problem_id, reported_at)

@@ -18,14 +18,14 @@ assigned to inspectors; the round's visits are checklist visits that name it.
 - The source 双月测评 (bimonthly): its reports are exposures (暗访/模拟测评发现), as those of 模拟测评 and 暗访 are.
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
 revision = "0026"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
