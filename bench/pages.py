@@ -34,6 +34,8 @@ from layers.access.caller import SYSTEM
 PASSWORD = "Bench-pages-2026-x"
 MAP_READY = "!!document.body && document.body.dataset.ccgridReady === '1'"
 LOADED = "document.readyState === 'complete'"
+# The 大屏 marks ccgrid:ready once its numbers, charts and heatmap are drawn.
+SCREEN_READY = "performance.getEntriesByName('ccgrid:ready').length > 0"
 FIELD_READY = "!!(document.querySelector('#m-places-count') && document.querySelector('#m-places-count').textContent)"
 TARGET_P50_MS, TARGET_P95_MS = 1000, 2000
 TARGET_LOADED_P50_MS = 2000
@@ -146,11 +148,18 @@ def main() -> None:
              ("热力图 /maps/heatmap", admin, "/maps/heatmap", MAP_READY, False),
              ("热力图 (phone)", admin, "/maps/heatmap", MAP_READY, True),
              ("覆盖缺口 /maps/coverage", admin, "/maps/coverage", MAP_READY, False),
+             ("覆盖缺口 (phone)", admin, "/maps/coverage", MAP_READY, True),
              ("责任人 /maps/owners", admin, "/maps/owners", MAP_READY, False),
+             ("责任人 (phone)", admin, "/maps/owners", MAP_READY, True),
+             ("大屏 /maps/screen", admin, "/maps/screen", SCREEN_READY, False),
              ("红黑榜 /maps/ranking", admin, "/maps/ranking", MAP_READY, False),
              ("问题台账 /maps/problems", admin, "/maps/problems", LOADED, False),
              ("通报约谈 /maps/escalations", admin, "/maps/escalations", LOADED, False),
              ("规则设置 /maps/rules", admin, "/maps/rules", LOADED, False),
+             ("测评 /maps/rounds", admin, "/maps/rounds", LOADED, False),
+             ("通报 /maps/notices", admin, "/maps/notices", LOADED, False),
+             ("交办单 /maps/dispatches", admin, "/maps/dispatches", LOADED, False),
+             ("负面清单 /maps/negative-list", admin, "/maps/negative-list", LOADED, False),
              ("督导单 (busiest person)", admin, f"/api/v1/supervision-sheet?person_id={busiest}&format=html",
               LOADED, False),
              ("外勤 /m/ (phone)", chief, "/m/", FIELD_READY, True)]

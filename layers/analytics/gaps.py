@@ -40,6 +40,14 @@ def _totals_sql(kind: str, sql: str) -> str:
     return f"SELECT count(*) AS count{sums} FROM ({sql}) q"
 
 
+def _covers_scope(session: Session, bbox: tuple[float, float, float, float], scope: str | None) -> bool:
+    """Whether the box holds every region of the scope (a view of the whole city or 街道)."""
+    return bool(session.execute(text(
+        "SELECT ST_Extent(geom) @ ST_MakeEnvelope(:x0, :y0, :x1, :y1, 4490) FROM regions "
+        "WHERE code LIKE :scope || '%'"), dict(zip(("x0", "y0", "x1", "y1"), bbox, strict=True), scope=scope or ""))
+        .scalar())
+
+
 def gaps(
     session: Session,
     *,
@@ -72,6 +80,8 @@ def gaps(
     params = {"scope": scope or "", "on": today(session), "layer": layer, "family": None, "days":
               inspected_within_days, "default_days": DEFAULT_PATROL_DAYS, "facility": facility, "walk": walk_m,
               "min_area": min_area_m2, "limit": limit}
+    if bbox and _covers_scope(session, bbox, scope):
+        bbox = None  # the same answer without a box test per place (the city's view: ~0.3 s less)
     params.update(zip(("x0", "y0", "x1", "y1"), bbox or (None, None, None, None), strict=True))
     features: list[dict[str, Any]] = []
     truncated: list[str] = []

@@ -292,9 +292,10 @@
       state.gapTilesKey = key;
     }
     const params = Object.assign({ bbox: bboxOf(map) }, f);
+    // One legend request per tiled kind: they run side by side on the server.
     const [legendData, data] = await Promise.all([
-      tiled.length ? getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: tiled, geometry: false }))
-        : Promise.resolve({ summary: {} }),
+      Promise.all(tiled.map((k) => getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: k, geometry: false }))))
+        .then((answers) => ({ summary: Object.assign({}, ...answers.map((a) => a.summary)) })),
       shapes.length ? getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: shapes, limit: 1500 }))
         : Promise.resolve({ type: "FeatureCollection", features: [], summary: {}, truncated: [], kinds: [] }),
       ...state.gapTiles.map((l) => l.loaded()),

@@ -156,7 +156,7 @@
     }, true);
   }
 
-  // --- the heatmap: the 250 m hexagons the bins keep, for the whole months the window reaches into ------------
+  // --- the heatmap: the pre-binned hexagons, for the whole months the window reaches into ---------------------
   // Once, on the first draw: the map opens on the densest cells that hold 80 % of the reports (a county's
   // villages, or a district's fields, would otherwise shrink the town to a few pixels); refreshes leave it there.
   function fitCore(layer, total) {
@@ -172,12 +172,27 @@
     state.fitted = true;
   }
 
+  // The cell size from the zoom (about 14 screen pixels a cell: the wall is read from across the room), served from
+  // the pre-binned counts; the view's box only, so a county's villages are not shipped to draw the town.
+  function cellSize() {
+    const m = state.map;
+    const mpp = 156543 * Math.cos(m.getCenter().lat * Math.PI / 180) / Math.pow(2, m.getZoom());
+    return [250, 500, 1000, 2000, 5000, 10000].find((s) => s >= mpp * 14) || 20000;
+  }
+
   async function heat(d) {
-    const params = { cell: "hex", size_m: 250, since: d.heatmap_since, region: cfg.region };
+    const params = { cell: "hex", size_m: cellSize(), since: d.heatmap_since, region: cfg.region };
+    if (state.fitted) {
+      const b = state.map.getBounds();
+      params.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
+    }
     const data = await C.getJSON("/api/v1/analytics/heatmap", params);
     const drawn = C.heatLayer(data, params, { palette: HEAT_DARK, empty: "transparent", line: "rgba(0,0,0,0)" });
     C.replace(state.map, "heat", drawn.layer, data.features.length);
-    if (!state.fitted && data.features.length) fitCore(drawn.layer, data.total);
+    if (!state.fitted && data.features.length) {
+      fitCore(drawn.layer, data.total);
+      return heat(d);  // again at the size the core's zoom wants, for its view
+    }
     C.legend(state.map, "问题数（件/格）", drawn.rows, drawn.note);
     const [y, m] = d.heatmap_since.split("-");
     setText("map-title", "问题热力图（" + y + "年" + Number(m) + "月以来）");
