@@ -99,7 +99,6 @@ def ensure_built(session: Session) -> bool:
     empty = session.execute(text(
         "SELECT EXISTS (SELECT 1 FROM streets) AND NOT EXISTS (SELECT 1 FROM network_edges)")).scalar()
     if empty:
-        session.execute(text("SET LOCAL statement_timeout = 0"))
         rebuild(session)
     return bool(empty)
 
