@@ -115,6 +115,7 @@ bench: setup
 	$(BIN)/python -m bench.tiles $(BENCH_ARGS)
 	$(BIN)/python -m bench.import_routing $(BENCH_ARGS)
 	$(BIN)/python -m bench.coverage $(BENCH_ARGS)
+	$(BIN)/python -m bench.network $(BENCH_ARGS)
 	$(BIN)/python -m bench.intake $(BENCH_ARGS)
 	$(BIN)/python -m bench.load --clients 50 --seconds 60 $(BENCH_ARGS)
 

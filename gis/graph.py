@@ -73,5 +73,4 @@ def distances(session: Session, *, edges_sql: str, starts: list[int], max_cost: 
             f"INSERT INTO graph_reach SELECT d.{col}, d.node, d.agg_cost "
             "FROM pgr_drivingDistance(:edges, CAST(:starts AS bigint[]), :max, directed := false, "
             "equicost := false) d"), {"edges": edges_sql, "starts": starts, "max": max_cost})
-    session.execute(text("CREATE INDEX ON graph_reach (node, start_vid)"))
     session.execute(text("ANALYZE graph_reach"))

@@ -24,6 +24,9 @@ from gis.sql import load
 
 NODES_SQL = "SELECT id, geom_m AS geom FROM network_nodes"
 NODE_SEQUENCE = "network_nodes_id_seq"
+def _lock(session: Session) -> None:
+    """One network writer at a time: two writes noding one junction at once would make two nodes there."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('ccgrid.network'))"))
 
 
 def _lines_sql(removed: Iterable[int] = ()) -> str:
@@ -42,15 +45,37 @@ def _store(session: Session) -> None:
     session.execute(text(load(__file__, "network_store_edges")))
 
 
+def refresh_access(session: Session, layer: str | None = None, ids: Iterable[int] = ()) -> None:
+    """Where facilities, grid cells and cell-less communities join the network (`network_access`), for each one
+    whose row is missing or older than it: all of them, or (`layer`, `ids`) those just written, recomputed even in
+    the same transaction (whose rows carry the same time)."""
+    written = sorted({int(i) for i in ids})
+    if layer:
+        session.execute(text("DELETE FROM network_access WHERE layer = :l AND feature_id = ANY(:ids)"),
+                        {"l": layer, "ids": written})
+    if layer in ("regions", "grid_cells"):  # a community's cells came or went: it counts whole, or not
+        session.execute(text("DELETE FROM network_access WHERE layer = 'regions'"))
+    session.execute(text(load(__file__, "network_access_refresh")), {"layer": layer, "ids": written})
+
+
+def features_written(session: Session, layer: str, ids: list[int]) -> None:
+    """After the writer stored facilities, cells or regions: where they join the network."""
+    if ids and session.execute(text("SELECT EXISTS (SELECT 1 FROM network_edges)")).scalar():
+        refresh_access(session, layer, ids)
+
+
 def rebuild(session: Session) -> dict[str, Any]:
     """The whole network again from the streets (an import, the demo, `ccgrid network build`)."""
     t = time.perf_counter()
-    session.execute(text("TRUNCATE network_edges, network_nodes RESTART IDENTITY"))
+    _lock(session)
+    session.execute(text("TRUNCATE network_access, network_edges, network_nodes RESTART IDENTITY"))
     node_lines(session, lines_sql=_lines_sql(), nodes_sql=NODES_SQL, node_sequence=NODE_SEQUENCE, targets=None,
                tolerance=_tolerance())
     _store(session)
     session.execute(text("ANALYZE network_edges"))
     session.execute(text("ANALYZE network_nodes"))
+    refresh_access(session)
+    session.execute(text("ANALYZE network_access"))
     _mark_built(session)
     return {**counts(session), "seconds": round(time.perf_counter() - t, 2)}
 
@@ -62,6 +87,7 @@ def update(session: Session, street_ids: Iterable[int], *, removed: Iterable[int
     gone = sorted({int(i) for i in removed})
     if not ids:
         return 0
+    _lock(session)
     params = {"ids": ids, "tol": _tolerance()}
     affected = sorted(set(session.execute(text(load(__file__, "network_affected")), params).scalars()) - set(gone))
     old_nodes = session.execute(text(
@@ -71,9 +97,13 @@ def update(session: Session, street_ids: Iterable[int], *, removed: Iterable[int
         node_lines(session, lines_sql=_lines_sql(gone), nodes_sql=NODES_SQL, node_sequence=NODE_SEQUENCE,
                    targets=affected, tolerance=_tolerance())
         _store(session)
+        # Facilities and cells a new stretch is nearer to than their edge join it (those of edges gone, too).
+        session.execute(text(load(__file__, "network_access_invalidate")),
+                        {"access_max": get_settings().network_access_max_m})
     ends = sorted({n for pair in old_nodes for n in pair})
     if ends:
         session.execute(text(load(__file__, "network_orphans")), {"ids": ends})
+    refresh_access(session)
     return len(affected)
 
 

@@ -3,6 +3,8 @@ the streets, which grid cells are outside reach and how much of each community i
 
 - A facility joins the network at its nearest edge (a polygon at its nearest side); so does a unit's centre. The
   straight way onto the street counts in the walk; farther than `CCGRID_NETWORK_ACCESS_MAX_M`: not on the network.
+  Where each joins is kept in `network_access` (layers/network/build.py keeps it); a row older than its feature
+  is computed again here, so an answer never uses a stale one.
 - One pgRouting Dijkstra per facility type from a start node tied to all its facilities (gis/graph.py).
 - Units are the grid cells (a community without cells counts whole). **Criterion: the centre.** A unit is inside
   reach when the walk from the nearest facility to its centre (ST_PointOnSurface) is within the limit: a cell
@@ -32,7 +34,7 @@ MAX_TYPES = 20
 EDGES_SQL = ("SELECT id, source, target, length_m AS cost FROM network_edges {where} "
              "UNION ALL SELECT id, source, target, cost FROM reach_virtual")
 _TEMP = ("reach_types", "reach_area", "reach_sources", "reach_virtual", "reach_nodes", "reach_pieces",
-         "reach_units", "reach_unit_dist")
+         "reach_units", "reach_unit_dist", "reach_streets")
 
 
 @dataclass(frozen=True)
@@ -151,16 +153,14 @@ def analyse(
     starts = list(session.execute(text(
         "SELECT DISTINCT source FROM reach_virtual ORDER BY 1")).scalars())
     distances(session, edges_sql=EDGES_SQL.format(where=where), starts=starts, max_cost=longest)
-    for step in ("reach_nodes", "reach_pieces", "reach_units", "reach_unit_dist"):
+    for step in ("reach_nodes", "reach_pieces", "reach_units", "reach_unit_dist", "reach_streets"):
         session.execute(text(load(__file__, step)), params)
-        if step == "reach_nodes":
-            session.execute(text("CREATE INDEX ON reach_nodes (node, k)"))
-    per_type = [dict(r) for r in session.execute(text(load(__file__, "reach_facilities")), params).mappings()]
     names = {i: f.point_type for i, f in enumerate(facilities, start=1)}
+    rows = [dict(r) for r in session.execute(text(load(__file__, "reach_communities")), params).mappings()]
     speed = metres_per_minute()
-    summary = [_facility_row(r, speed) for r in per_type]
-    communities = [_community_row(r, names) for r in session.execute(
-        text(load(__file__, "reach_communities")), params).mappings()]
+    summary = [_facility_row(r, [c for c in rows if c["k"] == r["k"]], speed) for r in
+               session.execute(text(load(__file__, "reach_facilities")), params).mappings()]
+    communities = [_community_row(r, names) for r in rows]
     out: dict[str, Any] = {"method": METHOD, "criterion": CRITERION, "speed_kmh": settings.walk_speed_kmh,
                            "facilities": summary, "communities": communities, "features": [], "truncated": []}
     if geometry:
@@ -172,12 +172,14 @@ def analyse(
     return out
 
 
-def _facility_row(r: dict[str, Any], speed: float) -> dict[str, Any]:
-    area, outside = float(r["area_m2"]), float(r["unreached_area_m2"])
+def _facility_row(r: Any, communities: list[dict[str, Any]], speed: float) -> dict[str, Any]:
+    area = sum(float(c["area_m2"]) for c in communities)
+    outside = area - sum(float(c["reached_area_m2"]) for c in communities)
     km, reached = float(r["street_km"]), float(r["reached_street_km"])
     return {"facility": r["facility"], "walk_m": float(r["walk_m"]), "walk_min": round(r["walk_m"] / speed, 1),
-            "facilities": r["facilities"], "on_network": r["sources"], "units": r["units"],
-            "unreached": r["unreached"], "area_m2": round(area, 1), "unreached_area_m2": round(outside, 1),
+            "facilities": r["facilities"], "on_network": r["sources"],
+            "units": sum(c["units"] for c in communities), "unreached": sum(c["unreached"] for c in communities),
+            "area_m2": round(area, 1), "unreached_area_m2": round(outside, 1),
             "area_share": round(1 - outside / area, 4) if area else None,
             "street_km": round(km, 3), "reached_street_km": round(reached, 3),
             "street_share": round(reached / km, 4) if km else None}

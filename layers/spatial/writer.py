@@ -275,6 +275,8 @@ def write(
     result.rejected.sort(key=lambda r: r.row)
     if spec.name == "streets":  # the walking network follows its streets, in the same transaction
         network.streets_written(session, result.ids, staged)
+    else:  # and knows where facilities and cells join it
+        network.features_written(session, spec.name, result.ids)
     _audit(session, spec, mode, actor, result, audit_detail)
     return result
 

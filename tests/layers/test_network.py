@@ -23,10 +23,10 @@ TOILET, MARKET = "公共厕所", "农贸市场"
 
 @pytest.fixture(scope="module")
 def river(demo):
-    return river_town("419951", 116.10, 36.10)
+    return river_town("419801", 116.10, 36.10)
 
 
-def _unreached(facility: str, walk_m: float, district: str = "419951") -> set[str]:
+def _unreached(facility: str, walk_m: float, district: str = "419801") -> set[str]:
     with transaction() as s:
         out = reach.analyse(s, [reach.Facility(facility, walk_m)], scope=district)
     return {f["properties"]["code"] for f in out["features"] if f["properties"]["kind"] == "service"}
@@ -49,11 +49,11 @@ def test_streets_are_split_at_junctions_and_the_short_end_is_joined(river):
 
 def test_a_street_beyond_the_tolerance_stays_apart(river):
     deg = river["deg"]
-    put("streets", [({"code": "419951-X", "name": "断头路", "road_class": "branch"},
+    put("streets", [({"code": "419801-X", "name": "断头路", "road_class": "branch"},
                      deg(LineString([(200, 1000), (497, 1000)])))])  # 3 m short of V
     with transaction() as s:
         x = s.execute(text("SELECT source, target FROM network_edges e JOIN streets t ON t.id = e.street_id "
-                           "WHERE t.code = '419951-X'")).all()
+                           "WHERE t.code = '419801-X'")).all()
         v = s.execute(text("SELECT source, target FROM network_edges WHERE street_id = :v"),
                       {"v": river["ids"]["V"]}).all()
     assert len(x) == 1 and not {*x[0]} & {n for e in v for n in e}
@@ -67,7 +67,7 @@ def test_network_reach_excludes_what_the_buffer_wrongly_includes(river):
     assert _unreached(TOILET, 1000) == {cells["c1"], cells["c4"], cells["c5"]}
     # The straight-line buffer takes the compound's centre and the east bank's south cell as inside.
     with transaction() as s:
-        line = gaps.gaps(s, kinds=["service"], facility=TOILET, walk_m=1000, scope="419951")
+        line = gaps.gaps(s, kinds=["service"], facility=TOILET, walk_m=1000, scope="419801")
     outside = [shape(f["geometry"]) for f in line["features"]]
     assert line["service_method"] == "straight_line" and outside
     assert not any(g.contains(deg(Point(1100, 600))) or g.contains(deg(Point(1750, 600))) for g in outside)
@@ -86,7 +86,7 @@ def test_walking_distances_are_the_hand_calculated_ones(river):
 
 def test_two_facility_types_at_once_over_http(client, viewer, river):
     c, a = river["cells"], river["areas"]
-    r = client.get(GAPS, headers=viewer, params={"region": "419951", "kind": "service", "method": "network",
+    r = client.get(GAPS, headers=viewer, params={"region": "419801", "kind": "service", "method": "network",
                                                  "facility": [TOILET, MARKET], "walk_m": 1000})
     assert r.status_code == 200, r.text
     body = r.json()
@@ -109,10 +109,10 @@ def test_two_facility_types_at_once_over_http(client, viewer, river):
     assert all(f["properties"]["distance_m"] <= 1000 for f in reached)
     # Reached streets of the toilet: W1 600 m south (to its end at y=20: 580) and 1000 north, never E1.
     toilet_streets = {f["properties"]["code"] for f in reached if f["properties"]["facility"] == TOILET}
-    assert "419951-W1" in toilet_streets and "419951-E1" not in toilet_streets
+    assert "419801-W1" in toilet_streets and "419801-E1" not in toilet_streets
     # The straight line takes both types too (a second facility is no longer dropped), and includes what the walk
     # does not reach: the compound's centre and the east bank's south cell are inside the buffers.
-    line = client.get(GAPS, headers=viewer, params={"region": "419951", "kind": "service",
+    line = client.get(GAPS, headers=viewer, params={"region": "419801", "kind": "service",
                                                     "facility": [TOILET, MARKET], "walk_m": 1000}).json()
     assert line["service_method"] == "straight_line"
     assert {f["facility"] for f in line["service"]["facilities"]} == {TOILET, MARKET}
@@ -123,13 +123,13 @@ def test_two_facility_types_at_once_over_http(client, viewer, river):
 
 
 def test_minutes_and_the_living_circle_preset(client, viewer, river):
-    body = client.get(GAPS, headers=viewer, params={"region": "419951", "kind": "service", "method": "network",
+    body = client.get(GAPS, headers=viewer, params={"region": "419801", "kind": "service", "method": "network",
                                                     "preset": "15min", "geometry": "false"}).json()
     per = {f["facility"]: f for f in body["service"]["facilities"]}
     assert {"社区服务中心", "农贸市场", "公共厕所", "中小学校", "幼儿园", "运动场地", "公交站台"} == set(per)
     assert per[TOILET]["walk_min"] == 15 and per[TOILET]["walk_m"] == pytest.approx(1000)  # 4 km/h
     assert per["社区服务中心"]["on_network"] == 0 and per["社区服务中心"]["area_share"] == 0
-    walk = client.get(GAPS, headers=viewer, params={"region": "419951", "kind": "service", "method": "network",
+    walk = client.get(GAPS, headers=viewer, params={"region": "419801", "kind": "service", "method": "network",
                                                     "facility": TOILET, "walk_min": 9.3}).json()  # 620 m
     assert river["cells"]["c3"] not in {f["properties"]["code"] for f in walk["features"]
                                         if f["properties"]["kind"] == "service"}
@@ -142,14 +142,14 @@ def test_a_street_edit_updates_reach_incrementally(river):
     c, deg = river["cells"], river["deg"]
     built = scalar("SELECT value FROM city_settings WHERE key = 'network_built_at'")
     v_edges = scalar("SELECT array_agg(id ORDER BY id) FROM network_edges WHERE street_id = :v", v=river["ids"]["V"])
-    put("streets", [({"code": "419951-F", "name": "步行桥", "road_class": "back_lane"},
+    put("streets", [({"code": "419801-F", "name": "步行桥", "road_class": "back_lane"},
                      deg(LineString([(1400, 700), (1600, 700)])))])
     # 10 + 100 north + 200 over the new footbridge + 100 south + 150 = 560 m.
     assert c["c4"] not in _unreached(TOILET, 1000) and c["c4"] in _unreached(TOILET, 550)
     assert scalar("SELECT value FROM city_settings WHERE key = 'network_built_at'") == built  # not rebuilt
     assert scalar("SELECT array_agg(id ORDER BY id) FROM network_edges WHERE street_id = :v",
                   v=river["ids"]["V"]) == v_edges  # far from the edit: untouched
-    fid = scalar("SELECT id FROM streets WHERE code = '419951-F'")
+    fid = scalar("SELECT id FROM streets WHERE code = '419801-F'")
     with transaction() as s:  # moved south by 50 m: the walk changes with it
         features.patch_feature(s, LAYERS["streets"], fid, {"type": "Feature", "properties": {}, "geometry": {
             "type": "LineString", "coordinates": [list(deg(Point(1400, 650)).coords[0]),
@@ -175,7 +175,7 @@ def test_a_rebuild_gives_the_same_network(river):
 def test_an_osm_import_keeps_node_ids_and_its_bridges_apart(demo, tmp_path):
     from layers.spatial.io import import_file
 
-    t = town("419952", 116.30, 36.30)
+    t = town("419802", 116.30, 36.30)
     lon, lat = 116.305, 36.305
     nodes = {1: (lon, lat), 2: (lon + 0.002, lat), 3: (lon + 0.004, lat), 4: (lon + 0.002, lat - 0.002),
              5: (lon + 0.002, lat + 0.002), 6: (lon + 0.003, lat - 0.002), 7: (lon + 0.003, lat + 0.002)}
@@ -189,10 +189,34 @@ def test_an_osm_import_keeps_node_ids_and_its_bridges_apart(demo, tmp_path):
             w.add_way(osmium.osm.mutable.Way(id=wid, nodes=[900 + n for n in ns], tags=tags, version=1))
     with transaction() as s:
         import_file(s, LAYERS["streets"], path, actor="test")
-    assert t["district"] == "419952"
+    assert t["district"] == "419802"
     with transaction() as s:
         osm = dict(s.execute(text("""
             SELECT t.osm_id, array_agg(DISTINCT n.osm_node_id ORDER BY n.osm_node_id) FROM network_edges e
             JOIN streets t ON t.id = e.street_id JOIN network_nodes n ON n.id IN (e.source, e.target)
             WHERE t.osm_id IN (501, 502, 503) GROUP BY t.osm_id""")).all())
     assert osm == {501: [901, 902, 903], 502: [902, 904, 905], 503: [906, 907]}  # 503 crosses 501 on a bridge
+
+
+def test_a_facility_moved_is_measured_from_where_it_is(river):
+    c, deg = river["cells"], river["deg"]
+    tid = river["ids"]["T"]
+    assert scalar("SELECT count(*) FROM network_access WHERE layer = 'assessment_points' AND feature_id = :i",
+                  i=tid) == 1  # where it joins the network is kept
+    try:
+        # Moved by SQL behind the writer's back: its kept row is older than it, so the walk is measured anew.
+        with transaction() as s:
+            s.execute(text("UPDATE assessment_points SET geom = ST_GeomFromText(:g, 4490) WHERE id = :i"),
+                      {"g": deg(Point(1610, 700)).wkt, "i": tid})
+        assert _unreached(TOILET, 1000) == {c["c1"], c["c2"], c["c3"], c["c5"]}  # now beside the market
+        with transaction() as s:  # and back through the writer
+            features.patch_feature(s, LAYERS["assessment_points"], tid, {"type": "Feature", "properties": {},
+                                   "geometry": {"type": "Point", "coordinates": list(deg(Point(1390, 600)).coords[0])}},
+                                   caller=Caller(actor="test"))
+        assert scalar("SELECT a.stamp = p.updated_at FROM network_access a JOIN assessment_points p ON p.id = "
+                      "a.feature_id WHERE a.layer = 'assessment_points' AND a.feature_id = :i", i=tid) is True
+        assert _unreached(TOILET, 1000) == {c["c1"], c["c4"], c["c5"]}
+    finally:
+        with transaction() as s:
+            s.execute(text("UPDATE assessment_points SET geom = ST_GeomFromText(:g, 4490) WHERE id = :i"),
+                      {"g": deg(Point(1390, 600)).wkt, "i": tid})

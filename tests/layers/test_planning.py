@@ -26,7 +26,7 @@ CHIEF_WEST, CHIEF_EAST = 2960 + 2960 + 448.5 + 300, 2960  # arterials, the secon
 
 @pytest.fixture(scope="module")
 def planned(demo):
-    t = river_town("419953", 116.50, 36.50)
+    t = river_town("419803", 116.50, 36.50)
     with transaction() as s:
         pid = people.create_person(s, name="滨河街长", region_code=t["west"], caller=SYSTEM)
         assignments.assign(s, role="district_street_chief", layer="streets", feature_ids=[t["ids"]["W1"]],
@@ -35,7 +35,7 @@ def planned(demo):
 
 
 def _rows(client, headers, **params):
-    r = client.get(URL, params={"region": "419953", **params}, headers=headers)
+    r = client.get(URL, params={"region": "419803", **params}, headers=headers)
     assert r.status_code == 200, r.text
     body = r.json()
     return body, {row["code"]: {i["code"]: i for i in row["indicators"]} | {"_row": row} for row in body["rows"]}
@@ -67,12 +67,12 @@ def test_indicators_per_community_equal_hand_calculations(client, viewer, planne
 
 def test_the_city_and_subdistrict_rows_add_up(client, viewer, planned):
     _, city = _rows(client, viewer, level="city")
-    row = city["419953"]
+    row = city["419803"]
     assert row["road_density"]["value"] == pytest.approx((WEST_M + EAST_M) / 1000 / 0.88, rel=1e-4)
     missing = (CHIEF_WEST - 2960) + CHIEF_EAST
     assert row["no_chief_share"]["value"] == pytest.approx(100 * missing / (CHIEF_WEST + CHIEF_EAST), rel=1e-4)
     _, sub = _rows(client, viewer, level="subdistrict")
-    assert sub["419953001"]["road_density"]["value"] == pytest.approx(row["road_density"]["value"])
+    assert sub["419803001"]["road_density"]["value"] == pytest.approx(row["road_density"]["value"])
     share = {r["facility"]: r["share"] for r in row["_row"]["reach"]}
     assert share["公共厕所"] == pytest.approx(320_000 / 880_000, abs=1e-4)
 
@@ -113,6 +113,6 @@ def test_bad_requests(client, viewer, token_for, planned):
     assert client.get(URL, params={"level": "street"}, headers=viewer).status_code == 422
     assert client.get(URL, params={"circle": "5min"}, headers=viewer).json()["field"] == "circle"
     other = token_for("viewer", "411421001")
-    assert client.get(URL, params={"region": "419953"}, headers=other).status_code == 403
+    assert client.get(URL, params={"region": "419803"}, headers=other).status_code == 403
     circles = client.get("/api/v1/analytics/living-circles", headers=viewer).json()
     assert circles[0]["code"] == "15min" and circles[0]["walk_m"] == pytest.approx(1000)

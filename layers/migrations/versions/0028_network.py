@@ -95,6 +95,22 @@ def upgrade() -> None:
         CREATE INDEX network_edges_source ON network_edges (source);
         CREATE INDEX network_edges_target ON network_edges (target);
 
+        -- Where each facility (assessment point), grid cell and cell-less community joins the network: its nearest
+        -- edge, the fraction along it and the straight way there, as of the feature's updated_at (`stamp`; an older
+        -- row is recomputed when read). Rows of an edge go with it; the network's writer recomputes them.
+        CREATE TABLE network_access (
+            layer      text NOT NULL CHECK (layer IN ('assessment_points', 'grid_cells', 'regions')),
+            feature_id integer NOT NULL,
+            edge_id    bigint NOT NULL REFERENCES network_edges(id) ON DELETE CASCADE,
+            f          double precision NOT NULL,
+            access_m   double precision NOT NULL,
+            stamp      timestamptz NOT NULL,
+            shape      geometry NOT NULL,
+            PRIMARY KEY (layer, feature_id)
+        );
+        CREATE INDEX network_access_edge ON network_access (edge_id);
+        CREATE INDEX network_access_shape ON network_access USING gist (shape);
+
         -- Junction and end nodes of the ways an OpenStreetMap import brought (their ids, where they lie).
         CREATE TABLE network_osm_nodes (
             osm_id bigint PRIMARY KEY,
@@ -184,7 +200,7 @@ def downgrade() -> None:
     op.execute(
         f"""
         DROP TABLE IF EXISTS land_cover, indicator_targets, living_circle_facilities, living_circles,
-            network_osm_nodes, network_edges, network_nodes;
+            network_osm_nodes, network_access, network_edges, network_nodes;
         DROP FUNCTION IF EXISTS ccgrid_land_cover_derive;
         DELETE FROM checklist_items WHERE point_type IN ({names});
         DELETE FROM coverage_rules WHERE layer = 'assessment_points' AND filter_column = 'point_type'
