@@ -39,8 +39,9 @@ def test_the_coverage_map_draws_network_reach(page):
     assert "步行路网" in legend and "0–5 分钟" in legend and "中心点不可达" in legend
     assert page.evaluate("window.CCGRID_STATE.errors") == []
     page.select_option("select[name=method]", "straight_line")  # back to the buffers: the reach layer goes
-    page.wait_for_function("!window.CCGRID_STATE.reach && window.CCGRID_STATE.drawn.reach === 0", timeout=30_000)
-    assert "直线距离" in page.locator(".ccg-legend").text_content()
+    page.wait_for_function("document.querySelector('.ccg-legend').textContent.includes('直线距离')", timeout=30_000)
+    assert page.evaluate("window.CCGRID_STATE.reach === null && window.CCGRID_STATE.drawn.reach === 0")
+    assert page.locator(".leaflet-overlay-pane path[fill='url(#ccg-hatch)']").count() == 0
 
 
 def test_the_ranking_page_shows_planning_indicators(page, server):

@@ -294,7 +294,7 @@
   // --- Walking reach along the street network (coverage page, method=network) ------------------------------
   // Reached streets coloured by the walk to them (minutes at the server's walking speed), the grid cells whose
   // centre is beyond reach hatched. params null: the straight-line method is chosen, the layer goes.
-  const WALK = [[5, "#1a9850"], [10, "#91cf60"], [15, "#fee08b"], [Infinity, "#fc8d59"]];
+  const WALK = [[5, "#08519c"], [10, "#3182bd"], [15, "#6baed6"], [Infinity, "#bdd7e7"]];  // near: dark
   const walkColour = (min) => WALK.find(([upto]) => min <= upto)[1];
 
   function hatchRenderer(map) {
@@ -307,7 +307,7 @@
     Object.entries({ id: "ccg-hatch", width: "8", height: "8", patternUnits: "userSpaceOnUse",
       patternTransform: "rotate(45)" }).forEach(([k, v]) => pattern.setAttribute(k, v));
     const line = document.createElementNS(ns, "line");
-    Object.entries({ x1: "0", y1: "0", x2: "0", y2: "8", stroke: "#d7191c", "stroke-width": "3" })
+    Object.entries({ x1: "0", y1: "0", x2: "0", y2: "8", stroke: GAP.service[0], "stroke-width": "3" })
       .forEach(([k, v]) => line.setAttribute(k, v));
     pattern.appendChild(line);
     defs.appendChild(pattern);
@@ -329,7 +329,7 @@
       renderer: svg,
       style: (x) => (x.properties.kind === "reach"
         ? { color: walkColour(x.properties.walk_min), weight: 4, opacity: 0.9 }
-        : { color: "#d7191c", weight: 1, fillColor: "url(#ccg-hatch)", fillOpacity: 0.6 }),
+        : { color: GAP.service[0], weight: 1.5, fillColor: "url(#ccg-hatch)", fillOpacity: 0.6 }),
       onEachFeature: (x, l) => {
         const p = x.properties;
         l.bindPopup(table(p.kind === "reach"
@@ -345,7 +345,7 @@
     const fac = (data.service || {}).facilities || [];
     const speed = (data.service || {}).speed_kmh;
     const rows = WALK.map(([upto, c], i) => [c, "步行 " + (i ? WALK[i - 1][0] : 0) + (upto === Infinity ? " 分钟以上" : "–" + upto + " 分钟") + "可达道路"])
-      .concat([["#d7191c", "中心点不可达的网格（斜线）", true]]);
+      .concat([[GAP.service[0], "中心点不可达的网格（斜线）", true]]);
     const share = fac.map((x) => x.facility + " " + pct(x.area_share)).join("，");
     return { summary: data.summary, rows, note: "按步行路网计算（网格中心点，步速 " + fmt(speed, 1) + " km/h）" + (share ? "；视图内可达面积：" + share : "") +
       (data.truncated.length ? "；只画出一部分，请放大" : "") };
