@@ -30,7 +30,7 @@ def node_lines(
     targets: list[int] | None,
     tolerance: float,
 ) -> None:
-    """Split the lines of `lines_sql` (columns id bigint, geom: a LineString in a metric CRS, exact: whether the
+    """Split the lines of `lines_sql` (columns id (an integer), geom: a LineString in a metric CRS, exact: whether the
     line meets others only at shared vertices and never snaps) whose ids are in `targets` (None: all of them)
     against all the others. `nodes_sql` (id, geom) are the nodes stored so far;
     new nodes take ids from `node_sequence`. Leaves `graph_pieces` (line_id, piece, geom, source, target) and

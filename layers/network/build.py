@@ -32,7 +32,7 @@ def _lock(session: Session) -> None:
 def _lines_sql(removed: Iterable[int] = ()) -> str:
     gone = sorted({int(i) for i in removed})  # ints, so safe to write into the view's text
     where = f" WHERE id <> ALL(ARRAY[{', '.join(map(str, gone))}]::int[])" if gone else ""
-    return f"SELECT id::bigint AS id, geom_m AS geom, osm_id IS NOT NULL AS exact FROM streets{where}"
+    return f"SELECT id, geom_m AS geom, osm_id IS NOT NULL AS exact FROM streets{where}"
 
 
 def _tolerance() -> float:

@@ -31,6 +31,7 @@ METHOD = "network"
 CRITERION = "centroid"
 MIN_WALK_M, MAX_WALK_M = 50.0, 10_000.0
 MAX_TYPES = 20
+WORK_MEM = "64MB"
 EDGES_SQL = ("SELECT id, source, target, length_m AS cost FROM network_edges {where} "
              "UNION ALL SELECT id, source, target, cost FROM reach_virtual")
 _TEMP = ("reach_types", "reach_area", "reach_sources", "reach_virtual", "reach_nodes", "reach_pieces",
@@ -129,6 +130,8 @@ def analyse(
     `facility` None), and (with `geometry`) the units outside reach and the reached stretches of street in view as
     GeoJSON features, each list cut at `limit` (named in `truncated`)."""
     settings = get_settings()
+    # Hash joins over (type × edge) rows, a few hundred thousand for a whole city, want more than the 4 MB default.
+    session.execute(text("SELECT set_config('work_mem', :m, true)"), {"m": WORK_MEM})
     for t in _TEMP:
         session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{t}"))
     top = session.execute(text("SELECT coalesce(max(id), 0) FROM network_nodes")).scalar_one()
@@ -155,6 +158,8 @@ def analyse(
     distances(session, edges_sql=EDGES_SQL.format(where=where), starts=starts, max_cost=longest)
     for step in ("reach_nodes", "reach_pieces", "reach_units", "reach_unit_dist", "reach_streets"):
         session.execute(text(load(__file__, step)), params)
+        if step in ("reach_nodes", "reach_units"):
+            session.execute(text(f"ANALYZE {step}"))  # temporary tables have no statistics until asked
     names = {i: f.point_type for i, f in enumerate(facilities, start=1)}
     rows = [dict(r) for r in session.execute(text(load(__file__, "reach_communities")), params).mappings()]
     speed = metres_per_minute()

@@ -2,20 +2,19 @@
 -- the walk has left (one stretch, the whole edge, where the two meet), and on an edge with a facility on it also
 -- the stretch around the facility, merged with the others. near_m: the walk to the stretch's nearest point.
 CREATE TEMP TABLE reach_pieces ON COMMIT DROP AS
-WITH ends AS (
-    SELECT r.k, e.id AS edge_id, r.cost AS ds, NULL::float8 AS dt FROM reach_nodes r JOIN network_edges e ON e.source = r.node
-    UNION ALL
-    SELECT r.k, e.id, NULL, r.cost FROM reach_nodes r JOIN network_edges e ON e.target = r.node),
-per_edge AS (
-    SELECT k, edge_id, min(ds) AS ds, min(dt) AS dt FROM ends GROUP BY k, edge_id),
-spans AS (
-    SELECT p.k, p.edge_id, p.ds, p.dt,
-           CASE WHEN p.ds IS NOT NULL THEN least(1, (t.limit_m - p.ds) / e.length_m) END AS a,
-           CASE WHEN p.dt IS NOT NULL THEN greatest(0, 1 - (t.limit_m - p.dt) / e.length_m) END AS b
-    FROM per_edge p JOIN network_edges e ON e.id = p.edge_id JOIN reach_types t ON t.k = p.k),
+WITH spans AS (
+    SELECT t.k, e.id AS edge_id, a.cost AS ds, b.cost AS dt,
+           least(1, (t.limit_m - a.cost) / e.length_m) AS a,
+           greatest(0, 1 - (t.limit_m - b.cost) / e.length_m) AS b
+    FROM network_edges e CROSS JOIN reach_types t
+    LEFT JOIN reach_nodes a ON a.node = e.source AND a.k = t.k
+    LEFT JOIN reach_nodes b ON b.node = e.target AND b.k = t.k
+    WHERE (a.k IS NOT NULL OR b.k IS NOT NULL)
+      AND ((SELECT env FROM reach_area) IS NULL OR e.geom_m && (SELECT env FROM reach_area))),
 base AS (
-    SELECT k, edge_id, 0::float8 AS lo, 1::float8 AS hi, least(ds, dt) AS near FROM spans WHERE a >= b
-    UNION ALL SELECT k, edge_id, 0, a, ds FROM spans WHERE a IS NOT NULL AND (b IS NULL OR a < b)
+    SELECT k, edge_id, 0::float8 AS lo, CASE WHEN a >= b THEN 1 ELSE a END AS hi,
+           CASE WHEN a >= b THEN least(ds, dt) ELSE ds END AS near
+    FROM spans WHERE a IS NOT NULL
     UNION ALL SELECT k, edge_id, b, 1, dt FROM spans WHERE b IS NOT NULL AND (a IS NULL OR a < b)),
 fac AS (
     SELECT s.k, s.edge_id, greatest(0, s.f - (t.limit_m - s.access_m) / s.length_m) AS lo,
