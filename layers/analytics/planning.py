@@ -52,6 +52,8 @@ def indicators(session: Session, *, level: str = "community", scope: str | None 
     if level not in LEVELS:
         raise InvalidInput(f"level must be one of {', '.join(LEVELS)}", field="level")
     scope = scope or ""
+    if len(circle) > 50 or "\x00" in circle:
+        raise InvalidInput("must be a name of at most 50 characters", field="circle")
     goals = targets(session)
     circ = next((c for c in reach.circles(session) if circle in (c["code"], c["name"])), None)
     if circ is None:

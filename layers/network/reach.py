@@ -34,8 +34,8 @@ MAX_TYPES = 20
 WORK_MEM = "64MB"
 EDGES_SQL = ("SELECT id, source, target, length_m AS cost FROM network_edges {where} "
              "UNION ALL SELECT id, source, target, cost FROM reach_virtual")
-_TEMP = ("reach_types", "reach_area", "reach_sources", "reach_virtual", "reach_nodes", "reach_pieces",
-         "reach_units", "reach_unit_dist", "reach_streets")
+_TEMP = ("reach_types", "reach_area", "reach_sources", "reach_virtual", "reach_nodes", "reach_spans",
+         "reach_facility_edges", "reach_pieces", "reach_units", "reach_unit_dist", "reach_streets")
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ def resolve(
     """The facility types and each one's limit: those named (or the preset's), at `walk_m`, else `walk_min` at the
     walking speed, else the preset's minutes, else `default_walk_m`."""
     names = list(dict.fromkeys(f.strip() for f in facilities or [] if f and f.strip()))
+    for value, field in [*((n, "facility") for n in names), (preset or "", "preset")]:
+        if len(value) > 50 or "\x00" in value:
+            raise InvalidInput("must be a name of at most 50 characters", field=field)
     circle_minutes: dict[str, float] = {}
     if preset:
         circle = next((c for c in circles(session) if preset in (c["code"], c["name"])), None)
@@ -156,9 +159,12 @@ def analyse(
     starts = list(session.execute(text(
         "SELECT DISTINCT source FROM reach_virtual ORDER BY 1")).scalars())
     distances(session, edges_sql=EDGES_SQL.format(where=where), starts=starts, max_cost=longest)
-    for step in ("reach_nodes", "reach_pieces", "reach_units", "reach_unit_dist", "reach_streets"):
+    # The stretches themselves only to draw them; the street shares come from the spans.
+    steps = ("reach_nodes", "reach_spans", "reach_facility_edges", *(("reach_pieces",) if geometry else ()),
+             "reach_units", "reach_unit_dist", "reach_streets")
+    for step in steps:
         session.execute(text(load(__file__, step)), params)
-        if step in ("reach_nodes", "reach_units"):
+        if step in ("reach_nodes", "reach_units", "reach_facility_edges"):
             session.execute(text(f"ANALYZE {step}"))  # temporary tables have no statistics until asked
     names = {i: f.point_type for i, f in enumerate(facilities, start=1)}
     rows = [dict(r) for r in session.execute(text(load(__file__, "reach_communities")), params).mappings()]

@@ -104,6 +104,9 @@ def test_two_facility_types_at_once_over_http(client, viewer, river):
     per = {f["facility"]: f for f in body["service"]["facilities"]}
     assert per[TOILET]["unreached"] == 3 and per[MARKET]["unreached"] == 4
     assert per[TOILET]["unreached_area_m2"] == pytest.approx(a["c1"] + a["c4"] + a["c5"], rel=1e-4)
+    # Along W1 from the toilet's foot: 580 m south to its end, 990 m north (10 m were spent getting there).
+    assert per[TOILET]["reached_street_km"] == pytest.approx(1.570, abs=1e-3)
+    assert per[MARKET]["reached_street_km"] == pytest.approx(1.570, abs=1e-3)  # the same on E1
     reached = [f for f in body["features"] if f["properties"]["kind"] == "reach"]
     assert {f["properties"]["facility"] for f in reached} == {TOILET, MARKET}
     assert all(f["properties"]["distance_m"] <= 1000 for f in reached)
