@@ -62,8 +62,8 @@ def _start_column(session: Session) -> str:
 
 
 def distances(session: Session, *, edges_sql: str, starts: list[int], max_cost: float) -> None:
-    """Shortest walking cost from each start node to every node within `max_cost`, undirected, into the temporary
-    table `graph_reach` (start_vid, node, cost). `edges_sql` yields id, source, target, cost."""
+    """Shortest cost from each start node to every node within `max_cost`, into the temporary table `graph_reach`
+    (start_vid, node, cost). `edges_sql` yields id, source, target, cost, reverse_cost (negative: one way only)."""
     session.execute(text("DROP TABLE IF EXISTS pg_temp.graph_reach"))
     session.execute(text("CREATE TEMP TABLE graph_reach (start_vid bigint, node bigint, cost float8) "
                          "ON COMMIT DROP"))
@@ -71,6 +71,6 @@ def distances(session: Session, *, edges_sql: str, starts: list[int], max_cost: 
         col = _start_column(session)
         session.execute(text(
             f"INSERT INTO graph_reach SELECT d.{col}, d.node, d.agg_cost "
-            "FROM pgr_drivingDistance(:edges, CAST(:starts AS bigint[]), :max, directed := false, "
+            "FROM pgr_drivingDistance(:edges, CAST(:starts AS bigint[]), :max, directed := true, "
             "equicost := false) d"), {"edges": edges_sql, "starts": starts, "max": max_cost})
     session.execute(text("ANALYZE graph_reach"))

@@ -32,8 +32,10 @@ CRITERION = "centroid"
 MIN_WALK_M, MAX_WALK_M = 50.0, 10_000.0
 MAX_TYPES = 20
 WORK_MEM = "64MB"
-EDGES_SQL = ("SELECT id, source, target, length_m AS cost FROM network_edges {where} "
-             "UNION ALL SELECT id, source, target, cost FROM reach_virtual")
+# Streets both ways; a facility type's start node only outwards (reverse_cost < 0: no way back), else a walk could
+# run through another type's start node from one of its facilities to another, as if teleported.
+EDGES_SQL = ("SELECT id, source, target, length_m AS cost, length_m AS reverse_cost FROM network_edges {where} "
+             "UNION ALL SELECT id, source, target, cost, -1::float8 FROM reach_virtual")
 _TEMP = ("reach_types", "reach_area", "reach_sources", "reach_virtual", "reach_nodes", "reach_spans",
          "reach_facility_edges", "reach_pieces", "reach_units", "reach_unit_dist", "reach_streets")
 

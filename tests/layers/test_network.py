@@ -223,3 +223,22 @@ def test_a_facility_moved_is_measured_from_where_it_is(river):
         with transaction() as s:
             s.execute(text("UPDATE assessment_points SET geom = ST_GeomFromText(:g, 4490) WHERE id = :i"),
                       {"g": deg(Point(1390, 600)).wkt, "i": tid})
+
+
+def test_a_walk_never_runs_through_another_types_facilities(river):
+    """All types are measured in one graph: a type's start node leads out to its facilities and never back, or a
+    toilet's walk could enter one 农贸市场 and leave from the other, across the river."""
+    c = river["cells"]
+    put("assessment_points", [({"code": "419801-M2", "name": "河西市场", "point_type": MARKET},
+                               river["deg"](Point(1390, 20)))])  # at W1's south end
+    try:
+        # Through the markets the toilet would reach c4 in 590 + 10 + 590 + 580 + 150 = 1,920 m; it walks 4,760.
+        with transaction() as s:
+            out = reach.analyse(s, [reach.Facility(TOILET, 2500), reach.Facility(MARKET, 1000)], scope="419801")
+        toilet = {f["properties"]["code"] for f in out["features"] if f["properties"]["kind"] == "service"
+                  and f["properties"]["facility"] == TOILET}
+        assert toilet == {c["c1"], c["c4"], c["c5"]}
+    finally:
+        with transaction() as s:
+            mid = s.execute(text("SELECT id FROM assessment_points WHERE code = '419801-M2'")).scalar()
+            features.delete_feature(s, LAYERS["assessment_points"], mid, caller=Caller(actor="test"))

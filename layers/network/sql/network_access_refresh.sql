@@ -24,9 +24,9 @@ shaped AS (
     LEFT JOIN regions r ON t.layer = 'regions' AND r.id = t.id)
 INSERT INTO network_access (layer, feature_id, edge_id, f, access_m, stamp, shape)
 SELECT s.layer, s.id, e.id, ST_LineLocatePoint(e.geom_m, ST_ClosestPoint(e.geom_m, s.shape)), e.d, s.stamp, s.shape
-FROM shaped s CROSS JOIN LATERAL (
-    SELECT id, geom_m, ST_Distance(geom_m, s.shape) AS d FROM network_edges
-    ORDER BY geom_m <-> s.shape LIMIT 1) e
+FROM shaped s CROSS JOIN LATERAL (  -- ties (a centre as near two streets): the lower id, the same every time
+    SELECT * FROM (SELECT id, geom_m, ST_Distance(geom_m, s.shape) AS d FROM network_edges
+                   ORDER BY geom_m <-> s.shape LIMIT 6) n ORDER BY d, id LIMIT 1) e
 WHERE s.shape IS NOT NULL
 ON CONFLICT (layer, feature_id) DO UPDATE SET edge_id = EXCLUDED.edge_id, f = EXCLUDED.f,
     access_m = EXCLUDED.access_m, stamp = EXCLUDED.stamp, shape = EXCLUDED.shape

@@ -12,8 +12,8 @@ joined AS (
     UNION ALL
     SELECT x.k, x.id, e.id, ST_LineLocatePoint(e.geom_m, ST_ClosestPoint(e.geom_m, x.geom_m)), e.d
     FROM fac x CROSS JOIN LATERAL (
-        SELECT id, geom_m, ST_Distance(geom_m, x.geom_m) AS d FROM network_edges
-        ORDER BY geom_m <-> x.geom_m LIMIT 1) e
+        SELECT * FROM (SELECT id, geom_m, ST_Distance(geom_m, x.geom_m) AS d FROM network_edges
+                       ORDER BY geom_m <-> x.geom_m LIMIT 6) n ORDER BY d, id LIMIT 1) e
     WHERE NOT EXISTS (SELECT 1 FROM network_access a WHERE a.layer = 'assessment_points' AND a.feature_id = x.id
                       AND a.stamp = x.updated_at))
 SELECT j.k, j.id AS point_id, e.id AS edge_id, e.source, e.target, e.length_m, j.f, j.access_m

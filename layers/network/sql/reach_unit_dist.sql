@@ -11,8 +11,8 @@ WITH joined AS (
     CROSS JOIN LATERAL (SELECT ST_PointOnSurface(coalesce(
         (SELECT geom_m FROM grid_cells WHERE u.layer = 'grid_cells' AND id = u.id),
         (SELECT geom_m FROM regions WHERE u.layer = 'regions' AND id = u.id))) AS pt) p
-    CROSS JOIN LATERAL (SELECT id, geom_m, ST_Distance(geom_m, p.pt) AS d FROM network_edges
-                        ORDER BY geom_m <-> p.pt LIMIT 1) e
+    CROSS JOIN LATERAL (SELECT * FROM (SELECT id, geom_m, ST_Distance(geom_m, p.pt) AS d FROM network_edges
+                                       ORDER BY geom_m <-> p.pt LIMIT 6) n ORDER BY d, id LIMIT 1) e
     WHERE NOT EXISTS (SELECT 1 FROM network_access a WHERE a.layer = u.layer AND a.feature_id = u.id
                       AND a.stamp = u.stamp)),
 acc AS (
