@@ -59,7 +59,7 @@ def indicators(session: Session, *, level: str = "community", scope: str | None 
     if circ is None:
         raise InvalidInput(f"unknown living circle {circle!r}", field="circle")
     # Level `city`: the land cover of the region asked (every district when none).
-    region_level = {0: "district", 6: "district", 9: "subdistrict", 12: "community"}[len(scope)]
+    region_level = "district" if len(scope) <= 6 else "subdistrict" if len(scope) <= 9 else "community"
     params = {"scope": scope, "on": today(session), "layer": "streets", "family": "street_chief",
               "level": region_level if level == "city" else level}
     streets = [dict(r) for r in session.execute(text(status_sql(load(__file__, "planning_streets"))), params)
