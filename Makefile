@@ -77,14 +77,16 @@ vendor:
 	sed -i 's#src:"https://cdn.redoc.ly/redoc/logo-mini.svg"#src:"data:,"#' maps/static/vendor/redoc/redoc.standalone.js
 	! grep -q cdn.redoc.ly maps/static/vendor/redoc/redoc.standalone.js
 
-# PostgreSQL + PostGIS from Debian packages, only when the embedded cluster needs them and they are missing.
+# PostgreSQL + PostGIS + pgRouting (the walking network, layers/network) from Debian packages, only when the
+# embedded cluster needs them and they are missing.
 postgis:
 	@if [ -z "$$CCGRID_DATABASE_URL" ] && { ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	    ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }; then \
-	  echo "installing PostgreSQL $(PG_VERSION) + PostGIS from Debian packages"; \
+	    ! ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || \
+	    ! ls /usr/share/postgresql/*/extension/pgrouting.control >/dev/null 2>&1; }; then \
+	  echo "installing PostgreSQL $(PG_VERSION) + PostGIS + pgRouting from Debian packages"; \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
-	    postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 >/dev/null; \
+	    postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 postgresql-$(PG_VERSION)-pgrouting >/dev/null; \
 	fi
 
 $(STAMP): pyproject.toml
@@ -113,6 +115,7 @@ bench: setup
 	$(BIN)/python -m bench.tiles $(BENCH_ARGS)
 	$(BIN)/python -m bench.import_routing $(BENCH_ARGS)
 	$(BIN)/python -m bench.coverage $(BENCH_ARGS)
+	$(BIN)/python -m bench.network $(BENCH_ARGS)
 	$(BIN)/python -m bench.intake $(BENCH_ARGS)
 	$(BIN)/python -m bench.load --clients 50 --seconds 60 $(BENCH_ARGS)
 

@@ -127,23 +127,9 @@ def _measure(browser, base: str, pages: list, repeat: int) -> dict[str, list]:
     return results
 
 
-def main() -> None:
-    ap = parser(__doc__.splitlines()[0])
-    ap.set_defaults(reports=None, repeat=5)
-    ap.add_argument("--under-load", type=int, default=0, metavar="CLIENTS",
-                    help="open every page again while bench.load's CLIENTS clients load the same server")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (as ccgrid serve --workers)")
-    args = ap.parse_args()
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        sys.exit("Debian's chromium is needed (make browser)")
-    prepare(args.scale, args.reports)
-    admin, chief, busiest = _accounts()
-    port = _port()
-    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
-           "--log-level", "warning", "--workers", str(args.workers)]
-    base = f"http://127.0.0.1:{port}"
-    pages = [("/healthz (baseline)", admin, "/healthz", LOADED, False),
+def _pages(admin: str, chief: str, busiest: int) -> list[tuple]:
+    """Every page a person opens: (name, login, path, ready expression, phone)."""
+    return [("/healthz (baseline)", admin, "/healthz", LOADED, False),
              ("首页 /maps/", admin, "/maps/", LOADED, False),
              ("热力图 /maps/heatmap", admin, "/maps/heatmap", MAP_READY, False),
              ("热力图 (phone)", admin, "/maps/heatmap", MAP_READY, True),
@@ -163,6 +149,25 @@ def main() -> None:
              ("督导单 (busiest person)", admin, f"/api/v1/supervision-sheet?person_id={busiest}&format=html",
               LOADED, False),
              ("外勤 /m/ (phone)", chief, "/m/", FIELD_READY, True)]
+
+
+def main() -> None:
+    ap = parser(__doc__.splitlines()[0])
+    ap.set_defaults(reports=None, repeat=5)
+    ap.add_argument("--under-load", type=int, default=0, metavar="CLIENTS",
+                    help="open every page again while bench.load's CLIENTS clients load the same server")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (as ccgrid serve --workers)")
+    args = ap.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        sys.exit("Debian's chromium is needed (make browser)")
+    prepare(args.scale, args.reports)
+    admin, chief, busiest = _accounts()
+    port = _port()
+    cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
+           "--log-level", "warning", "--workers", str(args.workers)]
+    base = f"http://127.0.0.1:{port}"
+    pages = _pages(admin, chief, busiest)
     from playwright.sync_api import sync_playwright
 
     loaded: dict[str, list] = {}

@@ -114,6 +114,18 @@ class LedgerLimits(_Env):
     idempotency_days: int = Field(default=7, ge=1, le=90)
 
 
+class NetworkSettings(_Env):
+    # The walking network built from the streets: street ends this close to another street (metres) are joined to
+    # it (hand-drawn streets that almost meet); a write of more street rows than `network_rebuild_rows` rebuilds
+    # the whole network instead of updating it around the rows.
+    network_snap_tolerance_m: float = Field(default=2.0, ge=0, le=50)
+    network_rebuild_rows: int = Field(default=2000, ge=1)
+    # A facility or a grid cell's centre farther than this from every street is not on the network (unreached).
+    network_access_max_m: float = Field(default=500.0, gt=0)
+    # Walking speed for reach in minutes: 4 km/h makes the 15-minute circle 1,000 m (GB 50180-2018: 800–1,000 m).
+    walk_speed_kmh: float = Field(default=4.0, gt=0, le=20)
+
+
 class AccessSettings(_Env):
     token_ttl_days: int = Field(default=365, description="default lifetime of API tokens")
     # A session (map pages, accounts) ends this many hours after login, or after this many minutes without a request.
@@ -141,7 +153,7 @@ class AccessSettings(_Env):
 
 
 class Settings(DatabaseSettings, ServerSettings, RequestLimits, PhotoLimits, ExportLimits, GeometryLimits,
-               PatrolLimits, LedgerLimits, AccessSettings):
+               PatrolLimits, LedgerLimits, NetworkSettings, AccessSettings):
     """All of the service's settings, flat (`get_settings().max_photo_bytes`), as the environment names them."""
 
 

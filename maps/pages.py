@@ -47,6 +47,11 @@ PATROL_DAYS = [("", "按角色巡查周期"), ("1", "1 天"), ("7", "7 天"), ("
 METRICS = [("on_time_rate", "按期结案率"), ("closure_rate", "结案率"), ("rework_rate", "返工率"),
            ("overdue_rate", "超期率"), ("per_street_km", "每公里问题数"), ("per_point", "每个点位问题数"),
            ("escalations", "问责升级次数")]
+# The planning indicators (GET /api/v1/analytics/planning-indicators), each region against its target.
+PLANNING_METRICS = [("road_density", "路网密度"), ("living_circle_share", "15分钟生活圈覆盖率"),
+                    ("volunteer_reach", "志愿服务站点覆盖率"), ("no_chief_share", "无街长道路占比"),
+                    ("road_area_share", "道路面积率"), ("green_cover", "建成区绿化覆盖率")]
+METHODS = [("straight_line", "直线距离"), ("network", "步行路网")]
 RANKING_TABLE = ('<div class="ccg-side"><b>红黑榜</b><table><thead><tr><th>名次</th><th>名称</th><th>指标</th>'
                  '<th>较上期</th><th>到期件数</th><th></th></tr></thead><tbody id="ccg-ranking-body"></tbody></table>'
                  '</div>')
@@ -99,12 +104,14 @@ def _filters(page: str, lookups: dict[str, list[tuple[str, str]]]) -> str:
 <label>设施 <select name="facility"><option value="">—</option>
 {_options(lookups["facilities"], "公共厕所")}</select></label>
 <label>步行距离 <select name="walk_m">{_options(WALKS, "1000")}</select></label>
+<label>计算方法 <select name="method">{_options(METHODS, "straight_line")}</select></label>
 <label>巡查期限 <select name="inspected_within_days">{_options(PATROL_DAYS)}</select></label>{region}"""
     if page == "owners":
         return f'<label>图层 <select name="layer">{_options(OWNER_LAYERS)}</select></label>{region}'
     return f"""
 <label>层级 <select name="level">{_options([("subdistrict", "街道"), ("community", "社区")])}</select></label>
-<label>指标 <select name="sort">{_options(METRICS)}</select></label>
+<label>指标 <select name="sort">{_options(METRICS)}<optgroup label="规划指标">{_options(PLANNING_METRICS)}</optgroup>
+</select></label>
 <label>期间 <input name="period" placeholder="2026-11 / 2026-W49 / 2026-B6 / 2026-Q4" size="14"></label>
 <label>最少样本 <input type="number" name="min_sample" value="10" min="1" style="width:60px"></label>{region}"""
 

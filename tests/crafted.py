@@ -97,3 +97,65 @@ def spots(subdistrict: str, step_m: int, order: str, limit: int = 200) -> list[t
                 WHERE ST_Contains(ST_Buffer(r.geom_m, -60), ST_Centroid(g.geom))
                 ORDER BY {SPOT_ORDERS[order]} LIMIT :limit) x"""),
             {"c": f"{subdistrict}___", "step": step_m, "limit": limit}).all()]
+
+
+def metric(lon: float, lat: float):
+    """(to degrees, origin): shapes drawn in metres in the database's own metric CRS from the point (lon, lat), and
+    turned into CGCS2000 for writing, so that lengths and areas stored are the ones drawn."""
+    from pyproj import Transformer
+    from shapely.ops import transform
+
+    with transaction() as s:
+        srid = s.execute(text("SELECT ccgrid_metric_srid()")).scalar()
+        if srid is None:
+            srid = s.execute(text("SELECT ccgrid_gk3_srid(:lon)"), {"lon": lon}).scalar()
+    fwd = Transformer.from_crs(4490, srid, always_xy=True)
+    back = Transformer.from_crs(srid, 4490, always_xy=True)
+    x0, y0 = fwd.transform(lon, lat)
+    return (lambda g: transform(lambda x, y, z=None: back.transform(x + x0, y + y0), g)), (x0, y0)
+
+
+def river_town(district: str, lon: float, lat: float) -> dict[str, Any]:
+    """A 3 km square district cut by a river running north–south between x = 1400 and 1600 m (metres from its
+    south-west corner), with one bridge in the far north (y = 2800). West of the river, community 001: the bank
+    road W1 (x = 1400), road V (x = 500), the cross road N (y = 2000), and a walled compound (900–1300 × 400–800)
+    whose only street K1 (y = 600) leaves by its west gate along G to V; G stops 1.5 m short of V (hand-drawn).
+    East, community 002: the bank road E1 (x = 1600). A 公共厕所 10 m west of W1 at y = 600, a 农贸市场 10 m east of
+    E1 at y = 600. Cells: c1 the compound, c2 1300–1500 × 400–800, c3 900–1500 × 800–1200 (west); c4 1500–2000 ×
+    400–800, c5 1500–2000 × 2600–3000 (east). Returns ids and the drawing function."""
+    from shapely.geometry import LineString, Point
+
+    deg, _ = metric(lon, lat)
+    sub, west, east = district + "001", district + "001001", district + "001002"
+    put("regions", [
+        ({"code": district, "name": f"河城{district}"}, deg(box(0, 0, 3000, 3000))),
+        ({"code": sub, "name": "河城街道"}, deg(box(0, 0, 3000, 3000))),
+        ({"code": west, "name": "河西社区"}, deg(box(0, 0, 1500, 3000))),
+        ({"code": east, "name": "河东社区"}, deg(box(1500, 0, 3000, 3000))),
+    ])
+    lines = {
+        "W1": ("滨河西路", "arterial", [(1400, 20), (1400, 2980)]),
+        "E1": ("滨河东路", "arterial", [(1600, 20), (1600, 2980)]),
+        "B": ("北桥", "branch", [(1400, 2800), (1650, 2800)]),
+        "V": ("西环路", "secondary", [(500, 20), (500, 2980)]),
+        "N": ("北横路", "branch", [(500, 2000), (1400, 2000)]),
+        "G": ("大院门前路", "back_lane", [(950, 600), (501.5, 600)]),
+        "K1": ("大院内路", "back_lane", [(950, 600), (1250, 600)]),
+    }
+    put("streets", [({"code": f"{district}-{k}", "name": n, "road_class": rc}, deg(LineString(xy)))
+                    for k, (n, rc, xy) in lines.items()])
+    put("assessment_points", [
+        ({"code": f"{district}-T", "name": "河西公厕", "point_type": "公共厕所"}, deg(Point(1390, 600))),
+        ({"code": f"{district}-M", "name": "河东市场", "point_type": "农贸市场"}, deg(Point(1610, 600))),
+    ])
+    cells = {"c1": (west + "001", (900, 400, 1300, 800)), "c2": (west + "002", (1300, 400, 1500, 800)),
+             "c3": (west + "003", (900, 800, 1500, 1200)), "c4": (east + "001", (1500, 400, 2000, 800)),
+             "c5": (east + "002", (1500, 2600, 2000, 3000))}
+    put("grid_cells", [({"code": code}, deg(box(*b))) for code, b in cells.values()])
+    with transaction() as s:
+        ids = {r.code.split("-")[-1]: r.id for r in s.execute(text(
+            "SELECT code, id FROM streets WHERE code LIKE :d || '-%' UNION ALL "
+            "SELECT code, id FROM assessment_points WHERE code LIKE :d || '-%'"), {"d": district})}
+    return {"district": district, "west": west, "east": east, "ids": ids, "deg": deg,
+            "cells": {k: code for k, (code, _) in cells.items()}, "areas": {k: (b[2] - b[0]) * (b[3] - b[1])
+                                                                           for k, (_, b) in cells.items()}}

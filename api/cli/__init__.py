@@ -11,6 +11,7 @@ from api.cli.db import db_app
 from api.cli.demo import demo_app
 from api.cli.files import export, grid_app, import_
 from api.cli.ledger import ledger_app
+from api.cli.network import network_app
 from api.cli.notices import notice_app
 from api.cli.owners import coverage_app, owners_app
 from api.cli.serve import serve
@@ -32,6 +33,7 @@ app.add_typer(owners_app, name="owners")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(calendar_app, name="calendar")
 app.add_typer(notice_app, name="notice")
+app.add_typer(network_app, name="network")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("serve")(serve)

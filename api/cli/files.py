@@ -16,18 +16,23 @@ grid_app = typer.Typer(help="Unit grid cells (单元网格).", no_args_is_help=T
 
 @friendly
 def import_(
-    layer: str = typer.Argument(..., help="regions, grid_cells, streets, assessment_points or problems"),
+    layer: str = typer.Argument(..., help="regions, grid_cells, streets, assessment_points, problems or land_cover "
+                                          "(road, green or built-up polygons: --kind)"),
     path: Path = typer.Argument(..., help="GeoJSON, GeoPackage, zipped Shapefile, CSV, Excel or .osm.pbf"),
     crs: str | None = typer.Option(None, help="source CRS when the file has none (e.g. EPSG:4547)"),
     gcj02: bool = typer.Option(False, "--gcj02", help="coordinates are GCJ-02 (高德/腾讯)"),
     bd09: bool = typer.Option(False, "--bd09", help="coordinates are BD-09 (百度)"),
     skip_invalid: bool = typer.Option(False, help="import the good rows and report the rest"),
     report: Path | None = typer.Option(None, help="write rejected rows to this CSV"),
+    kind: str | None = typer.Option(None, help="land_cover: road, green or built_up (replaces that kind)"),
 ) -> None:
     """Import a file into a layer (or `problems`): one transaction, re-import updates instead of duplicating."""
     from layers.spatial.catalog import layer as get_layer
     if layer == "problems":
         return _import_problems(path, skip_invalid, report)
+    if layer == "land_cover":
+        return _import_land_cover(path, kind, crs, CoordSys.gcj02 if gcj02 else CoordSys.bd09 if bd09
+                                  else CoordSys.standard, report)
     from layers.spatial.io import import_file
     from layers.spatial.writer import RowsRejected
 
@@ -59,6 +64,25 @@ def import_(
         f"{spec.name}: {result.inserted} new, {result.updated} updated, {result.unchanged} unchanged, "
         f"{len(result.rejected)} rejected"
     )
+
+
+def _import_land_cover(path: Path, kind: str | None, crs: str | None, coord: CoordSys, report: Path | None) -> None:
+    from layers.analytics import land_cover
+    from layers.spatial.writer import RowsRejected
+
+    if kind is None:
+        err.print(f"[red]error:[/red] land_cover needs --kind ({', '.join(land_cover.KINDS)})", highlight=False)
+        raise typer.Exit(1)
+    try:
+        with transaction() as s:
+            done = land_cover.import_file(s, path, kind=kind, actor="cli", crs=crs, coord_sys=coord)
+    except RowsRejected as exc:
+        print_rejections(exc.rejections, report)
+        err.print(f"[red]error:[/red] {len(exc.rejections)} rows rejected, nothing imported "
+                  f"(first: {exc.rejections[0]})", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    console.print(f"land_cover {done['kind']}: {done['polygons']} polygons, {done['area_m2'] / 1e6:,.3f} km² "
+                  "(the kind's earlier polygons replaced)")
 
 
 def _import_problems(path: Path, skip_invalid: bool, report: Path | None) -> None:

@@ -9,8 +9,17 @@ from api.auth import Principal, require
 from api.deps import DbSession
 from api.responses import GeoJSONResponse
 from gis.times import CityDatetime
-from layers.analytics import gaps, heatmap, overview, owner_map, ranking
-from layers.analytics.schemas import CoverageGaps, Heatmap, Overview, OwnerMapTotals, Ranking, StreetOwnerMap
+from layers.analytics import gaps, heatmap, overview, owner_map, planning, ranking
+from layers.analytics.schemas import (
+    CoverageGaps,
+    Heatmap,
+    LivingCircle,
+    Overview,
+    OwnerMapTotals,
+    PlanningIndicators,
+    Ranking,
+    StreetOwnerMap,
+)
 from layers.campaign import wall
 from layers.ledger.filters import ProblemFilter
 from layers.ledger.ledgers import LEVELS
@@ -55,8 +64,14 @@ def coverage_gaps(
     region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
     inspected_within_days: int | None = Query(None, ge=1, le=3650,
                                               description="patrol gap threshold instead of each role's duty"),
-    facility: str | None = Query(None, max_length=50, description="assessment point type for service gaps"),
-    walk_m: float = Query(1000.0, ge=50, le=10_000, description="walking reach for service gaps (15-min ≈ 1000 m)"),
+    facility: list[str] | None = Query(None, description="assessment point types for service gaps (any number)"),
+    method: str = Query("straight_line", pattern="^(straight_line|network)$",
+                        description="service reach: straight-line buffers or walks along the street network"),
+    walk_m: float | None = Query(None, ge=50, le=10_000, description="walking reach in metres (default 1000, the "
+                                                                    "15-minute circle)"),
+    walk_min: float | None = Query(None, gt=0, le=150, description="walking reach in minutes at CCGRID_WALK_SPEED_KMH"),
+    preset: str | None = Query(None, max_length=50, description="a living circle (15min: the 15-minute circle's "
+                                                                "facility types and minutes)"),
     bbox: str | None = Query(None, description="only gaps touching minLon,minLat,maxLon,maxLat"),
     limit: int = Query(20_000, ge=1, le=20_000, description="at most this many gaps of each kind (listed in "
                                                              "`truncated` when cut)"),
@@ -65,8 +80,27 @@ def coverage_gaps(
     principal: Principal = Depends(require("read")),
 ) -> dict:
     return gaps.gaps(s, kinds=kind, scope=principal.within(region), layer=layer,
-                     inspected_within_days=inspected_within_days, facility=facility, walk_m=walk_m,
-                     bbox=parse_bbox(bbox), limit=limit, geometry=geometry)
+                     inspected_within_days=inspected_within_days, facility=facility, method=method, walk_m=walk_m,
+                     walk_min=walk_min, preset=preset, bbox=parse_bbox(bbox), limit=limit, geometry=geometry)
+
+
+@router.get("/planning-indicators", summary="The planning indicators per 社区, 街道, district or city (路网密度, "
+            "15分钟生活圈覆盖率, 道路面积率, 绿化覆盖率, 无街长道路占比 …) against their targets",
+            response_model=PlanningIndicators, response_model_by_alias=True)
+def planning_indicators(
+    s: DbSession,
+    level: str = Query("community", pattern="^(" + "|".join(planning.LEVELS) + ")$"),
+    region: str | None = Query(None, max_length=12, pattern=r"^\d{6,12}$"),
+    circle: str = Query(planning.DEFAULT_CIRCLE, max_length=50, description="the living circle whose reach counts"),
+    principal: Principal = Depends(require("read")),
+) -> dict:
+    return planning.indicators(s, level=level, scope=principal.within(region), circle=circle)
+
+
+@router.get("/living-circles", summary="The living circles (presets of facility types and walking minutes)",
+            response_model=list[LivingCircle])
+def living_circles(s: DbSession, principal: Principal = Depends(require("read"))) -> list[dict]:
+    return planning.circles(s)
 
 
 @router.get("/ranking", summary="红黑榜 of 街道, 社区 or owners for a period, with the change against the last one",

@@ -50,7 +50,8 @@ class Heatmap(FeatureCollection[HeatmapFeature]):
 
 # --- coverage gaps ----------------------------------------------------------------------------------------------
 class Gap(Out):
-    kind: str = Field(description="ownership, patrol, grid_gap, grid_overlap or service")
+    kind: str = Field(description="ownership, patrol, grid_gap, grid_overlap or service; `reach`: a street stretch "
+                                  "inside walking reach (method=network), not a gap")
     layer: str | None = None
     id: int | None = None
     code: str | None = None
@@ -65,6 +66,12 @@ class Gap(Out):
     days_since: int | None = None
     facility: str | None = Field(None, description="service: the facility type")
     walk_m: Number | None = None
+    criterion: str | None = Field(None, description="service, method=network: centroid (a cell is outside reach "
+                                                    "when the walk to its centre is longer than walk_m)")
+    distance_m: Number | None = Field(None, description="network: the walk from the nearest facility (to a cell's "
+                                                        "centre, to a stretch's near end); empty: no way there")
+    mid_m: Number | None = Field(None, description="reach: the walk to the stretch's middle")
+    walk_min: Number | None = Field(None, description="reach: mid_m in minutes at the walking speed")
     length_m: Number | None = None
     area_m2: Number | None = None
 
@@ -79,11 +86,119 @@ class GapFeature(Feature[Geometry, Gap]):
     pass
 
 
+class ServiceFacility(Out):
+    facility: str
+    walk_m: Number
+    walk_min: Number
+    unreached: int = Field(description="gaps: community parts (straight_line) or grid cells (network) out of reach")
+    unreached_area_m2: Number
+    facilities: int | None = Field(None, description="network: facilities of the type in the city")
+    on_network: int | None = Field(None, description="network: those within reach of a street (the walk starts)")
+    units: int | None = Field(None, description="network: grid cells judged (a community without cells counts whole)")
+    area_m2: Number | None = None
+    area_share: float | None = Field(None, description="network: share of the units' area inside reach")
+    street_km: Number | None = None
+    reached_street_km: Number | None = None
+    street_share: float | None = None
+
+
+class ServiceCommunity(Out):
+    code: str
+    name: str | None = None
+    facility: str | None = Field(None, description="empty: inside reach of every facility type asked at once")
+    area_m2: Number
+    reached_area_m2: Number
+    share: float | None = Field(None, description="share of the community's cell area inside reach")
+    street_km: Number
+    reached_street_km: Number
+    street_share: float | None = None
+
+
+class ServiceReach(Out):
+    method: str = Field(description="straight_line or network")
+    criterion: str | None = Field(None, description="network: centroid")
+    speed_kmh: Number | None = None
+    facilities: list[ServiceFacility]
+    communities: list[ServiceCommunity] | None = Field(None, description="network: per community and type")
+
+
 class CoverageGaps(FeatureCollection[GapFeature]):
     kinds: list[str]
     summary: dict[str, GapSummary] = Field(description="per kind, every gap in the view or region (cut or not)")
-    truncated: list[str] = Field(description="kinds cut at `limit`")
-    service_method: str | None = Field(None, description="straight_line when service gaps are asked for")
+    truncated: list[str] = Field(description="kinds cut at `limit` (and `reach`, the reached streets)")
+    service_method: str | None = Field(None, description="straight_line or network when service gaps are asked for")
+    service: ServiceReach | None = Field(None, description="service reach per facility type (and, network, per "
+                                                           "community)")
+
+
+# --- planning indicators and living circles ---------------------------------------------------------------------
+class CircleFacility(Out):
+    facility: str
+    minutes: Number
+    walk_m: Number
+
+
+class LivingCircle(Out):
+    code: str
+    name: str
+    minutes: int
+    walk_m: Number
+    source: str | None = None
+    facilities: list[CircleFacility]
+
+
+class PlanningTarget(Out):
+    code: str
+    name: str
+    unit: str
+    comparison: str = Field(description=">= or <=")
+    target: float | None = Field(None, description="empty: no target set (shown, not judged)")
+    point_type: str | None = Field(None, description="a reach share of this facility type")
+    source: str | None = None
+
+
+class PlanningValue(Out):
+    code: str
+    name: str
+    unit: str
+    comparison: str
+    target: float | None = None
+    value: float | None = Field(None, description="empty: not computable here (no layer imported, no cells)")
+    passed: bool | None = Field(None, alias="pass", description="达标: the value meets the target")
+    note: str | None = None
+
+
+class FacilityShare(Out):
+    facility: str
+    walk_m: Number
+    share: float | None = Field(None, description="share of the cell area whose centre is inside reach")
+
+
+class PlanningRow(Out):
+    code: str
+    name: str | None = None
+    road_km: Number
+    built_up_km2: Number
+    built_up_source: str = Field(description="grid_cells, or land_cover where built-up polygons were imported")
+    no_chief_km: Number = Field(description="street km a coverage rule requires a 街长 for, without one")
+    indicators: list[PlanningValue]
+    reach: list[FacilityShare]
+
+
+class PlanningCircle(Out):
+    code: str
+    name: str
+    minutes: int
+    walk_m: Number
+
+
+class PlanningIndicators(Out):
+    level: str
+    region: str | None = None
+    circle: PlanningCircle
+    criterion: str = Field(description="centroid: a cell counts inside reach when its centre is")
+    targets: list[PlanningTarget]
+    rows: list[PlanningRow]
 
 
 # --- ranking ----------------------------------------------------------------------------------------------------

@@ -115,6 +115,12 @@ POINT_WEIGHTS = {
     "建筑工地": 1,
     "城中村": 1,
 }
+# The living circle's facilities (GB 50180-2018) the handbooks' types lack, placed after everything else from a
+# generator of their own, so the rest of the demo is the same as before they existed: per 社区 (urban) or 村.
+FACILITIES_PER_COMMUNITY = {True: ("社区服务中心", "幼儿园", "志愿服务站"), False: ("志愿服务站",)}
+# ... and per urban 街道.
+FACILITIES_PER_SUBDISTRICT = ("运动场地", "养老服务", "社区卫生服务中心")
+FACILITY_TYPES = tuple(dict.fromkeys((*FACILITIES_PER_COMMUNITY[True], *FACILITIES_PER_SUBDISTRICT)))
 _CN_DIGITS = "〇一二三四五六七八九"
 
 
@@ -279,6 +285,29 @@ def _points(regions, s: Scale, rng: np.random.Generator, m: _Metric) -> list[tup
     return out
 
 
+def _facilities(regions, seed: int, m: _Metric) -> list[tuple[dict[str, Any], BaseGeometry]]:
+    """The living circle's facilities, one of each type per community (and per urban 街道), near its centre."""
+    rng = np.random.default_rng(seed + 50180)
+    out = []
+    places = [(code, geom, FACILITIES_PER_COMMUNITY[urban]) for code, _, level, geom, urban in regions
+              if level == "community"]
+    places += [(code, geom, FACILITIES_PER_SUBDISTRICT) for code, _, level, geom, urban in regions
+               if level == "subdistrict" and urban]
+    for code, geom, types in places:
+        core = geom.buffer(-0.25 * np.sqrt(geom.area))  # away from the edge: the circle is the community's own
+        area = core if not core.is_empty else geom
+        x0, y0, x1, y1 = area.bounds
+        for n, ptype in enumerate(types, start=1):
+            while True:
+                p = Point(rng.uniform(x0, x1), rng.uniform(y0, y1))
+                if area.contains(p):
+                    break
+            g: BaseGeometry = box(p.x - 40, p.y - 25, p.x + 40, p.y + 25) if ptype == "运动场地" else p
+            out.append(({"code": f"F{code}{n:02d}", "name": f"{ptype}（示例{code[-3:]}）", "point_type": ptype,
+                         "address": f"{DISTRICT_NAME}示例地址F{code}{n:02d}"}, m.to_deg(g)))
+    return out
+
+
 def loaded_marker(session: Session) -> str | None:
     return session.execute(text("SELECT value FROM city_settings WHERE key = 'demo'")).scalar_one_or_none()
 
@@ -300,7 +329,7 @@ def clear(session: Session) -> None:
     like = {"p": DISTRICT_CODE + "%"}
     session.execute(text("DELETE FROM grid_cells WHERE region_code LIKE :p"), like)
     session.execute(
-        text("DELETE FROM assessment_points WHERE district_code = :d OR code LIKE 'P' || :p"),
+        text("DELETE FROM assessment_points WHERE district_code = :d OR code LIKE 'P' || :p OR code LIKE 'F' || :p"),
         {"d": DISTRICT_CODE, **like},
     )
     session.execute(text("DELETE FROM streets WHERE district_code = :d OR code LIKE :p"), {"d": DISTRICT_CODE, **like})
@@ -368,6 +397,7 @@ def load(
     report("巡查", 0, 1)
     demo_patrols.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
     report("巡查", 1, 1)
+    _write_rows(session, "assessment_points", _facilities(regions, seed, m))
     report("测评轮次", 0, 1)
     demo_rounds.load(session, rng, datetime.now(TZ), DISTRICT_CODE)
     report("测评轮次", 1, 1)

@@ -9,8 +9,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from layers.ledger import server_functions
+from layers.network import build as network
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
@@ -32,6 +34,10 @@ def migrate(engine: Engine) -> str:
         command.upgrade(cfg, "head")
         # The ledger's server functions (layers/ledger/sql/*.sql) follow the code, not a revision.
         server_functions.install(conn)
+        # A city migrated to the walking network has streets and no network yet: built once, here.
+        with Session(bind=conn) as session:
+            network.ensure_built(session)
+            session.flush()
     return current_revision(engine) or ""
 
 

@@ -17,6 +17,7 @@ from gis.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gis.validate import FAMILIES, geojson_problem
 from layers.access.caller import Caller
 from layers.common.audit import record
+from layers.network import build as network
 from layers.spatial.catalog import LAYERS, LayerSpec, apply_aliases
 from layers.spatial.writer import RowsRejected, prepare, write
 
@@ -264,6 +265,8 @@ def delete_feature(session: Session, spec: LayerSpec, fid: int, *, caller: Calle
         ).scalar_one()
         if children:
             raise Conflict(f"region {props['code']} still has {children} sub-regions or grid cells; delete those first")
+    if spec.name == "streets":  # its neighbours are joined again without it (its edges go with it)
+        network.streets_removed(session, [fid])
     session.execute(text(f"DELETE FROM {spec.table} WHERE id = :id"), {"id": fid})
     record(session, caller.actor, "delete", spec.name, fid, {"code": props.get("code")})
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from gis.errors import Conflict, InvalidInput, NotFound
 from gis.sql import load
 from layers.common.audit import record
+from layers.network import build as network
 
 Method = Literal["blocks", "hex", "square"]
 MAX_SERIAL = 999
@@ -71,6 +72,8 @@ def generate(
             "use a larger size",
             field="size_m",
         )
+    network.features_written(session, "grid_cells", list(session.execute(
+        text("SELECT id FROM grid_cells WHERE community_id = :cid"), {"cid": com.id}).scalars()))
     record(
         session,
         actor,

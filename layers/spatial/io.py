@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import osmium
 import pandas as pd
 import pyogrio
 import shapely
@@ -18,12 +19,13 @@ from pyproj import CRS
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.crs import STORAGE_SRID, CoordSys, to_standard
+from gis.crs import STORAGE_SRID, CoordSys, point_to_standard, to_standard
 from gis.db import batch_job
 from gis.errors import InvalidInput
 from gis.limits import export_slot
 from layers.common.excel import csv_row
 from layers.common.tables import BATCH_ROWS, check_zip, table_frames
+from layers.network import build as network
 from layers.spatial.catalog import LayerSpec, apply_aliases, road_class_of
 from layers.spatial.features import scope_clause, write_context
 from layers.spatial.writer import Rejection, Row, WriteResult, prepare, write
@@ -99,7 +101,7 @@ def _frames_of(spec: LayerSpec, path: Path, batch_rows: int) -> Iterator[pd.Data
         return
     if name.endswith(".xls"):
         raise InvalidInput("old .xls workbooks are not read; save the sheet as .xlsx or .csv", field="path")
-    osm = name.endswith((".osm.pbf", ".osm"))
+    osm = _is_osm(path)
     if osm and spec.name != "streets":
         raise InvalidInput("OpenStreetMap files can be imported into the streets layer only", field="layer")
     with tempfile.TemporaryDirectory(prefix="ccgrid-unzip-") as tmp:
@@ -114,6 +116,31 @@ def _frames_of(spec: LayerSpec, path: Path, batch_rows: int) -> Iterator[pd.Data
                 if osm:
                     gdf = gdf[gdf["highway"].map(lambda v: v is not None and road_class_of(v) is not None)]
                 yield gdf.reset_index(drop=True)
+
+
+def _is_osm(path: Path) -> bool:
+    return path.name.lower().endswith((".osm.pbf", ".osm"))
+
+
+def _osm_nodes(path: Path, coord_sys: CoordSys | str) -> list[tuple[int, float, float]]:
+    """The nodes where the file's streets (highway=* of a road class) end or meet: (id, longitude, latitude)."""
+    uses: dict[int, int] = {}
+    where: dict[int, tuple[float, float]] = {}
+    ends: set[int] = set()
+    for way in osmium.FileProcessor(str(path)).with_locations():  # every node read: the ways need their places
+        if not way.is_way():
+            continue
+        highway = way.tags.get("highway")
+        if highway is None or road_class_of(highway) is None or len(way.nodes) < 2:
+            continue
+        refs = list(way.nodes)
+        ends.update((refs[0].ref, refs[-1].ref))
+        for n in refs:
+            if n.location.valid():
+                uses[n.ref] = uses.get(n.ref, 0) + 1
+                where[n.ref] = (n.location.lon, n.location.lat)
+    keep = [i for i in where if i in ends or uses[i] > 1]
+    return [(i, *point_to_standard(*where[i], coord_sys)) for i in sorted(keep)]
 
 
 def _count(path: Path) -> int | None:
@@ -191,6 +218,9 @@ def import_file(
     ctx = write_context(session, spec)  # before the COPY starts: no other statement may run during it
     rejected: list[Rejection] = []
     detail: dict[str, Any] = {"file": path.name, "rows": 0}  # the audit line; rows counted as they are read
+    if spec.name == "streets" and _is_osm(path) and path.exists():
+        # Before the streets are written: the network built from them takes the junctions' OSM node ids.
+        network.record_osm_nodes(session, _osm_nodes(path, coord_sys))
     read = 0
 
     def rows() -> Iterator[Row]:

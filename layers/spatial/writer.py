@@ -26,6 +26,7 @@ from gis.settings import get_settings
 from gis.sql import load
 from gis.validate import geometry_problem
 from layers.common.audit import record
+from layers.network import build as network
 from layers.spatial.catalog import LayerSpec
 
 Mode = Literal["upsert", "insert", "update"]
@@ -272,6 +273,10 @@ def write(
                 result.updated += 1
     result.unchanged = staged - result.inserted - result.updated
     result.rejected.sort(key=lambda r: r.row)
+    if spec.name == "streets":  # the walking network follows its streets, in the same transaction
+        network.streets_written(session, result.ids, staged)
+    else:  # and knows where facilities and cells join it
+        network.features_written(session, spec.name, result.ids)
     _audit(session, spec, mode, actor, result, audit_detail)
     return result
 

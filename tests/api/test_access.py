@@ -48,6 +48,7 @@ FILTERED = {"/api/v1/layers", "/api/v1/point-types", "/api/v1/owner-roles", "/ap
             "/api/v1/checklists/{point_type}", "/api/v1/escalations", "/api/v1/indicators",
             "/api/v1/analytics/heatmap", "/api/v1/analytics/coverage", "/api/v1/analytics/ranking",
             "/api/v1/analytics/owners", "/api/v1/analytics/owners/totals", "/api/v1/analytics/overview",
+            "/api/v1/analytics/planning-indicators", "/api/v1/analytics/living-circles",
             "/api/v1/patrols", "/api/v1/me", "/api/v1/users", "/api/v1/tokens",
             "/api/v1/me/places", "/api/v1/me/tasks",
             # The register of 通报 lists those a region may read; the 负面清单 is cut to the caller's region.

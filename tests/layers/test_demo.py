@@ -18,7 +18,7 @@ def test_demo_city_is_real_and_complete(demo):
         ).scalar()
         checks = grid.check(s, "411421")
     assert district[0] == "民权县" and 1100 < district[1] < 1350  # the real county is about 1,222 km²
-    assert types == len(demo_city.POINT_WEIGHTS)
+    assert types == len(demo_city.POINT_WEIGHTS) + len(demo_city.FACILITY_TYPES)
     assert synthetic is True
     assert all(not c["gaps"] and not c["overlaps"] for c in checks)
 

@@ -283,7 +283,8 @@
     const mine = ++state.seq;
     const kinds = [].concat(f.kind || []);
     const tiled = GAP_TILE_KINDS.filter((k) => kinds.includes(k));
-    const shapes = kinds.filter((k) => !GAP_TILE_KINDS.includes(k));
+    const network = f.method === "network" && kinds.includes("service");  // drawn by networkReach
+    const shapes = kinds.filter((k) => !GAP_TILE_KINDS.includes(k) && !(network && k === "service"));
     // Tiles are made again only when what they show changes (kinds, layer, patrol days, a write), not on a pan.
     const key = [tiled.join(","), f.layer || "", f.inspected_within_days || "", state.ownersVersion].join("|");
     if (state.gapTilesKey !== key) {
@@ -292,6 +293,7 @@
       state.gapTilesKey = key;
     }
     const params = Object.assign({ bbox: bboxOf(map) }, f);
+    const reaching = networkReach(map, network ? params : null, mine);
     // One legend request per tiled kind: they run side by side on the server.
     const [legendData, data] = await Promise.all([
       Promise.all(tiled.map((k) => getJSON("/api/v1/analytics/coverage", Object.assign({}, params, { kind: k, geometry: false }))))
@@ -300,6 +302,7 @@
         : Promise.resolve({ type: "FeatureCollection", features: [], summary: {}, truncated: [], kinds: [] }),
       ...state.gapTiles.map((l) => l.loaded()),
     ]);
+    const reached = await reaching;
     if (mine !== state.seq) return;
     const shared = renderer(data);
     const layer = L.geoJSON(data, {
@@ -315,16 +318,76 @@
     });
     replace(map, "gaps", layer, data.features.length + state.gapTiles.reduce((n, l) => n + tileCount(l), 0));
     state.drawnSeq = mine;
-    const s = Object.assign({}, legendData.summary, data.summary);
+    const s = Object.assign({}, legendData.summary, data.summary, reached ? reached.summary : {});
     legend(map, "覆盖缺口（视图内）", kinds.map((k) => [GAP[k][0], GAP[k][1] + "：" + fmt((s[k] || {}).count || 0, 0) + " 处" +
       ((s[k] || {}).length_m ? "，" + fmt(s[k].length_m / 1000, 2) + " km" : "") +
-      ((s[k] || {}).area_m2 ? "，" + fmt(s[k].area_m2 / 1e6, 2) + " km²" : ""), k === "patrol"]),
-      kinds.includes("service") ? "可达范围按直线距离计算" : null);
+      ((s[k] || {}).area_m2 ? "，" + fmt(s[k].area_m2 / 1e6, 2) + " km²" : ""), k === "patrol"]).concat(reached ? reached.rows : []),
+      kinds.includes("service") ? (reached ? reached.note : "可达范围按直线距离计算") : null);
     state.gapSummary = s;
     const total = kinds.reduce((n, k) => n + ((s[k] || {}).count || 0), 0);
     setStatus("视图内共 " + fmt(total, 0) + " 处缺口" +
       (tiled.filter((k) => map.getZoom() < GAP_TILE_MIN_ZOOM[k]).map((k) => "（放大可见" + GAP[k][1] + "的位置）").join("")) +
       (data.truncated.length ? "（" + data.truncated.map((k) => GAP[k][1]).join("、") + " 只画出一部分，请选择更小的区域）" : ""));
+  }
+
+  // --- Walking reach along the street network (coverage page, method=network) ------------------------------
+  // Reached streets coloured by the walk to them (minutes at the server's walking speed), the grid cells whose
+  // centre is beyond reach hatched. params null: the straight-line method is chosen, the layer goes.
+  const WALK = [[5, "#08519c"], [10, "#3182bd"], [15, "#6baed6"], [Infinity, "#bdd7e7"]];  // near: dark
+  const walkColour = (min) => WALK.find(([upto]) => min <= upto)[1];
+
+  function hatchRenderer(map) {
+    if (state.hatch) return state.hatch;
+    const r = L.svg({ padding: 0.2 }).addTo(map);  // SVG: a pattern fill needs it (canvas has none)
+    const svg = r._container;
+    const ns = "http://www.w3.org/2000/svg";
+    const defs = document.createElementNS(ns, "defs");
+    const pattern = document.createElementNS(ns, "pattern");
+    Object.entries({ id: "ccg-hatch", width: "8", height: "8", patternUnits: "userSpaceOnUse",
+      patternTransform: "rotate(45)" }).forEach(([k, v]) => pattern.setAttribute(k, v));
+    const line = document.createElementNS(ns, "line");
+    Object.entries({ x1: "0", y1: "0", x2: "0", y2: "8", stroke: GAP.service[0], "stroke-width": "3" })
+      .forEach(([k, v]) => line.setAttribute(k, v));
+    pattern.appendChild(line);
+    defs.appendChild(pattern);
+    svg.insertBefore(defs, svg.firstChild);
+    state.hatch = r;
+    return r;
+  }
+
+  async function networkReach(map, params, mine) {
+    if (!params) {
+      if (state.reach) { map.removeLayer(state.reach); state.reach = null; state.drawn.reach = 0; }
+      return null;
+    }
+    const data = await getJSON("/api/v1/analytics/coverage", Object.assign({}, params,
+      { kind: "service", method: "network", limit: 20000 }));
+    if (mine !== state.seq) return null;  // a newer view is being drawn
+    const svg = hatchRenderer(map);
+    const layer = L.geoJSON(data, {
+      renderer: svg,
+      style: (x) => (x.properties.kind === "reach"
+        ? { color: walkColour(x.properties.walk_min), weight: 4, opacity: 0.9 }
+        : { color: GAP.service[0], weight: 1.5, fillColor: "url(#ccg-hatch)", fillOpacity: 0.6 }),
+      onEachFeature: (x, l) => {
+        const p = x.properties;
+        l.bindPopup(table(p.kind === "reach"
+          ? [["道路", p.name || p.code || ""], ["设施", p.facility], ["步行", fmt(p.distance_m, 0) + "–" + fmt(p.mid_m * 2 - p.distance_m, 0) + " 米（约 " + fmt(p.walk_min, 0) + " 分钟）"]]
+          : [["网格", p.code || p.name || ""], ["设施", p.facility + "（" + fmt(p.walk_m, 0) + " 米内不可达）"],
+            ["步行距离", p.distance_m === null || p.distance_m === undefined ? "无路可达" : fmt(p.distance_m, 0) + " 米"],
+            ["面积", fmt(p.area_m2 / 1e6, 3) + " km²"]]));
+      },
+    });
+    if (state.reach) map.removeLayer(state.reach);
+    state.reach = layer.addTo(map);
+    state.drawn.reach = data.features.length;
+    const fac = (data.service || {}).facilities || [];
+    const speed = (data.service || {}).speed_kmh;
+    const rows = WALK.map(([upto, c], i) => [c, "步行 " + (i ? WALK[i - 1][0] : 0) + (upto === Infinity ? " 分钟以上" : "–" + upto + " 分钟") + "可达道路"])
+      .concat([[GAP.service[0], "中心点不可达的网格（斜线）", true]]);
+    const share = fac.map((x) => x.facility + " " + pct(x.area_share)).join("，");
+    return { summary: data.summary, rows, note: "按步行路网计算（网格中心点，步速 " + fmt(speed, 1) + " km/h）" + (share ? "；视图内可达面积：" + share : "") +
+      (data.truncated.length ? "；只画出一部分，请放大" : "") };
   }
 
   // --- Owners: each street coloured by its owner, unowned in red -------------------------------------------
@@ -462,6 +525,8 @@
 
   async function ranking(map) {
     const f = formValues();
+    if (PLANNING[f.sort]) return planningRanking(map, f);
+    showPlanningTable(false);
     setStatus("加载中…");
     const mine = ++state.seq;
     const level = f.level || "subdistrict";
@@ -507,6 +572,92 @@
     }
     setStatus(data.period + "：" + ranked + " 个参与排名" +
       (data.boards_shown ? "" : "（少于 " + data.min_ranked + " 个，不列红黑榜）"));
+  }
+
+  // --- Planning indicators on the ranking page (路网密度, 15分钟生活圈 …): each region against its target -------
+  const PLANNING = { road_density: "路网密度", living_circle_share: "15分钟生活圈覆盖率", volunteer_reach: "志愿服务站点覆盖率",
+    no_chief_share: "无街长道路占比", road_area_share: "道路面积率", green_cover: "建成区绿化覆盖率" };
+
+  function showPlanningTable(on) {
+    const own = document.getElementById("ccg-ranking-body");
+    if (own) own.closest("table").hidden = on;
+    const mine = document.getElementById("ccg-planning-table");
+    if (mine) mine.hidden = !on;
+    return mine;
+  }
+
+  function planningTable() {
+    let t = document.getElementById("ccg-planning-table");
+    const own = document.getElementById("ccg-ranking-body");
+    if (!t && own) {
+      t = document.createElement("table");
+      t.id = "ccg-planning-table";
+      t.innerHTML = "<thead><tr><th>名次</th><th>名称</th><th>数值</th><th>目标</th><th>结果</th></tr></thead><tbody></tbody>";
+      own.closest("table").after(t);
+    }
+    return t;
+  }
+
+  async function planningRanking(map, f) {
+    setStatus("加载中…");
+    const mine = ++state.seq;
+    const level = f.level || "subdistrict";
+    const [data, regions] = await Promise.all([
+      getJSON("/api/v1/analytics/planning-indicators", { level, region: f.region }),
+      getJSON("/api/v1/layers/regions/features", { limit: 10000 }),
+    ]);
+    if (mine !== state.seq) return;
+    const target = data.targets.find((t) => t.code === f.sort) || {};
+    const sym = (c) => (c === "<=" ? "≤" : "≥");
+    const value = (row) => row.indicators.find((i) => i.code === f.sort) || {};
+    const shown = (v) => (v.value === null || v.value === undefined ? (v.note || "—") : fmt(v.value, 2) + " " + v.unit);
+    const higher = target.comparison !== "<=";
+    const rows = data.rows.slice().sort((a, b) => {
+      const x = value(a).value, y = value(b).value;
+      if (x === null || x === undefined) return 1;
+      if (y === null || y === undefined) return -1;
+      return higher ? y - x : x - y;
+    });
+    const byCode = Object.fromEntries(rows.map((r) => [r.code, r]));
+    const colour = (r) => {
+      const v = r ? value(r) : {};
+      if (v.value === null || v.value === undefined) return "#ccc";
+      if (v.pass === true) return RANK[0];
+      if (v.pass === false) return RANK[RANK.length - 1];
+      return RANK[2];  // no target set: shown, not judged
+    };
+    const shapes = { type: "FeatureCollection", features: regions.features.filter((x) => x.properties.level === level) };
+    const layer = L.geoJSON(shapes, {
+      style: (x) => ({ color: "#444", weight: 1, fillColor: colour(byCode[x.properties.code]), fillOpacity: 0.7 }),
+      onEachFeature: (x, l) => {
+        const r = byCode[x.properties.code];
+        if (!r) { l.bindPopup(table([["名称", x.properties.name], [PLANNING[f.sort], "无数据"]])); return; }
+        l.bindPopup(table([["名称", r.name]].concat(r.indicators.map((i) => [i.name, shown(i) +
+          (i.target === null || i.target === undefined ? "" : "（目标 " + sym(i.comparison) + " " + fmt(i.target, 2) + "，" + (i.pass ? "达标" : i.pass === false ? "未达标" : "—") + "）")]))
+          .concat([["道路", fmt(r.road_km, 2) + " km"], ["建成区", fmt(r.built_up_km2, 3) + " km²（" + (r.built_up_source === "land_cover" ? "导入图层" : "单元网格") + "）"]])));
+      },
+    });
+    replace(map, "ranking", layer, shapes.features.length);
+    state.drawnSeq = mine;
+    const goal = target.target === null || target.target === undefined ? "未设目标" : "目标 " + sym(target.comparison) + " " + fmt(target.target, 2) + " " + (target.unit || "");
+    legend(map, PLANNING[f.sort] + "（" + goal + "）", [[RANK[0], "达标"], [RANK[RANK.length - 1], "未达标"], [RANK[2], "未设目标"], ["#ccc", "无法计算"]],
+      (target.source || "") + (f.sort.endsWith("_share") || f.sort === "volunteer_reach" ? "；可达按步行路网、网格中心点计" : ""));
+    const t = planningTable();
+    if (t) {
+      showPlanningTable(true);
+      const body = t.querySelector("tbody");
+      body.textContent = "";
+      rows.forEach((r, i) => {
+        const v = value(r);
+        const tr = document.createElement("tr");
+        if (v.pass === false) tr.className = "ccg-red";
+        [v.value === null || v.value === undefined ? "—" : i + 1, r.name, shown(v), goal, v.pass ? "达标" : v.pass === false ? "未达标" : "—"]
+          .forEach((x) => { const td = document.createElement("td"); td.textContent = x; tr.appendChild(td); });
+        body.appendChild(tr);
+      });
+    }
+    const passed = rows.filter((r) => value(r).pass === true).length;
+    setStatus(PLANNING[f.sort] + "：" + rows.length + " 个区域，" + passed + " 个达标");
   }
 
   const PAGES = { heatmap, coverage, owners, ranking };
