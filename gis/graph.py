@@ -37,9 +37,10 @@ def node_lines(
     `graph_new_nodes` (id, pt, new) for the caller to store."""
     for t in _TEMP:
         session.execute(text(f"DROP TABLE IF EXISTS pg_temp.{t}"))
+    session.execute(text("DROP VIEW IF EXISTS pg_temp.graph_lines, pg_temp.graph_nodes"))
     # Views over the caller's relations: the statements below name them, so they stay free of its tables.
-    session.execute(text(f"CREATE OR REPLACE TEMP VIEW graph_lines AS {lines_sql}"))
-    session.execute(text(f"CREATE OR REPLACE TEMP VIEW graph_nodes AS {nodes_sql}"))
+    session.execute(text(f"CREATE TEMP VIEW graph_lines AS {lines_sql}"))
+    session.execute(text(f"CREATE TEMP VIEW graph_nodes AS {nodes_sql}"))
     session.execute(text("CREATE TEMP TABLE graph_targets (id bigint PRIMARY KEY) ON COMMIT DROP"))
     params = {"tol": tolerance, "eps": EPS, "seq": node_sequence}
     if targets is None:
@@ -52,6 +53,8 @@ def node_lines(
     session.execute(text("ANALYZE graph_targets"))
     for step in _STEPS:
         session.execute(text(load(__file__, step)), params)
+    # The views would outlive the transaction (and hold on to the caller's tables); the tables go at commit.
+    session.execute(text("DROP VIEW pg_temp.graph_lines, pg_temp.graph_nodes"))
 
 
 def _start_column(session: Session) -> str:

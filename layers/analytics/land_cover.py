@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from gis.crs import CoordSys
 from gis.validate import geometry_problem
 from layers.common.audit import record
-from layers.spatial.catalog import LayerSpec, _text
+from layers.spatial.catalog import LayerSpec
 from layers.spatial.io import read_batches, records_from_frame
 from layers.spatial.writer import Rejection, RowsRejected
 
@@ -28,7 +28,11 @@ MAX_VERTICES = 100_000
 
 
 def _normalise(raw: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]:
-    return {"name": _text(raw, "name")}
+    name = raw.get("name")
+    if isinstance(name, float) and name != name:  # NaN: an empty cell read by pandas
+        name = None
+    text_ = str(name).replace("\x00", "").strip()[:200] if isinstance(name, str | int | float) else ""
+    return {"name": text_ or None}
 
 
 SPEC = LayerSpec("land_cover", "地表覆盖", "land_cover", "polygon", _normalise, columns={"name": "text"}, output=())

@@ -23,7 +23,7 @@ TOILET, MARKET = "公共厕所", "农贸市场"
 
 @pytest.fixture(scope="module")
 def river(demo):
-    return river_town("419801", 114.50, 35.85)
+    return river_town("419801", 114.05, 34.35)
 
 
 def _unreached(facility: str, walk_m: float, district: str = "419801") -> set[str]:
@@ -178,8 +178,8 @@ def test_a_rebuild_gives_the_same_network(river):
 def test_an_osm_import_keeps_node_ids_and_its_bridges_apart(demo, tmp_path):
     from layers.spatial.io import import_file
 
-    t = town("419802", 114.70, 35.85)
-    lon, lat = 114.705, 35.855
+    t = town("419802", 114.15, 34.35)
+    lon, lat = 114.155, 34.355
     nodes = {1: (lon, lat), 2: (lon + 0.002, lat), 3: (lon + 0.004, lat), 4: (lon + 0.002, lat - 0.002),
              5: (lon + 0.002, lat + 0.002), 6: (lon + 0.003, lat - 0.002), 7: (lon + 0.003, lat + 0.002)}
     path = tmp_path / "bridge.osm.pbf"
@@ -242,3 +242,17 @@ def test_a_walk_never_runs_through_another_types_facilities(river):
         with transaction() as s:
             mid = s.execute(text("SELECT id FROM assessment_points WHERE code = '419801-M2'")).scalar()
             features.delete_feature(s, LAYERS["assessment_points"], mid, caller=Caller(actor="test"))
+
+
+def test_the_cli_builds_and_reports_the_network(river, tmp_path):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    runner = CliRunner()
+    built = runner.invoke(app, ["network", "build"])
+    assert built.exit_code == 0 and "edges" in built.output, built.output
+    status = runner.invoke(app, ["network", "status", "--json"])
+    assert status.exit_code == 0 and '"components"' in status.output, status.output
+    no_kind = runner.invoke(app, ["import", "land_cover", str(tmp_path / "x.geojson")])
+    assert no_kind.exit_code == 1

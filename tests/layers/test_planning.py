@@ -26,7 +26,7 @@ CHIEF_WEST, CHIEF_EAST = 2960 + 2960 + 448.5 + 300, 2960  # arterials, the secon
 
 @pytest.fixture(scope="module")
 def planned(demo):
-    t = river_town("419803", 114.90, 35.85)
+    t = river_town("419803", 114.05, 34.45)
     with transaction() as s:
         pid = people.create_person(s, name="滨河街长", region_code=t["west"], caller=SYSTEM)
         assignments.assign(s, role="district_street_chief", layer="streets", feature_ids=[t["ids"]["W1"]],

@@ -14,7 +14,7 @@ PASSWORD = "Footbridge-over-the-river"
 def page(server):
     from playwright.sync_api import sync_playwright
 
-    river_town("419804", 115.10, 35.85)
+    river_town("419804", 114.15, 34.45)
     login = account("browser-network", "city_office", PASSWORD)["login"]
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
@@ -26,7 +26,7 @@ def page(server):
 
 
 def test_the_coverage_map_draws_network_reach(page):
-    page.evaluate("window.CCGRID.map.fitBounds([[35.85, 115.10], [35.878, 115.135]], {animate: false})")
+    page.evaluate("window.CCGRID.map.fitBounds([[34.45, 114.15], [34.478, 114.185]], {animate: false})")
     page.check("input[name=kind][value=service]")
     page.select_option("select[name=facility]", "公共厕所")
     page.select_option("select[name=method]", "network")
