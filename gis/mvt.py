@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+from gis.errors import InvalidInput
+
 EXTENT = 4096
 MERC_HALF = 20037508.342789244  # half the web-mercator world's width, metres
 MERC_COLUMN_W = 2 * MERC_HALF / 2**16  # a z16 tile's width
@@ -15,6 +17,12 @@ MAX_ZOOM = 22
 
 def valid_tile(z: int, x: int, y: int) -> bool:
     return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def check_tile(z: int, x: int, y: int) -> None:
+    """A tile that does not exist is a 422 naming `z`."""
+    if not valid_tile(z, x, y):
+        raise InvalidInput(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^z)", field="z")
 
 
 def _bounds(srid: int, buffer: int = BUFFER) -> str:

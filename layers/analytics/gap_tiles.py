@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from gis.errors import InvalidInput, NotFound
-from gis.mvt import BUFFER, EXTENT, tile_bounds, valid_tile
+from gis.mvt import BUFFER, EXTENT, check_tile, tile_bounds
 from gis.sql import load
 from layers.analytics.gaps import DEFAULT_PATROL_DAYS
 from layers.analytics.owner_tiles import places_tile
@@ -27,8 +27,7 @@ def gap_tile(session: Session, kind: str, z: int, x: int, y: int, *, scope: str 
              inspected_within_days: int | None = None) -> bytes:
     if kind not in KINDS:
         raise NotFound(f"no gap tiles of kind {kind!r}; kinds are {', '.join(KINDS)}", field="kind")
-    if not valid_tile(z, x, y):
-        raise InvalidInput(f"tile {z}/{x}/{y} does not exist", field="z")
+    check_tile(z, x, y)
     if layer is not None and layer not in PLACE_LAYERS:
         raise InvalidInput(f"layer must be one of {', '.join(PLACE_LAYERS)}", field="layer")
     if z < MIN_ZOOM[kind]:

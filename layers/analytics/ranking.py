@@ -4,7 +4,7 @@ the change against the previous period of the same length. Rows below the minimu
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -22,11 +22,6 @@ DEFAULT_MIN_SAMPLE = 10
 # Fewer ranked rows than this and there are no lists: with four ranked communities, the 3rd and 4th are not 黑榜
 # material just for being last.
 DEFAULT_MIN_RANKED = 6
-
-
-def last_complete_month(today: date) -> str:
-    """The month before this one: a ranking of a month four days old would rank almost nothing."""
-    return periods.last_complete("month", today).code
 
 
 def _extras(session: Session, level: str, scope: str, since: datetime, until: datetime) -> dict[str, dict]:
@@ -71,6 +66,7 @@ def ranking(session: Session, *, level: str = "subdistrict", period: str | None 
     if sort not in METRICS:
         raise InvalidInput(f"sort must be one of {', '.join(METRICS)}", field="sort")
     today = session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date")).scalar_one()
+    # None: the last complete month (a ranking of a month four days old would rank almost nothing).
     chosen = periods.parse(period) if period else periods.last_complete("month", today)
     start, end = chosen.bounds()
     prev_start, prev_end = chosen.previous().bounds()

@@ -10,17 +10,17 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import NotFound
 from gis.mvt import (
     BUFFER,
     EXTENT,
     MAX_ZOOM,
+    check_tile,
     clustered_points_tile,
     clusters_tile,
     features_tile,
     tile_bounds,
     tile_box,
-    valid_tile,
 )
 from gis.sql import load
 from layers.analytics import owner_tiles
@@ -62,8 +62,7 @@ def _check_layer(layer: str) -> None:
 
 def _check(layer: str, z: int, x: int, y: int) -> None:
     _check_layer(layer)
-    if not valid_tile(z, x, y):
-        raise InvalidInput(f"tile {z}/{x}/{y} does not exist (zoom 0–{MAX_ZOOM}, x and y below 2^z)", field="z")
+    check_tile(z, x, y)
 
 
 def tile(session: Session, layer: str, z: int, x: int, y: int, *, scope: str | None = None,

@@ -114,14 +114,9 @@
   // from z10 (main roads; every lane from z14); from z16 each street's name once, at the middle of its longest segment in view.
   const STREET_WEIGHT = { arterial: 3, secondary: 2, branch: 1.2, back_lane: 1 };
   function referenceStreets(map) {
-    const lines = L.vectorGrid.protobuf("/tiles/basemap/{z}/{x}/{y}.mvt", {
-      rendererFactory: L.canvas.tile, interactive: false, maxNativeZoom: 18, maxZoom: 19, zIndex: 2,
+    state.streets = vectorTiles(map, "/tiles/basemap/{z}/{x}/{y}.mvt", 10, { interactive: false, zIndex: 2,
       vectorTileLayerStyles: { basemap: (p, z) => ({ color: "#aab4bd", opacity: 0.9,
-        weight: (STREET_WEIGHT[p.road_class] || 1) * (z >= 15 ? 1.6 : 1) }) },
-      fetchOptions: { credentials: "same-origin" },
-    });
-    zoomGated(map, lines, 10);
-    state.streets = lines;
+        weight: (STREET_WEIGHT[p.road_class] || 1) * (z >= 15 ? 1.6 : 1) }) } });
     const names = L.layerGroup().addTo(map);
     let asked = 0;
     const label = async () => {
@@ -203,6 +198,14 @@
     return { layer, rows, note };
   }
 
+  // A hexagon size for the zoom: the first that is at least `px` screen pixels across, rounded to a size people can
+  // talk about, none below `smallest` (the 大屏 keeps to sizes the bins hold).
+  const CELL_SIZES = [50, 100, 250, 500, 1000, 2000, 5000, 10000];
+  function cellSize(map, px, smallest) {
+    const mpp = 156543 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, map.getZoom());
+    return CELL_SIZES.find((s) => s >= smallest && s >= mpp * px) || 20000;
+  }
+
   async function heatmap(map) {
     const f = formValues();
     const params = Object.assign({}, f);
@@ -210,11 +213,7 @@
     if (f.cell === "hex" || f.cell === "square" || !f.cell) {
       params.size_m = f.size_m;
       params.bbox = bboxOf(map);
-      if (!f.size_m || f.size_m === "auto") {
-        // About 24 screen pixels per cell, rounded to a size people can talk about.
-        const mpp = 156543 * Math.cos(map.getCenter().lat * Math.PI / 180) / Math.pow(2, map.getZoom());
-        params.size_m = [50, 100, 250, 500, 1000, 2000, 5000, 10000].find((s) => s >= mpp * 24) || 20000;
-      }
+      if (!f.size_m || f.size_m === "auto") params.size_m = cellSize(map, 24, 50);  // ~24 screen pixels a cell
     }
     setStatus("加载中…");
     const mine = ++state.seq;
@@ -251,25 +250,15 @@
     if (f.layer) q.set("layer", f.layer);
     if (kind === "patrol" && f.inspected_within_days) q.set("inspected_within_days", f.inspected_within_days);
     const colour = GAP[kind][0];
-    const style = (p, z) => {
-      const line = { color: colour, weight: z < 13 ? 2.5 : 4, dashArray: kind === "patrol" ? "4 4" : null };
-      return { ["ownership_streets"]: line, ["ownership_assessment_points"]: { radius: z < 14 ? 4 : 7, color: "#fff", weight: 1, fill: true, fillColor: colour, fillOpacity: 0.9 },
-        ["ownership_grid_cells"]: { color: colour, weight: 1.5, fill: true, fillColor: colour, fillOpacity: 0.35 } };
-    };
-    const styles = kind === "ownership" ? (({ ownership_streets: (p, z) => style(p, z).ownership_streets,
-      ownership_assessment_points: (p, z) => style(p, z).ownership_assessment_points,
-      ownership_grid_cells: (p, z) => style(p, z).ownership_grid_cells }))
-      : { patrol: (p, z) => (p.layer === "streets" ? { color: colour, weight: z < 13 ? 2 : 4, dashArray: "4 4" }
+    const styles = kind === "ownership" ? {
+      ownership_streets: (p, z) => ({ color: colour, weight: z < 13 ? 2.5 : 4 }),
+      ownership_assessment_points: (p, z) => ({ radius: z < 14 ? 4 : 7, color: "#fff", weight: 1, fill: true, fillColor: colour, fillOpacity: 0.9 }),
+      ownership_grid_cells: () => ({ color: colour, weight: 1.5, fill: true, fillColor: colour, fillOpacity: 0.35 }),
+    } : { patrol: (p, z) => (p.layer === "streets" ? { color: colour, weight: z < 13 ? 2 : 4, dashArray: "4 4" }
         : { radius: z < 14 ? 3 : 6, color: colour, weight: 2, fill: true, fillColor: "#fff", fillOpacity: 0.8 }) };
-    const vg = L.vectorGrid.protobuf("/tiles/gaps/" + kind + "/{z}/{x}/{y}.mvt?" + q, {
-      rendererFactory: L.canvas.tile, vectorTileLayerStyles: styles, interactive: true, zIndex: 3,
-      maxNativeZoom: 18, maxZoom: 19, fetchOptions: { credentials: "same-origin" },
-    });
+    const vg = vectorTiles(map, "/tiles/gaps/" + kind + "/{z}/{x}/{y}.mvt?" + q, GAP_TILE_MIN_ZOOM[kind],
+      { vectorTileLayerStyles: styles, interactive: true, zIndex: 3 });
     vg.on("click", (e) => L.popup().setLatLng(e.latlng).setContent(gapPopup(kind, e.layer.properties)).openOn(map));
-    vg.loaded = () => new Promise((resolve) => {
-      if (map.getZoom() < GAP_TILE_MIN_ZOOM[kind] || !vg.isLoading()) { resolve(); return; }
-      vg.once("load", resolve);
-    });
     return vg;
   }
 
@@ -289,7 +278,7 @@
     const key = [tiled.join(","), f.layer || "", f.inspected_within_days || "", state.ownersVersion].join("|");
     if (state.gapTilesKey !== key) {
       (state.gapTiles || []).forEach((l) => l.ungate());
-      state.gapTiles = tiled.map((k) => zoomGated(map, gapTiles(map, k, f), GAP_TILE_MIN_ZOOM[k]));
+      state.gapTiles = tiled.map((k) => gapTiles(map, k, f));
       state.gapTilesKey = key;
     }
     const params = Object.assign({ bbox: bboxOf(map) }, f);
@@ -429,6 +418,18 @@
     return layer;
   }
 
+  // A layer of our vector tiles, on the map from its first zoom, with what all of them share. `loaded()` resolves
+  // when the view's tiles have landed (at once below the first zoom: nothing to fetch).
+  function vectorTiles(map, url, minZoom, options) {
+    const vg = L.vectorGrid.protobuf(url, Object.assign({ rendererFactory: L.canvas.tile, maxNativeZoom: 18, maxZoom: 19,
+      fetchOptions: { credentials: "same-origin" } }, options));
+    vg.loaded = () => new Promise((resolve) => {
+      if (map.getZoom() < minZoom || !vg.isLoading()) { resolve(); return; }
+      vg.once("load", resolve);
+    });
+    return zoomGated(map, vg, minZoom);
+  }
+
   const OWNER_MIN_ZOOM = { streets: 8, assessment_points: 11, grid_cells: 11 };
   state.ownersVersion = Date.now();  // a write bumps it (CCGRID.changed): new tile URLs, nothing stale
 
@@ -447,11 +448,8 @@
   function ownerTiles(map, layerName) {
     const name = "owners_" + layerName;
     const style = ownerTileStyle(layerName);
-    const vg = L.vectorGrid.protobuf("/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + state.ownersVersion, {
-      rendererFactory: L.canvas.tile, vectorTileLayerStyles: { [name]: style }, interactive: true,
-      getFeatureId: (f) => f.properties.id, maxNativeZoom: 18, maxZoom: 19, zIndex: 3,
-      fetchOptions: { credentials: "same-origin" },
-    });
+    const vg = vectorTiles(map, "/tiles/" + name + "/{z}/{x}/{y}.mvt?v=" + state.ownersVersion, OWNER_MIN_ZOOM[layerName],
+      { vectorTileLayerStyles: { [name]: style }, interactive: true, getFeatureId: (f) => f.properties.id, zIndex: 3 });
     vg.layerName = layerName;
     vg.ownerStyle = style;
     const title = (p) => (p.name || "") + (p.owner ? "：" + p.owner : p.missing ? "：无人负责" : "");
@@ -464,11 +462,6 @@
       if (state.drawing) return;  // a vertex of the bulk polygon, not a choice of place
       const p = e.layer.properties;
       document.dispatchEvent(new CustomEvent("ccgrid:place", { detail: { layer: layerName, id: p.id, title: p.name || "" } }));
-    });
-    // Resolves when the tiles of the view have landed (at once below the layer's first zoom: nothing to fetch).
-    vg.loaded = () => new Promise((resolve) => {
-      if (map.getZoom() < OWNER_MIN_ZOOM[layerName] || !vg.isLoading()) { resolve(); return; }
-      vg.once("load", resolve);
     });
     return vg;
   }
@@ -490,7 +483,7 @@
     const key = layerName + ":" + state.ownersVersion;
     if (state.ownersKey !== key) {
       if (state.owners) state.owners.ungate();
-      state.owners = zoomGated(map, ownerTiles(map, layerName), OWNER_MIN_ZOOM[layerName]);
+      state.owners = ownerTiles(map, layerName);
       state.ownersKey = key;
       state.ringed = null;
     }
@@ -666,7 +659,7 @@
     // A write changed what the owners tiles hold: the next draw asks for new tiles.
     changed: function () { state.ownersVersion = Date.now(); },
     // What the 大屏 (screen.js) draws its map with, as these pages do: the API, the city's outlines, the heatmap.
-    getJSON, cityLayers, heatLayer, legend, replace, fmt,
+    getJSON, cityLayers, heatLayer, legend, replace, fmt, cellSize,
     init: async function (map, cfg) {
       const draw = () => PAGES[cfg.page](map).catch((e) => setStatus("加载失败：" + e.message, true));
       // The coverage gap list (coverage_list.js) zooms this map to a gap and redraws it after an assignment.

@@ -174,14 +174,8 @@
 
   // The cell size from the zoom (about 14 screen pixels a cell: the wall is read from across the room), served from
   // the pre-binned counts; the view's box only, so a county's villages are not shipped to draw the town.
-  function cellSize() {
-    const m = state.map;
-    const mpp = 156543 * Math.cos(m.getCenter().lat * Math.PI / 180) / Math.pow(2, m.getZoom());
-    return [250, 500, 1000, 2000, 5000, 10000].find((s) => s >= mpp * 14) || 20000;
-  }
-
   async function heat(d) {
-    const params = { cell: "hex", size_m: cellSize(), since: d.heatmap_since, region: cfg.region };
+    const params = { cell: "hex", size_m: C.cellSize(state.map, 14, 250), since: d.heatmap_since, region: cfg.region };
     if (state.fitted) {
       const b = state.map.getBounds();
       params.bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
