@@ -7,24 +7,19 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from layers.ledger import bins
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "Hexagons-by-the-zoom-7"
 
 
 @pytest.fixture(scope="module")
-def heatmap_page(server):
-    from playwright.sync_api import sync_playwright
-
+def heatmap_page(browser, server):
     login = account("browser-heat-size", "city_office", PASSWORD)["login"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        log_in(page, server, login, PASSWORD, "/maps/heatmap")
-        page.wait_for_function("document.body.dataset.ccgridReady === '1'", timeout=30_000)
-        yield page
-        browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    log_in(page, server, login, PASSWORD, "/maps/heatmap")
+    page.wait_for_function("document.body.dataset.ccgridReady === '1'", timeout=30_000)
+    return page
 
 
 def _asked(page, action: str, *args) -> tuple[dict, dict]:

@@ -4,25 +4,20 @@ on the crafted river town (tests/crafted.py: river_town)."""
 import pytest
 
 from tests.crafted import river_town
-from tests.maps.browser import CHROMIUM, account, log_in, needs_chromium
+from tests.maps.browser import account, log_in, needs_chromium
 
 pytestmark = needs_chromium
 PASSWORD = "Footbridge-over-the-river"
 
 
 @pytest.fixture(scope="module")
-def page(server):
-    from playwright.sync_api import sync_playwright
-
+def page(browser, server):
     river_town("419804", 114.15, 34.45)
     login = account("browser-network", "city_office", PASSWORD)["login"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        p = browser.new_page(viewport={"width": 1440, "height": 900})
-        log_in(p, server, login, PASSWORD, "/maps/coverage")
-        p.wait_for_function("document.body.dataset.ccgridReady === '1'", timeout=30_000)
-        yield p
-        browser.close()
+    p = browser.new_page(viewport={"width": 1440, "height": 900})
+    log_in(p, server, login, PASSWORD, "/maps/coverage")
+    p.wait_for_function("document.body.dataset.ccgridReady === '1'", timeout=30_000)
+    return p
 
 
 def test_the_coverage_map_draws_network_reach(page):
